@@ -1,0 +1,129 @@
+"""The ``newsetl`` command line: ``run`` the ingest flow, query the warehouse with ``sql``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+
+from newsetl.config import Paths
+
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+}
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    from flows.ingest import ingest
+
+    paths = Paths.resolve(args.data_dir)
+    print(f"newsetl: ingesting {', '.join(args.sources) or paths.corpus} into {paths.data_dir}", file=sys.stderr)
+    try:
+        summary = ingest(sources=args.sources or None, data_dir=str(paths.data_dir), batch_size=args.batch_size)
+    except Exception as exc:  # noqa: BLE001 - the flow already recorded the failure in `runs`
+        print(f"newsetl: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(render_summary(summary, paths))
+    return 0
+
+
+def render_summary(summary: dict, paths: Paths) -> str:
+    c = summary["counts"]
+    lines = [
+        "",
+        f"run {summary['run_id']}",
+        f"  documents: {c['seen']} seen, {c['loaded']} loaded, {c['skipped']} skipped (unchanged), "
+        f"{c['rejected']} rejected",
+        "  languages: " + (", ".join(f"{lang} {n}" for lang, n in summary["languages"]) or "-"),
+        "  top entities:",
+    ]
+    lines += [f"    {name} ({label}): {n} mentions in {docs} docs" for name, label, n, docs in summary["top_entities"]]
+    if summary["rejects"]:
+        lines.append("  rejects:")
+        lines += [f"    {uri}: {reason} ({detail})" for uri, reason, detail in summary["rejects"][:20]]
+    totals = summary["totals"]
+    lines.append("  warehouse: " + ", ".join(f"{t} {n}" for t, n in totals.items()))
+    lines.append(f"  {paths.db}")
+    return "\n".join(lines)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def format_rows(columns: list[str], rows: list[tuple], fmt: str, max_width: int = 60) -> str:
+    if fmt == "json":
+        return json.dumps([{c: _jsonable(v) for c, v in zip(columns, r, strict=True)} for r in rows], ensure_ascii=False, indent=1, default=str)
+    if fmt == "csv":
+        import io
+
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return buf.getvalue().rstrip("\n")
+
+    def cell(v: object) -> str:
+        s = "NULL" if v is None else str(v).replace("\n", " ")
+        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+
+    cells = [[cell(v) for v in r] for r in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    out = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    out.append("-+-".join("-" * w for w in widths))
+    out += [" | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def _cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from warehouse import db
+
+    paths = Paths.resolve(args.data_dir)
+    try:
+        columns, rows = db.query(paths.db, args.query)
+    except (duckdb.Error, FileNotFoundError, db.WarehouseBusy) as exc:
+        print(f"newsetl sql: {exc}", file=sys.stderr)
+        return 2
+    print(format_rows(columns, rows, args.format, max_width=args.max_width))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsetl", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the ingest flow (default input: the bundled seeds)")
+    run.add_argument("sources", nargs="*", help="files, directories (recursive), globs or http(s) URLs")
+    run.add_argument("--data-dir", help="lake + DuckDB location (default $NEWSETL_DATA_DIR or ./data)")
+    run.add_argument("--batch-size", type=int, default=100, help="documents per batch task (default 100)")
+    run.set_defaults(func=_cmd_run)
+    sql = sub.add_parser("sql", help="run a read-only SQL query against the warehouse")
+    sql.add_argument("query")
+    sql.add_argument("--data-dir")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument("--max-width", type=int, default=80, help="truncate table cells (table format)")
+    sql.set_defaults(func=_cmd_sql)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

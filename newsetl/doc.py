@@ -1,0 +1,96 @@
+"""The document that flows through the pipeline.
+
+Every stage is a component in the spaCy sense: it takes a :class:`Doc` and returns it, filling in
+the fields it owns. Offsets (``start``/``end``) are code-point offsets into ``Doc.text``, so that
+``doc.text[m.start:m.end] == m.surface`` always holds.
+
+Stage ownership:
+    extract  -> source_uri, fetched_at, raw_text, media_type, raw_hash
+    clean    -> text, title, published_at, site, author, blocks
+    segment  -> sentences (start, end, text)
+    langid   -> lang, lang_score, Sentence.lang, Sentence.lang_score
+    ner      -> mentions (sent_idx, start, end, surface, label)
+    link     -> Mention.entity_id
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+BLOCK_KINDS = ("body", "title", "ad", "related", "comment", "cookie", "nav", "other")
+ENTITY_LABELS = ("PER", "ORG", "LOC", "MISC")
+UNDETERMINED = "und"
+
+
+@dataclass(slots=True)
+class Block:
+    """One block of the raw input (a paragraph, a line, an HTML element) and what it was classified as."""
+
+    idx: int
+    kind: str  # one of BLOCK_KINDS
+    text: str
+
+
+@dataclass(slots=True)
+class Sentence:
+    idx: int
+    start: int
+    end: int
+    text: str
+    lang: str = UNDETERMINED
+    lang_score: float = 0.0
+
+
+@dataclass(slots=True)
+class Mention:
+    sent_idx: int
+    start: int
+    end: int
+    surface: str
+    label: str  # one of ENTITY_LABELS
+    score: float = 1.0
+    entity_id: str | None = None
+    entity_name: str | None = None  # canonical name of the linked entity (set by link)
+
+
+@dataclass(slots=True)
+class Doc:
+    source_uri: str
+    raw_text: str = ""
+    media_type: str = "text"  # "text" or "html"
+    fetched_at: datetime | None = None
+    raw_hash: str = ""  # sha256 of the raw input bytes (incremental skip key)
+    # clean
+    text: str = ""
+    title: str | None = None
+    published_at: datetime | None = None
+    site: str | None = None
+    author: str | None = None
+    blocks: list[Block] = field(default_factory=list)
+    # segment
+    sentences: list[Sentence] = field(default_factory=list)
+    # enrich
+    lang: str = UNDETERMINED
+    lang_score: float = 0.0
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the clean article text: the document's identity."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def doc_id(self) -> str:
+        """Stable id derived from content: the same article text always gets the same id."""
+        return self.content_hash[:16]
+
+
+@dataclass(slots=True)
+class Reject:
+    """An input that could not be loaded, and why. ``reason`` is a short machine-readable code."""
+
+    source_uri: str
+    reason: str
+    detail: str

@@ -1,0 +1,313 @@
+"""Load: turn a processed batch into Parquet files in the lake, then into DuckDB.
+
+The lake layout is ``<data_dir>/lake/<table>/<batch_key>.parquet``. ``batch_key`` is a hash of the
+batch's doc ids and rejects, so a rerun of the same batch overwrites the same files instead of adding
+twins. Files are written atomically (``*.tmp`` in the same folder, fsync, ``os.replace``) and only then
+loaded into DuckDB in one transaction (``warehouse.db.load_batch``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from prefect import task
+
+from newsetl.doc import Doc, Reject
+from warehouse import db
+
+TS = pa.timestamp("us", tz="UTC")
+SCHEMAS: dict[str, pa.Schema] = {
+    "documents": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("source_uri", pa.string()),
+            ("title", pa.string()),
+            ("published_at", TS),
+            ("site", pa.string()),
+            ("author", pa.string()),
+            ("lang", pa.string()),
+            ("lang_score", pa.float64()),
+            ("text", pa.string()),
+            ("content_hash", pa.string()),
+            ("raw_hash", pa.string()),
+            ("media_type", pa.string()),
+            ("n_chars", pa.int32()),
+            ("n_sentences", pa.int32()),
+            ("n_mentions", pa.int32()),
+            ("fetched_at", TS),
+            ("pipeline_version", pa.string()),
+            ("batch_key", pa.string()),
+            ("run_id", pa.string()),
+            ("loaded_at", TS),
+        ]
+    ),
+    "blocks": pa.schema(
+        [("doc_id", pa.string()), ("block_idx", pa.int32()), ("kind", pa.string()), ("text", pa.string())]
+    ),
+    "sentences": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("sent_idx", pa.int32()),
+            ("start_char", pa.int32()),
+            ("end_char", pa.int32()),
+            ("text", pa.string()),
+            ("lang", pa.string()),
+            ("lang_score", pa.float64()),
+        ]
+    ),
+    "mentions": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("sent_idx", pa.int32()),
+            ("start_char", pa.int32()),
+            ("end_char", pa.int32()),
+            ("surface", pa.string()),
+            ("label", pa.string()),
+            ("entity_id", pa.string()),
+            ("score", pa.float64()),
+        ]
+    ),
+    "entities": pa.schema(
+        [
+            ("entity_id", pa.string()),
+            ("name", pa.string()),
+            ("label", pa.string()),
+            ("source", pa.string()),
+            ("external_id", pa.string()),
+        ]
+    ),
+    "entity_aliases": pa.schema([("entity_id", pa.string()), ("alias", pa.string()), ("lang", pa.string())]),
+    "rejects": pa.schema(
+        [
+            ("source_uri", pa.string()),
+            ("reason", pa.string()),
+            ("detail", pa.string()),
+            ("run_id", pa.string()),
+            ("rejected_at", TS),
+        ]
+    ),
+}
+
+
+def batch_key(docs: list[Doc], rejects: list[Reject]) -> str:
+    h = hashlib.sha256()
+    for key in sorted([d.doc_id for d in docs] + [f"reject:{r.source_uri}" for r in rejects]):
+        h.update(key.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:20]
+
+
+def to_rows(docs: list[Doc], rejects: list[Reject], run_id: str, key: str, pipeline_version: str) -> dict[str, list[dict]]:
+    """Pure: the rows of every table for one batch."""
+    now = datetime.now(UTC)
+    rows: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
+    seen_entities: set[str] = set()
+    seen_aliases: set[tuple[str, str, str]] = set()
+    for doc in docs:
+        rows["documents"].append(
+            {
+                "doc_id": doc.doc_id,
+                "source_uri": doc.source_uri,
+                "title": doc.title,
+                "published_at": doc.published_at,
+                "site": doc.site,
+                "author": doc.author,
+                "lang": doc.lang,
+                "lang_score": doc.lang_score,
+                "text": doc.text,
+                "content_hash": doc.content_hash,
+                "raw_hash": doc.raw_hash,
+                "media_type": doc.media_type,
+                "n_chars": len(doc.text),
+                "n_sentences": len(doc.sentences),
+                "n_mentions": len(doc.mentions),
+                "fetched_at": doc.fetched_at,
+                "pipeline_version": pipeline_version,
+                "batch_key": key,
+                "run_id": run_id,
+                "loaded_at": now,
+            }
+        )
+        rows["blocks"].extend(
+            {"doc_id": doc.doc_id, "block_idx": b.idx, "kind": b.kind, "text": b.text} for b in doc.blocks
+        )
+        rows["sentences"].extend(
+            {
+                "doc_id": doc.doc_id,
+                "sent_idx": s.idx,
+                "start_char": s.start,
+                "end_char": s.end,
+                "text": s.text,
+                "lang": s.lang,
+                "lang_score": s.lang_score,
+            }
+            for s in doc.sentences
+        )
+        seen_spans: set[tuple[int, int]] = set()
+        for m in doc.mentions:
+            if (m.start, m.end) in seen_spans:
+                continue
+            seen_spans.add((m.start, m.end))
+            rows["mentions"].append(
+                {
+                    "doc_id": doc.doc_id,
+                    "sent_idx": m.sent_idx,
+                    "start_char": m.start,
+                    "end_char": m.end,
+                    "surface": m.surface,
+                    "label": m.label,
+                    "entity_id": m.entity_id,
+                    "score": m.score,
+                }
+            )
+            if m.entity_id is None:
+                continue
+            if m.entity_id not in seen_entities:
+                seen_entities.add(m.entity_id)
+                rows["entities"].append(
+                    {
+                        "entity_id": m.entity_id,
+                        "name": m.entity_name or m.surface,
+                        "label": m.label,
+                        "source": "discovered",
+                        "external_id": None,
+                    }
+                )
+            lang = doc.sentences[m.sent_idx].lang if m.sent_idx < len(doc.sentences) else doc.lang
+            alias = (m.entity_id, m.surface, lang)
+            if alias not in seen_aliases:
+                seen_aliases.add(alias)
+                rows["entity_aliases"].append({"entity_id": m.entity_id, "alias": m.surface, "lang": lang})
+    rows["rejects"] = [
+        {"source_uri": r.source_uri, "reason": r.reason, "detail": r.detail, "run_id": run_id, "rejected_at": now}
+        for r in rejects
+    ]
+    return rows
+
+
+def write_parquet_atomic(table: pa.Table, path: Path) -> None:
+    """Write ``path`` so that readers see either the old file or the complete new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            pq.write_table(table, f, compression="zstd")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def write_lake(rows: dict[str, list[dict]], lake_dir: Path, key: str) -> dict[str, Path]:
+    """Write one Parquet file per non-empty table; returns the paths by table."""
+    files: dict[str, Path] = {}
+    for name, table_rows in rows.items():
+        if not table_rows:
+            continue
+        path = lake_dir / name / f"{key}.parquet"
+        write_parquet_atomic(pa.Table.from_pylist(table_rows, schema=SCHEMAS[name]), path)
+        files[name] = path
+    return files
+
+
+def lake_files(lake_dir: Path, key: str) -> dict[str, Path]:
+    return {name: p for name in SCHEMAS if (p := lake_dir / name / f"{key}.parquet").exists()}
+
+
+def is_transient(task, task_run, state) -> bool:  # noqa: ANN001
+    """``retry_condition_fn``: retry a load only when the warehouse was locked or the disk hiccuped."""
+    try:
+        state.result()
+    except (db.WarehouseBusy, OSError):
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+    return False
+
+
+@task(name="write-parquet", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=is_transient)
+def write_batch(
+    docs: list[Doc], rejects: list[Reject], run_id: str, lake_dir: Path, pipeline_version: str
+) -> tuple[str, dict[str, Path]]:
+    key = batch_key(docs, rejects)
+    rows = to_rows(docs, rejects, run_id, key, pipeline_version)
+    return key, write_lake(rows, lake_dir, key)
+
+
+@task(name="load-duckdb", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=is_transient)
+def load_batch(db_path: Path, files: dict[str, Path], key: str, run_id: str) -> int:
+    return db.load_batch(db_path, files, key, run_id)
+
+
+def reference_version(seeds_dir: Path) -> str:
+    """Hash of the reference data files (not the corpus): reload entities/aliases only when it changes."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in seeds_dir.glob("*") if p.is_file() and p.suffix in (".csv", ".parquet", ".tsv")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:20]
+
+
+@task(name="load-reference", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=is_transient)
+def load_reference(db_path: Path, lake_dir: Path, seeds_dir: Path) -> bool:
+    """Load the knowledge base's reference entities and aliases (gazetteers, people/orgs) into DuckDB."""
+    from tasks.enrich.link import KnowledgeBase
+
+    version = reference_version(seeds_dir)
+    if db.reference_loaded(db_path, version):
+        return False
+    kb = KnowledgeBase.load(seeds_dir)
+    paths = {}
+    for name, rows in (("entities", kb.reference_entities()), ("entity_aliases", kb.reference_aliases())):
+        paths[name] = lake_dir / "reference" / f"{name}.parquet"
+        write_parquet_atomic(pa.Table.from_pylist(rows, schema=SCHEMAS[name]), paths[name])
+    return db.load_reference(db_path, paths["entities"], paths["entity_aliases"], version)
+
+
+@contextmanager
+def run_lock(data_dir: Path, wait_s: float = 3600.0) -> Iterator[None]:
+    """One ingest run per data dir at a time: a second run waits for the first, then runs."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".run.lock", "w") as f:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"another newsetl run holds {data_dir} for more than {wait_s}s") from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def remove_orphans(lake_dir: Path, db_path: Path) -> list[Path]:
+    """Delete lake files of batches that never reached the warehouse (a crash between write and load)
+    and temp files of interrupted writes. Call only while holding :func:`run_lock`."""
+    loaded = db.loaded_batches(db_path)
+    removed = []
+    for path in lake_dir.glob("*/*"):
+        if path.parent.name == "reference":
+            continue
+        if path.name.endswith(".tmp") or (path.suffix == ".parquet" and path.stem not in loaded):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed

@@ -1,0 +1,102 @@
+"""Thin Prefect task wrappers around the pure stages, one task run per batch.
+
+Each wrapper isolates documents: an exception in one document's stage becomes a ``rejects`` row for
+that document (reason ``<stage>_error``) and the rest of the batch goes on. Models are loaded lazily,
+once per worker process, by the stage modules themselves.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import task
+
+from newsetl.doc import Doc, Reject
+from tasks.clean import clean
+from tasks.enrich.langid import detect_language
+from tasks.enrich.link import KnowledgeBase, link_entities_batch
+from tasks.enrich.ner import tag_entities_batch
+from tasks.segment import segment
+
+
+@dataclass(slots=True)
+class Processed:
+    docs: list[Doc]
+    rejects: list[Reject]
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage, for the benchmarks
+
+
+def _per_doc(stage: str, fn: Callable[[Doc], Doc], docs: list[Doc], rejects: list[Reject]) -> list[Doc]:
+    ok = []
+    for doc in docs:
+        try:
+            ok.append(fn(doc))
+        except Exception as exc:  # noqa: BLE001 - a bad document must never fail its batch
+            rejects.append(Reject(doc.source_uri, f"{stage}_error", f"{type(exc).__name__}: {exc}"))
+    return ok
+
+
+def _batched(stage: str, fn: Callable[[list[Doc]], list[Doc]], docs: list[Doc], rejects: list[Reject]) -> list[Doc]:
+    """Run a batch-level stage; if the batch fails, fall back to one document at a time to isolate the culprit."""
+    try:
+        return fn(docs)
+    except Exception:  # noqa: BLE001
+        return _per_doc(stage, lambda d: fn([d])[0], docs, rejects)
+
+
+def clean_and_segment(docs: list[Doc]) -> Processed:
+    """Pure: clean each document, reject those with no article text, split the rest into sentences."""
+    out = Processed([], [])
+    t0 = time.perf_counter()
+    cleaned = _per_doc("clean", clean, docs, out.rejects)
+    kept = []
+    for doc in cleaned:
+        if doc.text.strip():
+            kept.append(doc)
+        else:
+            kinds = sorted({b.kind for b in doc.blocks})
+            out.rejects.append(Reject(doc.source_uri, "no_text", f"no article text found (blocks: {kinds})"))
+    t1 = time.perf_counter()
+    out.docs = _per_doc("segment", segment, kept, out.rejects)
+    out.seconds = {"clean": t1 - t0, "segment": time.perf_counter() - t1}
+    return out
+
+
+def enrich(docs: list[Doc], seeds_dir: Path) -> Processed:
+    """Pure (models aside): language per document and sentence, entity mentions, entity links."""
+    out = Processed([], [])
+    t0 = time.perf_counter()
+    docs = _per_doc("langid", detect_language, docs, out.rejects)
+    t1 = time.perf_counter()
+    docs = _batched("ner", tag_entities_batch, docs, out.rejects)
+    t2 = time.perf_counter()
+    kb = KnowledgeBase.load(seeds_dir)
+    docs = _batched("link", lambda ds: link_entities_batch(ds, kb), docs, out.rejects)
+    out.docs = docs
+    out.seconds = {"language": t1 - t0, "entities": t2 - t1, "linking": time.perf_counter() - t2}
+    return out
+
+
+def dedupe(docs: list[Doc], seen: set[str]) -> tuple[list[Doc], list[str]]:
+    """Keep the first document of each doc_id (same article text from two inputs); returns the skipped URIs."""
+    kept, skipped = [], []
+    for doc in docs:
+        if doc.doc_id in seen:
+            skipped.append(doc.source_uri)
+        else:
+            seen.add(doc.doc_id)
+            kept.append(doc)
+    return kept, skipped
+
+
+@task(name="clean-segment")
+def clean_batch(docs: list[Doc]) -> Processed:
+    return clean_and_segment(docs)
+
+
+@task(name="enrich")
+def enrich_batch(docs: list[Doc], seeds_dir: Path) -> Processed:
+    return enrich(docs, seeds_dir)

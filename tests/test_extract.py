@@ -1,0 +1,92 @@
+"""Extract: listing sources, decoding (UTF-8 and legacy encodings), and clear rejects for bad input."""
+
+from __future__ import annotations
+
+import gzip
+import os
+
+import pytest
+
+from tasks.extract import RejectedInput, decode, extract, extract_many, list_sources
+
+TURKISH = "Milli Savunma Bakanı Hulusi Akar, Şoygu ile görüştü. Ağır, çığ, öğün, İdlib."
+ARABIC = "وزير الدفاع التركي خلوصي أكار يلتقي نظيره الروسي في أنقرة اليوم."
+RUSSIAN = "Министр обороны России Сергей Шойгу провёл переговоры с Хулуси Акаром."
+FRENCH = "Le ministre turc de la Défense a rappelé à Shoigu la Syrie et la Libye, événements à Erevan."
+
+
+@pytest.mark.parametrize(
+    "text, codec",
+    [(TURKISH, "cp1254"), (ARABIC, "cp1256"), (RUSSIAN, "koi8_r"), (FRENCH, "latin-1"), (TURKISH, "utf-8")],
+)
+def test_legacy_encodings_are_decoded(text, codec):
+    assert decode(text.encode(codec)) == text
+
+
+def test_bom_and_utf16():
+    assert decode("\ufeff".encode() + FRENCH.encode()) == FRENCH
+    assert decode(FRENCH.encode("utf-16")) == FRENCH
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [(b"", "empty"), (b"   \n\t ", "empty"), (b"\x00\x01\x02\x03" * 100, "binary"), (bytes(range(256)) * 8, "binary")],
+)
+def test_bad_bytes_are_rejected(data, reason):
+    with pytest.raises(RejectedInput) as exc:
+        decode(data)
+    assert exc.value.reason == reason
+
+
+def test_list_sources_dirs_globs_and_urls(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text(TURKISH)
+    (tmp_path / "a" / "two.html").write_text(f"<html><body><p>{FRENCH}</p></body></html>")
+    (tmp_path / "a" / "skip.jpg").write_bytes(b"\xff\xd8")
+    (tmp_path / "a" / "loop").symlink_to(tmp_path / "a")  # a symlink loop is not followed
+    uris, rejects = list_sources(
+        [str(tmp_path / "a"), str(tmp_path / "a" / "*.txt"), "https://example.org/x", "ftp://example.org/y", str(tmp_path / "nope")]
+    )
+    assert sorted(os.path.basename(u) for u in uris) == ["one.txt", "two.html", "x"]
+    assert {r.reason for r in rejects} == {"unsupported_scheme", "not_found"}
+
+
+def test_extract_media_type_and_gzip(tmp_path):
+    html = tmp_path / "page.html.gz"
+    html.write_bytes(gzip.compress(f"<html><body><p>{ARABIC}</p></body></html>".encode()))
+    doc = extract(str(html))
+    assert doc.media_type == "html" and ARABIC in doc.raw_text and len(doc.raw_hash) == 64
+
+
+def test_gzip_bomb_is_rejected(tmp_path, monkeypatch):
+    monkeypatch.setattr("tasks.extract.MAX_BYTES", 1_000_000)
+    bomb = tmp_path / "bomb.txt.gz"
+    bomb.write_bytes(gzip.compress(b"a" * 5_000_000))
+    out = extract_many([str(bomb)])
+    assert [r.reason for r in out.rejects] == ["too_large"]
+
+
+def test_too_large_and_unreadable_are_rejects_not_crashes(tmp_path, monkeypatch):
+    monkeypatch.setattr("tasks.extract.MAX_BYTES", 100)
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 1000)
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(loop)
+    ok = tmp_path / "ok.txt"
+    ok.write_text("short")
+    out = extract_many([str(big), str(loop), str(ok)])
+    assert [r.reason for r in out.rejects] == ["too_large", "not_a_file"]
+    assert [d.raw_text for d in out.docs] == ["short"]
+
+
+def test_known_raw_hash_is_skipped(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text(TURKISH)
+    first = extract_many([str(p)])
+    second = extract_many([str(p)], frozenset({first.docs[0].raw_hash}))
+    assert second.docs == [] and second.skipped == [str(p)]
+
+
+def test_private_url_is_refused():
+    out = extract_many(["http://127.0.0.1:9/x"])
+    assert [r.reason for r in out.rejects] == ["forbidden_address"]

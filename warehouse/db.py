@@ -1,0 +1,206 @@
+"""The only module that opens DuckDB: connections, schema, views, batch loads and read-only queries.
+
+DuckDB allows one read-write process per file. Writers hold the connection only for the length of
+one batch load (a single transaction) and wait with backoff while another process holds the file;
+readers open read-only, with external access disabled, so ``newsetl sql`` cannot write, ATTACH,
+COPY TO or read files.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+HERE = Path(__file__).parent
+SCHEMA_SQL = HERE / "schema.sql"
+VIEW_DIRS = (HERE / "views" / "staging", HERE / "views" / "marts")
+DOC_TABLES = ("documents", "blocks", "sentences", "mentions")
+LOCK_WAIT_S = 120.0
+
+
+class WarehouseBusy(RuntimeError):
+    """The DuckDB file stayed locked by another process for longer than the wait limit (transient)."""
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    msg = str(exc)
+    return "lock" in msg.lower() and ("Could not set lock" in msg or "Conflicting lock" in msg or "locked" in msg)
+
+
+def _open(db_path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait_s
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(db_path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc) or time.monotonic() > deadline:
+                if _is_lock_error(exc):
+                    raise WarehouseBusy(f"{db_path} is locked by another process: {exc}") from exc
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+@contextmanager
+def connect(db_path: Path, read_only: bool = False, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection; read-write ones create the schema and views on first use."""
+    db_path = Path(db_path)
+    if read_only and not db_path.exists():
+        raise FileNotFoundError(f"no warehouse at {db_path}: run `newsetl run` first")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(db_path, read_only, wait_s)
+    try:
+        if not read_only:
+            init_schema(con)
+        yield con
+    finally:
+        con.close()
+
+
+def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA_SQL.read_text())
+    for folder in VIEW_DIRS:
+        for sql_file in sorted(folder.glob("*.sql")):
+            con.execute(sql_file.read_text())
+
+
+def known_raw_hashes(db_path: Path, pipeline_version: str) -> frozenset[str]:
+    """Raw-input hashes already loaded by this pipeline version (the incremental skip set)."""
+    if not Path(db_path).exists():
+        return frozenset()
+    with connect(db_path) as con:
+        rows = con.execute(
+            "select raw_hash from documents where pipeline_version = ?", [pipeline_version]
+        ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def _parquet(files: dict[str, Path], table: str) -> str | None:
+    path = files.get(table)
+    return f"read_parquet('{path.as_posix()}')" if path and path.exists() else None
+
+
+def load_batch(db_path: Path, files: dict[str, Path], batch_key: str, run_id: str) -> int:
+    """Load one batch's Parquet files in one transaction; returns the number of documents loaded.
+
+    The batch's documents replace any earlier rows with the same doc_id (delete + insert), entities and
+    aliases are upserted, rejects are upserted by source_uri, and inputs that now load leave ``rejects``.
+    """
+    now = datetime.now(UTC)
+    with connect(db_path) as con:
+        con.execute("begin transaction")
+        try:
+            docs = _parquet(files, "documents")
+            if docs:
+                ids = f"(select doc_id from {docs})"
+                for table in DOC_TABLES:
+                    con.execute(f"delete from {table} where doc_id in {ids}")
+                for table in DOC_TABLES:
+                    src = _parquet(files, table)
+                    if src:
+                        con.execute(f"insert into {table} by name select * from {src}")
+                con.execute(f"delete from rejects where source_uri in (select source_uri from {docs})")
+            if src := _parquet(files, "entities"):
+                con.execute(f"insert into entities by name select * from {src} on conflict do nothing")
+            if src := _parquet(files, "entity_aliases"):
+                con.execute(f"insert into entity_aliases by name select * from {src} on conflict do nothing")
+            if src := _parquet(files, "rejects"):
+                con.execute(
+                    f"""insert into rejects by name select * from {src}
+                    on conflict (source_uri) do update set
+                        reason = excluded.reason, detail = excluded.detail,
+                        run_id = excluded.run_id, rejected_at = excluded.rejected_at"""
+                )
+            n_docs = con.execute(f"select count(*) from {docs}").fetchone()[0] if docs else 0
+            con.execute(
+                "insert or replace into batches values (?, ?, ?, ?)", [batch_key, run_id, n_docs, now]
+            )
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    return n_docs
+
+
+def loaded_batches(db_path: Path) -> frozenset[str]:
+    if not Path(db_path).exists():
+        return frozenset()
+    with connect(db_path) as con:
+        return frozenset(r[0] for r in con.execute("select batch_key from batches").fetchall())
+
+
+def reference_loaded(db_path: Path, version: str) -> bool:
+    with connect(db_path) as con:
+        row = con.execute("select value from meta where key = 'reference_version'").fetchone()
+    return bool(row and row[0] == version)
+
+
+def load_reference(db_path: Path, entities: Path, aliases: Path, version: str) -> bool:
+    """Load the reference entities/aliases (upsert) and remember their version."""
+    with connect(db_path) as con:
+        con.execute("begin transaction")
+        try:
+            con.execute(
+                f"insert into entities by name select * from read_parquet('{entities.as_posix()}') "
+                "on conflict (entity_id) do update set name = excluded.name, label = excluded.label, "
+                "source = excluded.source, external_id = excluded.external_id"
+            )
+            con.execute(
+                f"insert into entity_aliases by name select * from read_parquet('{aliases.as_posix()}') "
+                "on conflict do nothing"
+            )
+            con.execute("insert or replace into meta values ('reference_version', ?)", [version])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    return True
+
+
+def record_run(db_path: Path, run: dict) -> None:
+    """Insert or update the ``runs`` row of a run."""
+    cols = list(run)
+    with connect(db_path) as con:
+        con.execute(
+            f"insert or replace into runs ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
+            [run[c] for c in cols],
+        )
+
+
+def query(db_path: Path, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
+    """Run one read-only statement: no writes, no ATTACH, no COPY, no file access."""
+    with connect(db_path, read_only=True) as con:
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
+        cur = con.execute(sql, params or [])
+        if cur.description is None:
+            return [], []
+        return [d[0] for d in cur.description], cur.fetchall()
+
+
+def summary(db_path: Path, run_id: str) -> dict:
+    """Counts for the end-of-run screen and the Prefect artifact."""
+    with connect(db_path, read_only=True) as con:
+        langs = con.execute(
+            "select lang, count(*) from documents where run_id = ? group by lang order by 2 desc, 1", [run_id]
+        ).fetchall()
+        top = con.execute(
+            """select e.name, e.label, count(*) as n, count(distinct m.doc_id) as docs
+            from mentions m join documents d using (doc_id) join entities e using (entity_id)
+            where d.run_id = ? group by all order by n desc, e.name limit 10""",
+            [run_id],
+        ).fetchall()
+        totals = {
+            t: con.execute(f"select count(*) from {t}").fetchone()[0]
+            for t in ("documents", "blocks", "sentences", "mentions", "entities", "entity_aliases", "rejects")
+        }
+        rejects = con.execute(
+            "select source_uri, reason, detail from rejects where run_id = ? order by source_uri", [run_id]
+        ).fetchall()
+    return {"languages": langs, "top_entities": top, "totals": totals, "rejects": rejects}
