@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 HERE = Path(__file__).parent
-SCHEMA_SQL = HERE / "schema.sql"
+SCHEMA_FILES = ("schema.sql", "schema_stories.sql")  # tables, in this order
 VIEW_DIRS = (HERE / "views" / "staging", HERE / "views" / "marts")
 DOC_TABLES = ("documents", "blocks", "sentences", "mentions")
 LOCK_WAIT_S = 120.0
@@ -64,7 +64,9 @@ def connect(db_path: Path, read_only: bool = False, wait_s: float = LOCK_WAIT_S)
 
 
 def init_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA_SQL.read_text())
+    for name in SCHEMA_FILES:
+        if (HERE / name).exists():
+            con.execute((HERE / name).read_text())
     for folder in VIEW_DIRS:
         for sql_file in sorted(folder.glob("*.sql")):
             con.execute(sql_file.read_text())
