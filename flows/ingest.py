@@ -6,15 +6,21 @@ runs, so orchestration stays a small share of the run time.
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from datetime import UTC, datetime
-from pathlib import Path
+from itertools import islice
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
-from prefect.artifacts import update_progress_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.runtime import flow_run
+from prefect.task_runners import ProcessPoolTaskRunner
 
 from newsetl.config import Paths
 from newsetl.version import PIPELINE_VERSION
@@ -37,8 +43,13 @@ def prepare_warehouse(paths: Paths) -> frozenset[str]:
 
 
 @flow(name="ingest", log_prints=True)
-def ingest(sources: list[str] | None = None, data_dir: str | None = None, batch_size: int = 100) -> dict:
-    """Ingest news documents from files, directories, globs or http(s) URLs (default: the bundled seeds)."""
+def ingest(
+    sources: list[str] | None = None, data_dir: str | None = None, batch_size: int = 100, max_in_flight: int = 2
+) -> dict:
+    """Ingest news documents from files, directories, globs or http(s) URLs (default: the bundled seeds).
+
+    ``max_in_flight`` batches are processed concurrently by the task runner (see :func:`run_ingest`).
+    """
     logger = get_run_logger()
     paths = Paths.resolve(data_dir)
     sources = sources or [str(paths.corpus)]
@@ -52,6 +63,8 @@ def ingest(sources: list[str] | None = None, data_dir: str | None = None, batch_
         "sources": " ".join(sources),
     }
     counts = Counter(seen=0, loaded=0, skipped=0, rejected=0)
+    timings: Counter = Counter()  # seconds per stage, summed over batches (for bench/throughput.py)
+    n_done = 0
     with load.run_lock(paths.data_dir):
         db.record_run(paths.db, run)
         try:
@@ -62,29 +75,47 @@ def ingest(sources: list[str] | None = None, data_dir: str | None = None, batch_
             batches = [uris[i : i + batch_size] for i in range(0, len(uris), batch_size)] or [[]]
             progress = create_progress_artifact(0.0, key="ingest-progress", description="batches loaded")
             seen_ids: set[str] = set()
-            for i, batch in enumerate(batches):
+
+            # Extract in this process (I/O), clean+segment+enrich in the task runner's workers (CPU), write and
+            # load here, in order (the single writer). A bounded window of batches in flight keeps memory flat.
+            def submit(batch: list[str]) -> tuple:
                 extracted = extract_batch(batch, known)
-                cleaned = clean_batch(extracted.docs)
-                enriched = enrich_batch(cleaned.docs, paths.seeds)
+                cleaned = clean_batch.submit(extracted.docs)
+                return extracted, cleaned, enrich_batch.submit(cleaned, paths.seeds)
+
+            pending = iter(batches)
+            window = deque(submit(b) for b in islice(pending, max_in_flight))
+            while window:
+                extracted, cleaned_f, enriched_f = window.popleft()
+                if (upcoming := next(pending, None)) is not None:
+                    window.append(submit(upcoming))
+                cleaned, enriched = cleaned_f.result(), enriched_f.result()
                 docs, duplicates = dedupe(enriched.docs, seen_ids)
-                rejects = extracted.rejects + cleaned.rejects + enriched.rejects + (source_rejects if i == 0 else [])
+                first = n_done == 0
+                rejects = extracted.rejects + cleaned.rejects + enriched.rejects + (source_rejects if first else [])
                 key, files = load.write_batch(docs, rejects, run_id, paths.lake, PIPELINE_VERSION)
                 load.load_batch(paths.db, files, key, run_id)
-                counts["loaded"] += len(docs)
-                counts["skipped"] += len(extracted.skipped) + len(duplicates)
-                counts["rejected"] += len(rejects)
-                update_progress_artifact(progress, 100.0 * (i + 1) / len(batches))
+                n_done += 1
+                skipped = len(extracted.skipped) + len(duplicates)
+                counts.update(loaded=len(docs), skipped=skipped, rejected=len(rejects))
+                timings.update(cleaned.seconds)
+                timings.update(enriched.seconds)
+                update_progress_artifact(progress, 100.0 * n_done / len(batches))
                 logger.info(
                     "batch %d/%d: %d loaded, %d skipped, %d rejected",
-                    i + 1, len(batches), len(docs), len(extracted.skipped) + len(duplicates), len(rejects),
-                )  # fmt: skip
+                    n_done,
+                    len(batches),
+                    len(docs),
+                    skipped,
+                    len(rejects),
+                )
         except BaseException:
             run.update(status="failed", finished_at=datetime.now(UTC), **{f"n_{k}": v for k, v in counts.items()})
             db.record_run(paths.db, run)
             raise
         run.update(status="completed", finished_at=datetime.now(UTC), **{f"n_{k}": v for k, v in counts.items()})
         db.record_run(paths.db, run)
-    summary = db.summary(paths.db, run_id) | {"run_id": run_id, "counts": dict(counts)}
+    summary = db.summary(paths.db, run_id) | {"run_id": run_id, "counts": dict(counts), "seconds": dict(timings)}
     publish_artifacts(summary)
     return summary
 
@@ -103,3 +134,15 @@ def publish_artifacts(summary: dict) -> None:
     lines += ["", "## Rejects", ""]
     lines += [f"- `{uri}`: **{reason}** — {detail}" for uri, reason, detail in summary["rejects"]] or ["none"]
     create_markdown_artifact(key="ingest-report", markdown="\n".join(lines), description="Entities and rejects")
+
+
+def run_ingest(
+    sources: list[str] | None = None, data_dir: str | None = None, batch_size: int = 100, workers: int | None = None
+) -> dict:
+    """Run :func:`ingest` with a process pool of ``workers`` (default: all cores) when there is more than one
+    batch, so that CPU-bound stages use every core (processes, not threads: the GIL holds in the models)."""
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1:
+        return ingest(sources, data_dir, batch_size, max_in_flight=1)
+    runner = ProcessPoolTaskRunner(max_workers=workers)
+    return ingest.with_options(task_runner=runner)(sources, data_dir, batch_size, max_in_flight=workers + 1)

@@ -7,6 +7,8 @@ import csv
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -15,7 +17,8 @@ from newsetl.config import Paths
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
 }
 
@@ -23,17 +26,40 @@ PREFECT_DEFAULTS = {
 def _cmd_run(args: argparse.Namespace) -> int:
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    from flows.ingest import ingest
+    from flows.ingest import run_ingest
 
     paths = Paths.resolve(args.data_dir)
     print(f"newsetl: ingesting {', '.join(args.sources) or paths.corpus} into {paths.data_dir}", file=sys.stderr)
-    try:
-        summary = ingest(sources=args.sources or None, data_dir=str(paths.data_dir), batch_size=args.batch_size)
-    except Exception as exc:  # noqa: BLE001 - the flow already recorded the failure in `runs`
-        print(f"newsetl: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+    with prefect_api():
+        try:
+            summary = run_ingest(args.sources or None, str(paths.data_dir), args.batch_size, args.workers)
+        except Exception as exc:  # noqa: BLE001 - the flow already recorded the failure in `runs`
+            print(f"newsetl: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
     print(render_summary(summary, paths))
     return 0
+
+
+@contextmanager
+def prefect_api() -> Iterator[None]:
+    """Use ``$PREFECT_API_URL`` when set; otherwise start one temporary local server for this command and
+    point every process of the run (the task runner's workers too) at it."""
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start(timeout=int(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        yield
+    finally:
+        from prefect.logging.handlers import APILogHandler
+
+        APILogHandler.flush()  # send the last logs before the server goes away
+        del os.environ["PREFECT_API_URL"]
+        server.stop()
 
 
 def render_summary(summary: dict, paths: Paths) -> str:
@@ -66,7 +92,12 @@ def _jsonable(value: object) -> object:
 
 def format_rows(columns: list[str], rows: list[tuple], fmt: str, max_width: int = 60) -> str:
     if fmt == "json":
-        return json.dumps([{c: _jsonable(v) for c, v in zip(columns, r, strict=True)} for r in rows], ensure_ascii=False, indent=1, default=str)
+        return json.dumps(
+            [{c: _jsonable(v) for c, v in zip(columns, r, strict=True)} for r in rows],
+            ensure_ascii=False,
+            indent=1,
+            default=str,
+        )
     if fmt == "csv":
         import io
 
@@ -111,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("sources", nargs="*", help="files, directories (recursive), globs or http(s) URLs")
     run.add_argument("--data-dir", help="lake + DuckDB location (default $NEWSETL_DATA_DIR or ./data)")
     run.add_argument("--batch-size", type=int, default=100, help="documents per batch task (default 100)")
+    run.add_argument("--workers", type=int, help="worker processes for the CPU stages (default: all cores)")
     run.set_defaults(func=_cmd_run)
     sql = sub.add_parser("sql", help="run a read-only SQL query against the warehouse")
     sql.add_argument("query")

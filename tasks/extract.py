@@ -192,7 +192,7 @@ def read_url(url: str) -> RawInput:
         if exc.code in (408, 425, 429) or exc.code >= 500:
             raise TransientError(f"HTTP {exc.code} from {url}") from exc
         raise RejectedInput("http_error", f"HTTP {exc.code} {exc.reason}") from exc
-    except (TimeoutError, socket.timeout, ConnectionError, urllib.error.URLError) as exc:
+    except (TimeoutError, ConnectionError, urllib.error.URLError) as exc:
         raise TransientError(f"{url}: {exc}") from exc
     if len(data) > MAX_BYTES:
         raise RejectedInput("too_large", f"more than {MAX_BYTES} bytes")

@@ -106,7 +106,9 @@ def batch_key(docs: list[Doc], rejects: list[Reject]) -> str:
     return h.hexdigest()[:20]
 
 
-def to_rows(docs: list[Doc], rejects: list[Reject], run_id: str, key: str, pipeline_version: str) -> dict[str, list[dict]]:
+def to_rows(
+    docs: list[Doc], rejects: list[Reject], run_id: str, key: str, pipeline_version: str
+) -> dict[str, list[dict]]:
     """Pure: the rows of every table for one batch."""
     now = datetime.now(UTC)
     rows: dict[str, list[dict]] = {name: [] for name in SCHEMAS}

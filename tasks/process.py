@@ -98,5 +98,5 @@ def clean_batch(docs: list[Doc]) -> Processed:
 
 
 @task(name="enrich")
-def enrich_batch(docs: list[Doc], seeds_dir: Path) -> Processed:
-    return enrich(docs, seeds_dir)
+def enrich_batch(cleaned: Processed, seeds_dir: Path) -> Processed:
+    return enrich(cleaned.docs, seeds_dir)

@@ -95,7 +95,6 @@ def split_spans(text: str) -> list[tuple[int, int]]:
 def segment(doc: Doc) -> Doc:
     """Fill ``doc.sentences`` from ``doc.text``."""
     doc.sentences = [
-        Sentence(idx=i, start=s, end=e, text=doc.text[s:e])
-        for i, (s, e) in enumerate(split_spans(doc.text))
+        Sentence(idx=i, start=s, end=e, text=doc.text[s:e]) for i, (s, e) in enumerate(split_spans(doc.text))
     ]
     return doc

@@ -45,7 +45,13 @@ def test_list_sources_dirs_globs_and_urls(tmp_path):
     (tmp_path / "a" / "skip.jpg").write_bytes(b"\xff\xd8")
     (tmp_path / "a" / "loop").symlink_to(tmp_path / "a")  # a symlink loop is not followed
     uris, rejects = list_sources(
-        [str(tmp_path / "a"), str(tmp_path / "a" / "*.txt"), "https://example.org/x", "ftp://example.org/y", str(tmp_path / "nope")]
+        [
+            str(tmp_path / "a"),
+            str(tmp_path / "a" / "*.txt"),
+            "https://example.org/x",
+            "ftp://example.org/y",
+            str(tmp_path / "nope"),
+        ]
     )
     assert sorted(os.path.basename(u) for u in uris) == ["one.txt", "two.html", "x"]
     assert {r.reason for r in rejects} == {"unsupported_scheme", "not_found"}

@@ -13,7 +13,11 @@ from tasks.segment import segment, split_spans
     [
         (
             "Milli Savunma Bakanı Hulusi Akar görüştü. Akar, 5 Mart 2020 tarihinde açıklama yaptı. Dr. Kaya da katıldı.",
-            ["Milli Savunma Bakanı Hulusi Akar görüştü.", "Akar, 5 Mart 2020 tarihinde açıklama yaptı.", "Dr. Kaya da katıldı."],
+            [
+                "Milli Savunma Bakanı Hulusi Akar görüştü.",
+                "Akar, 5 Mart 2020 tarihinde açıklama yaptı.",
+                "Dr. Kaya da katıldı.",
+            ],
         ),
         (
             "وقالت المصادر إن الوفدين اجتمعا. هل انتهت الحرب؟ لا أحد يعرف.",
@@ -21,17 +25,29 @@ from tasks.segment import segment, split_spans
         ),
         (
             "Le 12 octobre 2020, M. Akar a parlé à Shoigu. Il a exigé le retrait ! « Bakou ne peut pas attendre. » Puis rien.",
-            ["Le 12 octobre 2020, M. Akar a parlé à Shoigu.", "Il a exigé le retrait !", "« Bakou ne peut pas attendre. »", "Puis rien."],
+            [
+                "Le 12 octobre 2020, M. Akar a parlé à Shoigu.",
+                "Il a exigé le retrait !",
+                "« Bakou ne peut pas attendre. »",
+                "Puis rien.",
+            ],
         ),
         (
             "Министр обороны Сергей Шойгу провёл переговоры. Т. е. встреча прошла в г. Москве. Итоги подведут позже.",
-            ["Министр обороны Сергей Шойгу провёл переговоры.", "Т. е. встреча прошла в г. Москве.", "Итоги подведут позже."],
+            [
+                "Министр обороны Сергей Шойгу провёл переговоры.",
+                "Т. е. встреча прошла в г. Москве.",
+                "Итоги подведут позже.",
+            ],
         ),
         (
-            "U.S. officials met at 10.30 a.m. in Washington... Mr. Blinken said: \"We agree.\" Then they left.",
-            ["U.S. officials met at 10.30 a.m. in Washington...", "Mr. Blinken said: \"We agree.\"", "Then they left."],
+            'U.S. officials met at 10.30 a.m. in Washington... Mr. Blinken said: "We agree." Then they left.',
+            ["U.S. officials met at 10.30 a.m. in Washington...", 'Mr. Blinken said: "We agree."', "Then they left."],
         ),
-        ("First paragraph without a period\nSecond paragraph.", ["First paragraph without a period", "Second paragraph."]),
+        (
+            "First paragraph without a period\nSecond paragraph.",
+            ["First paragraph without a period", "Second paragraph."],
+        ),
     ],
 )
 def test_sentences(text, expected):
@@ -40,7 +56,11 @@ def test_sentences(text, expected):
 
 def test_offsets_are_exact_and_trimmed():
     doc = segment(Doc(source_uri="x", text="  Bir.  İki?\n\n  Üç…  "))
-    assert [(s.text, doc.text[s.start : s.end]) for s in doc.sentences] == [("Bir.", "Bir."), ("İki?", "İki?"), ("Üç…", "Üç…")]
+    assert [(s.text, doc.text[s.start : s.end]) for s in doc.sentences] == [
+        ("Bir.", "Bir."),
+        ("İki?", "İki?"),
+        ("Üç…", "Üç…"),
+    ]
     assert [s.idx for s in doc.sentences] == [0, 1, 2]
 
 

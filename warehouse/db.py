@@ -77,9 +77,7 @@ def known_raw_hashes(db_path: Path, pipeline_version: str) -> frozenset[str]:
     if not Path(db_path).exists():
         return frozenset()
     with connect(db_path) as con:
-        rows = con.execute(
-            "select raw_hash from documents where pipeline_version = ?", [pipeline_version]
-        ).fetchall()
+        rows = con.execute("select raw_hash from documents where pipeline_version = ?", [pipeline_version]).fetchall()
     return frozenset(r[0] for r in rows)
 
 
@@ -120,9 +118,7 @@ def load_batch(db_path: Path, files: dict[str, Path], batch_key: str, run_id: st
                         run_id = excluded.run_id, rejected_at = excluded.rejected_at"""
                 )
             n_docs = con.execute(f"select count(*) from {docs}").fetchone()[0] if docs else 0
-            con.execute(
-                "insert or replace into batches values (?, ?, ?, ?)", [batch_key, run_id, n_docs, now]
-            )
+            con.execute("insert or replace into batches values (?, ?, ?, ?)", [batch_key, run_id, n_docs, now])
             con.execute("commit")
         except Exception:
             con.execute("rollback")

@@ -1,0 +1,39 @@
+-- Stories and duplicates (tasks/stories.py). Executed after schema.sql by warehouse.db.init_schema.
+-- Every row is keyed by the document it is about, so a rerun of update_stories adds no row.
+
+-- A document whose text is (nearly) the same as an earlier one. duplicate_of is the earliest document
+-- of the group (never itself a duplicate); similarity is the overlap coefficient of their word
+-- 4-gram shingle sets, |A n B| / min(|A|, |B|), 1.0 for the same normalised text.
+CREATE TABLE IF NOT EXISTS duplicates (
+    doc_id       VARCHAR PRIMARY KEY,
+    duplicate_of VARCHAR NOT NULL,
+    similarity   DOUBLE NOT NULL
+);
+
+-- Articles about the same event, across languages. story_id is the doc_id of the story's first
+-- document; score is the evidence that joined the document to the story (1.0 for the first one).
+CREATE TABLE IF NOT EXISTS stories (
+    story_id VARCHAR NOT NULL,
+    doc_id   VARCHAR PRIMARY KEY,
+    score    DOUBLE NOT NULL
+);
+
+-- Per-document state, so a new document is compared with the stored ones instead of recomputing the
+-- corpus: MinHash signature, sentence embedding (USE multilingual v3, title + lead) and linked entities.
+CREATE TABLE IF NOT EXISTS doc_signatures (
+    doc_id          VARCHAR PRIMARY KEY,
+    day             DATE,            -- published_at, else fetched_at
+    n_shingles      INTEGER NOT NULL,
+    minhash         UINTEGER[] NOT NULL,
+    embedding       FLOAT[] NOT NULL,
+    entities        VARCHAR[] NOT NULL,
+    stories_version VARCHAR NOT NULL,
+    computed_at     TIMESTAMPTZ NOT NULL
+);
+
+-- LSH buckets of the MinHash signatures (one row per band): candidate near-duplicates share a bucket.
+CREATE TABLE IF NOT EXISTS doc_lsh (
+    bucket BIGINT NOT NULL,
+    doc_id VARCHAR NOT NULL,
+    PRIMARY KEY (bucket, doc_id)
+);
