@@ -6,7 +6,9 @@ runs, so orchestration stays a small share of the run time.
 
 from __future__ import annotations
 
+import json
 import os
+import time
 import uuid
 from collections import Counter, deque
 from datetime import UTC, datetime
@@ -79,7 +81,9 @@ def ingest(
             # Extract in this process (I/O), clean+segment+enrich in the task runner's workers (CPU), write and
             # load here, in order (the single writer). A bounded window of batches in flight keeps memory flat.
             def submit(batch: list[str]) -> tuple:
+                t0 = time.perf_counter()
                 extracted = extract_batch(batch, known)
+                timings["extract"] += time.perf_counter() - t0
                 cleaned = clean_batch.submit(extracted.docs)
                 return extracted, cleaned, enrich_batch.submit(cleaned, paths.seeds)
 
@@ -93,8 +97,11 @@ def ingest(
                 docs, duplicates = dedupe(enriched.docs, seen_ids)
                 first = n_done == 0
                 rejects = extracted.rejects + cleaned.rejects + enriched.rejects + (source_rejects if first else [])
+                t0 = time.perf_counter()
                 key, files = load.write_batch(docs, rejects, run_id, paths.lake, PIPELINE_VERSION)
+                t1 = time.perf_counter()
                 load.load_batch(paths.db, files, key, run_id)
+                timings.update(write=t1 - t0, load=time.perf_counter() - t1)
                 n_done += 1
                 skipped = len(extracted.skipped) + len(duplicates)
                 counts.update(loaded=len(docs), skipped=skipped, rejected=len(rejects))
@@ -114,6 +121,7 @@ def ingest(
             db.record_run(paths.db, run)
             raise
         run.update(status="completed", finished_at=datetime.now(UTC), **{f"n_{k}": v for k, v in counts.items()})
+        run["stage_seconds"] = json.dumps({k: round(v, 3) for k, v in timings.items()})
         db.record_run(paths.db, run)
     summary = db.summary(paths.db, run_id) | {"run_id": run_id, "counts": dict(counts), "seconds": dict(timings)}
     publish_artifacts(summary)

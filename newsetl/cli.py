@@ -55,9 +55,9 @@ def prefect_api() -> Iterator[None]:
     try:
         yield
     finally:
-        from prefect.logging.handlers import APILogHandler
+        from prefect.logging.handlers import APILogWorker
 
-        APILogHandler.flush()  # send the last logs before the server goes away
+        APILogWorker.drain_all(timeout=5)  # send the last logs before the server goes away
         del os.environ["PREFECT_API_URL"]
         server.stop()
 

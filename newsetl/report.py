@@ -28,7 +28,8 @@ PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b
 LABEL_COLORS = {"PER": "#e15759", "ORG": "#4e79a7", "LOC": "#59a14f", "MISC": "#b07aa1"}
 OTHER_COLOR = "#bab0ac"
 TOP_ENTITIES = 12
-NETWORK_NODES = 40
+NETWORK_NODES = 32
+NETWORK_LABELS = 16  # only the biggest nodes get a visible label; all have a tooltip
 
 
 def esc(value: object) -> str:
@@ -85,7 +86,7 @@ def timeline_svg(rows: list[dict], entities: list[dict]) -> str:
             by_entity[r["entity_id"]][r["day"]].append((r["lang"] or "und", r["n_mentions"]))
     width, row_h, label_w, pad = 760, 46, 190, 6
     plot_w = width - label_w - 60
-    bar_w = max(plot_w / span - 1, 1.5)
+    bar_w = min(max(plot_w / span - 1, 1.5), 48.0)
     peak = max((sum(n for _, n in v) for e in by_entity.values() for v in e.values()), default=1)
     parts = []
     for i, ent in enumerate(entities):
@@ -165,7 +166,7 @@ def force_layout(
     if n == 0:
         return {}
     pos = {v: [math.cos(2 * math.pi * i / n), math.sin(2 * math.pi * i / n)] for i, v in enumerate(nodes)}
-    k = math.sqrt(4.0 / n)
+    k = math.sqrt(7.0 / n)
     temp = 0.2
     for _ in range(iterations):
         disp = {v: [0.0, 0.0] for v in nodes}
@@ -237,14 +238,20 @@ def network_svg(pairs: list[dict], profiles: dict[str, dict]) -> str:
             f"{int(w)} documents</title></line>"
         )
     parts.append('</g><g class="nodes">')
-    for e in keep:
+    for rank, e in enumerate(keep):
         x, y = pos[e]
         r = 5 + 13 * math.sqrt(weight[e] / top)
         color = LABEL_COLORS.get(labels[e], OTHER_COLOR)
         parts.append(
             f'<g class="node" data-id="{esc(e)}"><circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{color}">'
             f"<title>{esc(names[e])} ({esc(labels[e])}): {profiles.get(e, {}).get('n_mentions', 0)} mentions</title>"
-            f'</circle><text x="{x + r + 3:.1f}" y="{y + 4:.1f}" class="lbl">{esc(names[e])}</text></g>'
+            "</circle>"
+            + (
+                f'<text x="{x + r + 3:.1f}" y="{y + 4:.1f}" class="lbl">{esc(names[e])}</text>'
+                if rank < NETWORK_LABELS
+                else ""
+            )
+            + "</g>"
         )
     parts.append("</g>")
     svg = (
@@ -253,6 +260,25 @@ def network_svg(pairs: list[dict], profiles: dict[str, dict]) -> str:
     )
     legend = _legend({k: v for k, v in LABEL_COLORS.items() if k in set(labels.values())})
     return legend + svg
+
+
+# Pairs of linked entities named in one document, labelled with the entity's label (entity_cooccurrence
+# groups by the mention's label, which splits a pair when NER labels one entity differently).
+NETWORK_SQL = """
+with doc_entities as (
+    select distinct m.doc_id, m.entity_id from mentions m where m.entity_id is not null
+)
+select a.entity_id as entity_a, ea.name as name_a, ea.label as label_a,
+       b.entity_id as entity_b, eb.name as name_b, eb.label as label_b,
+       count(*) as n_documents
+from doc_entities a
+join doc_entities b on a.doc_id = b.doc_id and a.entity_id < b.entity_id
+join entities ea on ea.entity_id = a.entity_id
+join entities eb on eb.entity_id = b.entity_id
+group by all
+order by n_documents desc, name_a, name_b
+limit 400
+"""
 
 
 def html_table(rows: list[dict], columns: list[str], limit: int = 25) -> str:
@@ -315,7 +341,7 @@ def build_report(db_path: str | os.PathLike, out_path: str | os.PathLike, title:
     ids = [p["entity_id"] for p in top]
     timeline = q("select * from entity_timeline where entity_id in (select unnest(?))", [ids]) if ids else []
     language = q("select * from language_mix order by source, lang")
-    pairs = q("select * from entity_cooccurrence order by n_documents desc, name_a, name_b limit 400")
+    pairs = q(NETWORK_SQL)
     people = q("select * from who_met_whom order by n_documents desc, n_sentences desc, name_a, name_b limit 50")
     volume = q("select * from daily_volume order by day desc, lang")
     rejects = q("select * from rejects_per_source order by n_rejects desc, source, reason")

@@ -91,7 +91,8 @@ CREATE TABLE IF NOT EXISTS runs (
     n_skipped        INTEGER,
     n_rejected       INTEGER,
     pipeline_version VARCHAR,
-    sources          VARCHAR
+    sources          VARCHAR,
+    stage_seconds    VARCHAR            -- JSON: wall seconds per stage, summed over batches
 );
 
 -- Which lake batches are in the warehouse (resume after a crash loads the written-but-unloaded ones).

@@ -1,0 +1,129 @@
+"""The warehouse: read-only queries stay read-only, batch loads are idempotent, a locked file is waited for."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from newsetl.cli import main as cli_main
+from newsetl.doc import Block, Doc, Mention, Reject, Sentence
+from tasks import load
+from warehouse import db
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "insert into rejects values ('x', 'y', 'z', 'r', now())",
+        "create table evil (a int)",
+        "drop table documents",
+        "attach '/tmp/other.duckdb' as other",
+        "copy documents to '/tmp/stolen.csv'",
+        "select * from read_csv('/etc/passwd')",
+        "select * from read_text('/etc/hostname')",
+        "set enable_external_access = true",
+        "install httpfs",
+    ],
+)
+def test_sql_is_read_only(seeded, statement):
+    with pytest.raises(duckdb.Error):
+        db.query(seeded["db"], statement)
+
+
+def test_cli_sql_formats(seeded, capsys):
+    assert (
+        cli_main(
+            [
+                "sql",
+                "select lang, count(*) as n from documents group by lang order by lang",
+                "--data-dir",
+                str(seeded["data_dir"]),
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "lang,n" and "ar,1" in out
+    assert cli_main(["sql", "delete from documents", "--data-dir", str(seeded["data_dir"])]) == 2
+
+
+def _doc(text: str, uri: str) -> Doc:
+    doc = Doc(source_uri=uri, raw_text=text, text=text, lang="en", raw_hash="r" + uri)
+    doc.blocks = [Block(0, "body", text)]
+    doc.sentences = [Sentence(0, 0, len(text), text, "en", 0.99)]
+    doc.mentions = [Mention(0, 0, 5, text[:5], "PER", entity_id="x:1", entity_name=text[:5])]
+    return doc
+
+
+def _load(tmp_path, docs, rejects, run_id="run-1"):
+    key, files = load.write_batch.fn(docs, rejects, run_id, tmp_path / "lake", "v1")
+    return load.load_batch.fn(tmp_path / "db.duckdb", files, key, run_id)
+
+
+def _counts(path):
+    tables = ("documents", "blocks", "sentences", "mentions", "entities", "entity_aliases", "rejects", "batches")
+    with db.connect(path, read_only=True) as con:
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+
+
+def test_batch_load_is_idempotent(tmp_path):
+    docs = [_doc("Alice met Bob in Paris.", "a"), _doc("Carol went to Rome.", "b")]
+    rejects = [Reject("c", "empty", "no content")]
+    assert _load(tmp_path, docs, rejects) == 2
+    first = _counts(tmp_path / "db.duckdb")
+    assert _load(tmp_path, docs, rejects, "run-2") == 2
+    assert (
+        _counts(tmp_path / "db.duckdb")
+        == first
+        == {
+            "documents": 2,
+            "blocks": 2,
+            "sentences": 2,
+            "mentions": 2,
+            "entities": 1,
+            "entity_aliases": 2,
+            "rejects": 1,
+            "batches": 1,
+        }
+    )
+
+
+def test_a_reject_that_later_loads_leaves_rejects(tmp_path):
+    _load(tmp_path, [], [Reject("a", "unreachable", "timeout")])
+    _load(tmp_path, [_doc("Alice met Bob in Paris.", "a")], [])
+    assert _counts(tmp_path / "db.duckdb")["rejects"] == 0
+
+
+def test_orphan_lake_files_are_removed(tmp_path):
+    docs = [_doc("Alice met Bob in Paris.", "a")]
+    _load(tmp_path, docs, [])
+    key, files = load.write_batch.fn([_doc("Never loaded.", "z")], [], "run-x", tmp_path / "lake", "v1")
+    (tmp_path / "lake" / "documents" / ".half.parquet.123.tmp").write_bytes(b"partial")
+    removed = load.remove_orphans(tmp_path / "lake", tmp_path / "db.duckdb")
+    assert {p.name for p in removed} >= {f"{key}.parquet", ".half.parquet.123.tmp"}
+    assert len(list((tmp_path / "lake" / "documents").glob("*.parquet"))) == 1
+
+
+def test_reader_waits_for_a_writer_in_another_process(tmp_path):
+    path = tmp_path / "db.duckdb"
+    _load(tmp_path, [_doc("Alice met Bob in Paris.", "a")], [])
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('locked', flush=True); time.sleep(3)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    start = time.monotonic()
+    assert db.query(path, "select count(*) from documents")[1] == [(1,)]
+    assert time.monotonic() - start > 0.5  # it waited for the writer instead of failing
+    holder.wait()
