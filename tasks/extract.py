@@ -191,6 +191,8 @@ def read_url(url: str) -> RawInput:
     except urllib.error.HTTPError as exc:
         if exc.code in (408, 425, 429) or exc.code >= 500:
             raise TransientError(f"HTTP {exc.code} from {url}") from exc
+        if 300 <= exc.code < 400:
+            raise RejectedInput("bad_redirect", f"HTTP {exc.code}: {exc.reason}") from exc
         raise RejectedInput("http_error", f"HTTP {exc.code} {exc.reason}") from exc
     except (TimeoutError, ConnectionError, urllib.error.URLError) as exc:
         raise TransientError(f"{url}: {exc}") from exc
