@@ -38,8 +38,9 @@ def list_sources_task(sources: list[str]):  # noqa: ANN201
 
 
 @task(name="prepare-warehouse", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=load.is_transient)
-def prepare_warehouse(paths: Paths) -> frozenset[str]:
-    """Create the schema, drop orphan lake files of interrupted runs, return the incremental skip set."""
+def prepare_warehouse(paths: Paths, run_id: str) -> frozenset[str]:
+    """Create the schema, close out interrupted runs and their orphan lake files, return the incremental skip set."""
+    db.mark_interrupted_runs(paths.db, run_id)
     load.remove_orphans(paths.lake, paths.db)
     return db.known_raw_hashes(paths.db, PIPELINE_VERSION)
 
@@ -70,7 +71,7 @@ def ingest(
     with load.run_lock(paths.data_dir):
         db.record_run(paths.db, run)
         try:
-            known = prepare_warehouse(paths)
+            known = prepare_warehouse(paths, run_id)
             load.load_reference(paths.db, paths.lake, paths.seeds)
             uris, source_rejects = list_sources_task(sources)
             counts["seen"] = len(uris) + len(source_rejects)

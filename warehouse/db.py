@@ -161,6 +161,16 @@ def load_reference(db_path: Path, entities: Path, aliases: Path, version: str) -
     return True
 
 
+def mark_interrupted_runs(db_path: Path, current_run_id: str) -> int:
+    """Runs still 'running' while we hold the run lock were killed: mark them 'interrupted'."""
+    with connect(db_path) as con:
+        rows = con.execute(
+            "update runs set status = 'interrupted' where status = 'running' and run_id <> ? returning run_id",
+            [current_run_id],
+        ).fetchall()
+    return len(rows)
+
+
 def record_run(db_path: Path, run: dict) -> None:
     """Insert or update the ``runs`` row of a run."""
     cols = list(run)

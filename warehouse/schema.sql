@@ -85,7 +85,7 @@ CREATE TABLE IF NOT EXISTS runs (
     flow_run_id      VARCHAR,
     started_at       TIMESTAMPTZ NOT NULL,
     finished_at      TIMESTAMPTZ,
-    status           VARCHAR NOT NULL,  -- running | completed | failed
+    status           VARCHAR NOT NULL,  -- running | completed | failed | interrupted (killed)
     n_seen           INTEGER,
     n_loaded         INTEGER,
     n_skipped        INTEGER,
