@@ -29,6 +29,7 @@ from newsetl.version import PIPELINE_VERSION
 from tasks import load
 from tasks.extract import extract_batch, list_sources
 from tasks.process import clean_batch, dedupe, enrich_batch
+from tasks.stories import update_stories
 from warehouse import db
 
 
@@ -117,6 +118,8 @@ def ingest(
                     skipped,
                     len(rejects),
                 )
+            story_counts = update_stories(paths.db)
+            logger.info("stories: %s", story_counts)
         except BaseException:
             run.update(status="failed", finished_at=datetime.now(UTC), **{f"n_{k}": v for k, v in counts.items()})
             db.record_run(paths.db, run)

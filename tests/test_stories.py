@@ -1,0 +1,218 @@
+"""Stories and duplicates: real DuckDB warehouses, real runs of tasks/stories.py (no mocks)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tasks import stories
+from warehouse import db
+
+RES = Path(__file__).parent / "resources" / "stories"
+SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "corpus"
+TABLES = ("stories", "duplicates", "doc_signatures", "doc_lsh")
+
+
+def counts(db_path: Path) -> dict[str, int]:
+    return {t: db.query(db_path, f"select count(*) from {t}")[1][0][0] for t in TABLES}
+
+
+def story_by_seed(db_path: Path) -> dict[str, str]:
+    """Seed number ('000'...'004') -> story_id."""
+    _, rows = db.query(
+        db_path,
+        "select regexp_extract(d.source_uri, '(\\d{3})_[0-9a-f]+\\.txt$', 1), s.story_id "
+        "from stories as s join documents as d using (doc_id) where d.source_uri like '%/seeds/%'",
+    )
+    return dict(rows)
+
+
+def ingest_files(db_path: Path, work: Path, named: dict[str, str]) -> list:
+    """uri -> raw text, through the real pipeline functions (clean, segment, langid, NER, linking,
+    Parquet batch, DuckDB load) without the Prefect flow; returns the loaded Docs."""
+    from newsetl.config import Paths
+    from newsetl.doc import Doc
+    from newsetl.version import PIPELINE_VERSION
+    from tasks.load import write_batch
+    from tasks.process import clean_and_segment, enrich
+
+    docs = []
+    for uri, raw in named.items():
+        doc = Doc(source_uri=uri, raw_text=raw, fetched_at=datetime.now(UTC))
+        doc.raw_hash = hashlib.sha256(raw.encode()).hexdigest()
+        docs.append(doc)
+    cleaned = clean_and_segment(docs)
+    enriched = enrich(cleaned.docs, Paths.resolve(str(work)).seeds)
+    assert not cleaned.rejects and not enriched.rejects, cleaned.rejects + enriched.rejects
+    key, files = write_batch.fn(enriched.docs, [], "test-run", work / "lake", PIPELINE_VERSION)
+    db.load_batch(db_path, files, key, "test-run")
+    return enriched.docs
+
+
+@pytest.fixture(scope="module")
+def seeds_db(tmp_path_factory) -> Path:
+    """The five seed articles in a fresh warehouse (stories not yet computed)."""
+    work = tmp_path_factory.mktemp("seeds")
+    path = work / "newsetl.duckdb"
+    ingest_files(path, work, {str(f): f.read_text() for f in sorted(SEEDS.glob("*.txt"))})
+    return path
+
+
+@pytest.fixture
+def seeded_copy(seeds_db, tmp_path) -> Path:
+    """A private copy of the seeds warehouse."""
+    path = tmp_path / "newsetl.duckdb"
+    shutil.copy(seeds_db, path)
+    return path
+
+
+# ------------------------------------------------------------------ the seeds
+
+
+def test_seeds_group_the_same_phone_call_across_languages(seeded_copy):
+    """000 (tr) and 004 (fr) are the Akar-Shoigu call of 12 October 2020; 001, 002, 003 are other events."""
+    result = stories.update_stories.fn(seeded_copy)  # the task body, as the flow runs it
+    assert result["assigned"] == 5
+    story = story_by_seed(seeded_copy)
+    assert set(story) == {"000", "001", "002", "003", "004"}
+    assert story["000"] == story["004"]  # tr + fr, Akar-Shoigu call of 12 October 2020
+    others = [story["001"], story["002"], story["003"]]
+    assert len(set(others)) == 3 and story["000"] not in others
+    _, rows = db.query(
+        seeded_copy, "select languages, n_documents from stories_overview where story_id = ?", [story["000"]]
+    )
+    assert rows == [(["fr", "tr"], 2)]
+
+
+def test_rerun_adds_no_row(seeded_copy):
+    stories.update_stories_fn(seeded_copy)
+    before = counts(seeded_copy)
+    again = stories.update_stories_fn(seeded_copy)
+    assert again["assigned"] == 0
+    assert counts(seeded_copy) == before
+    assert before["stories"] == 5 and before["doc_signatures"] == 5
+
+
+def test_new_document_joins_an_existing_story_incrementally(seeded_copy, tmp_path):
+    stories.update_stories_fn(seeded_copy)
+    _, old = db.query(seeded_copy, "select doc_id, computed_at from doc_signatures order by doc_id")
+    before = story_by_seed(seeded_copy)
+
+    # a new English report of the same call, through the real pipeline functions
+    raw = (RES / "akar_shoigu_en.txt").read_text()
+    docs = ingest_files(seeded_copy, tmp_path, {"https://example.com/akar-shoigu": raw})
+
+    result = stories.update_stories_fn(seeded_copy)
+    assert result["assigned"] == 1 and result["new_stories"] == 0
+    _, rows = db.query(seeded_copy, "select story_id from stories where doc_id = ?", [docs[0].doc_id])
+    assert rows == [(before["000"],)]
+    # nothing recomputed: the earlier documents keep their state and their stories
+    _, still = db.query(
+        seeded_copy, "select doc_id, computed_at from doc_signatures where doc_id <> ?", [docs[0].doc_id]
+    )
+    assert sorted(still) == old
+    assert story_by_seed(seeded_copy) == before
+    _, rows = db.query(seeded_copy, "select languages from stories_overview where story_id = ?", [before["000"]])
+    assert rows == [(["en", "fr", "tr"],)]
+
+
+# ------------------------------------------------------------------ duplicates
+
+
+def insert_document(con, doc_id: str, text: str, source_uri: str, day: str) -> None:  # noqa: ANN001
+    now = datetime.now(UTC)
+    sents = [s.strip() + "." for s in text.split(". ") if s.strip()]
+    con.execute(
+        """insert into documents (doc_id, source_uri, title, published_at, lang, text, content_hash, raw_hash,
+        media_type, n_chars, n_sentences, n_mentions, fetched_at, pipeline_version, batch_key, run_id, loaded_at)
+        values (?, ?, NULL, ?, 'en', ?, ?, ?, 'text', ?, ?, 0, ?, 'test', 'test', 'test', ?)""",
+        [doc_id, source_uri, datetime.fromisoformat(day).replace(tzinfo=UTC), text,
+         hashlib.sha256(text.encode()).hexdigest(), doc_id, len(text), len(sents), now, now],
+    )  # fmt: skip
+    pos = 0
+    for i, s in enumerate(sents):
+        con.execute("insert into sentences values (?, ?, ?, ?, ?, 'en', 1.0)", [doc_id, i, pos, pos + len(s), s])
+        pos += len(s) + 1
+
+
+@pytest.fixture
+def dup_warehouse(tmp_path) -> Path:
+    original = (RES / "original.txt").read_text().strip()
+    # exact: only case, spacing and punctuation differ
+    exact = original.upper().replace(", ", " , ").replace(". ", ".  ")
+    # near: other boilerplate around it, two small edits
+    near = (
+        "Advertisement\nShare this article on social media\n"
+        + original.replace("Tuesday morning", "Tuesday").replace("ten million", "12 million")
+        + "\nRead more: Dockers in Le Havre join the protest\nSubscribe to our newsletter for more news."
+    )
+    # same subject, written independently: not a duplicate
+    other = (
+        "Dockers in Marseille walked out again, the third stoppage this month, and about forty vessels are "
+        "stuck at anchor. The union wants talks on pay for night work; the port authority refuses for now."
+    )
+    path = tmp_path / "dups.duckdb"
+    with db.connect(path) as con:
+        insert_document(con, "a" * 16, original, "https://one.example/port-strike", "2024-03-05")
+        insert_document(con, "b" * 16, exact, "https://two.example/news/1", "2024-03-05")
+        insert_document(con, "c" * 16, near, "https://three.example/a?id=9", "2024-03-06")
+        insert_document(con, "d" * 16, other, "https://one.example/dockers", "2024-03-06")
+    return path
+
+
+def test_exact_and_near_duplicates_are_found(dup_warehouse):
+    result = stories.update_stories_fn(dup_warehouse)
+    assert result == result | {"assigned": 4, "duplicates": 2}
+    _, rows = db.query(dup_warehouse, "select doc_id, duplicate_of, similarity from duplicates order by doc_id")
+    (exact_id, exact_of, exact_sim), (near_id, near_of, near_sim) = rows
+    assert (exact_id, exact_of, exact_sim) == ("b" * 16, "a" * 16, 1.0)
+    assert (near_id, near_of) == ("c" * 16, "a" * 16) and stories.DUP_OVERLAP <= near_sim < 1.0
+    # duplicates share their original's story; the analysts' view leaves them out
+    _, rows = db.query(
+        dup_warehouse,
+        "select count(distinct story_id) from stories where doc_id in ('aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb', 'cccccccccccccccc')",
+    )
+    assert rows == [(1,)]
+    _, rows = db.query(dup_warehouse, "select doc_id from documents_unique order by doc_id")
+    assert rows == [("a" * 16,), ("d" * 16,)]
+    # rerun: no new row
+    before = counts(dup_warehouse)
+    assert stories.update_stories_fn(dup_warehouse)["assigned"] == 0
+    assert counts(dup_warehouse) == before
+
+
+def test_a_later_near_duplicate_points_at_the_original(dup_warehouse):
+    stories.update_stories_fn(dup_warehouse)
+    original = (RES / "original.txt").read_text().strip()
+    with db.connect(dup_warehouse) as con:
+        insert_document(
+            con, "e" * 16, "Breaking: " + original + " Copyright 2024.", "https://four.example/x", "2024-03-07"
+        )
+    result = stories.update_stories_fn(dup_warehouse)
+    assert result["assigned"] == 1 and result["duplicates"] == 1
+    _, rows = db.query(dup_warehouse, "select duplicate_of from duplicates where doc_id = ?", ["e" * 16])
+    assert rows == [("a" * 16,)]
+
+
+# ------------------------------------------------------------------ pure parts
+
+
+def test_shingles_ignore_case_spacing_and_punctuation():
+    a = stories.shingles("The port of Marseille, on strike again.")
+    b = stories.shingles("the  PORT of marseille on strike again")
+    assert a == b and len(a) == 4
+    assert stories.is_duplicate(a, b) == 1.0
+    assert stories.minhash(a).tolist() == stories.minhash(b).tolist()
+    assert stories.lsh_buckets(stories.minhash(a)) == stories.lsh_buckets(stories.minhash(b))
+
+
+def test_short_quote_inside_a_long_article_is_not_a_duplicate():
+    long = stories.shingles((RES / "original.txt").read_text())
+    short = stories.shingles("Port workers in Marseille went on strike on Tuesday morning, halting the loading")
+    ov, jac = stories.overlap(long, short)
+    assert ov == 1.0 and jac < stories.DUP_JACCARD
+    assert stories.is_duplicate(long, short) is None
