@@ -149,12 +149,26 @@ def publish_artifacts(summary: dict) -> None:
 
 
 def run_ingest(
-    sources: list[str] | None = None, data_dir: str | None = None, batch_size: int = 100, workers: int | None = None
+    sources: list[str] | None = None,
+    data_dir: str | None = None,
+    batch_size: int = 100,
+    workers: int | None = None,
+    runner: str = "process",
+    address: str | None = None,
 ) -> dict:
-    """Run :func:`ingest` with a process pool of ``workers`` (default: all cores) when there is more than one
-    batch, so that CPU-bound stages use every core (processes, not threads: the GIL holds in the models)."""
+    """Run :func:`ingest` on a task runner that uses every core (processes, not threads: the GIL holds in the
+    models): a local process pool of ``workers`` (default), or a Dask cluster through prefect-dask — a
+    LocalCluster of ``workers`` single-threaded worker processes, or the scheduler at ``address``."""
     workers = workers or os.cpu_count() or 1
-    if workers <= 1:
+    if runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        kwargs = {"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
+        task_runner = DaskTaskRunner(address=address) if address else DaskTaskRunner(cluster_kwargs=kwargs)
+        in_flight = 2 * workers
+    elif workers <= 1:
         return ingest(sources, data_dir, batch_size, max_in_flight=1)
-    runner = ProcessPoolTaskRunner(max_workers=workers)
-    return ingest.with_options(task_runner=runner)(sources, data_dir, batch_size, max_in_flight=workers + 1)
+    else:
+        task_runner = ProcessPoolTaskRunner(max_workers=workers)
+        in_flight = workers + 1
+    return ingest.with_options(task_runner=task_runner)(sources, data_dir, batch_size, max_in_flight=in_flight)

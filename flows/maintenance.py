@@ -1,4 +1,4 @@
-"""The nightly maintenance flow: orphans -> lake compaction -> consistency check -> run retention -> CHECKPOINT.
+"""The nightly maintenance flow: orphans -> lake compaction -> run retention -> CHECKPOINT -> consistency check.
 
 Only composition lives here; the tasks are in ``tasks/maintain.py`` (compaction design in its
 docstring) and every DuckDB statement in ``warehouse/maintenance.py``. The flow holds the data dir's
@@ -44,9 +44,9 @@ def maintenance(
         result["orphans_removed"] = maintain.remove_orphans(paths.lake, paths.db)
         for folder in maintain.lake_tables(paths.lake):
             result["tables"][folder.name] = maintain.compact(paths.lake, folder.name, paths.db, run_id, target_rows)
-        maintain.check(paths.lake, paths.db)
         result["pruned_runs"] = maintain.prune_runs(paths.db, keep_days)
         result["checkpoint"] = maintain.checkpoint(paths.db)
+        maintain.check(paths.lake, paths.db)  # last, so that a lake problem does not block the rest
     result["counts"] = wm.table_counts(paths.db)
     publish_artifact(result, keep_days)
     return result

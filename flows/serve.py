@@ -8,7 +8,8 @@ their scheduled flow runs in this process (``prefect.serve``) until interrupted:
     newsetl serve                                             # or: newsetl serve --config /etc/newsetl.toml
 
 - ``ingest-scheduled/ingest-hourly`` (cron ``[schedule] ingest_cron``, default hourly): runs the
-  ``ingest`` flow as a subflow on the sources of the config file; unchanged documents are skipped;
+  ``ingest`` flow (``flows.ingest.run_ingest``: a process pool of ``workers``) as a subflow on the
+  sources of the config file; unchanged documents are skipped;
 - ``maintenance/maintenance-nightly`` (cron ``[schedule] maintenance_cron``, default 03:30): lake
   compaction, consistency check, run retention, CHECKPOINT (``flows/maintenance.py``).
 
@@ -28,7 +29,7 @@ from prefect import flow, serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
-from flows.ingest import ingest
+from flows.ingest import run_ingest
 from flows.maintenance import maintenance
 from newsetl.sources import Config, load_config
 
@@ -38,7 +39,8 @@ def scheduled_ingest(config: str | None = None) -> dict:
     """Ingest the sources listed in the config file (read at run time), incrementally."""
     cfg = load_config(config)
     print(f"config {cfg.path or '(none: defaults)'}: {len(cfg.uris)} source URIs -> {cfg.resolve_data_dir() or 'data'}")
-    return ingest(sources=cfg.uris or None, data_dir=cfg.resolve_data_dir(), batch_size=cfg.batch_size)
+    # the same process-pool ingest as `newsetl run` (a subflow with its own task runner)
+    return run_ingest(cfg.uris or None, cfg.resolve_data_dir(), cfg.batch_size, cfg.workers)
 
 
 def deployments(config: str | os.PathLike | None = None) -> tuple[RunnerDeployment, RunnerDeployment]:

@@ -32,7 +32,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"newsetl: ingesting {', '.join(args.sources) or paths.corpus} into {paths.data_dir}", file=sys.stderr)
     with prefect_api():
         try:
-            summary = run_ingest(args.sources or None, str(paths.data_dir), args.batch_size, args.workers)
+            summary = run_ingest(
+                args.sources or None, str(paths.data_dir), args.batch_size, args.workers, args.runner, args.address
+            )
         except Exception as exc:  # noqa: BLE001 - the flow already recorded the failure in `runs`
             print(f"newsetl: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1
@@ -143,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", help="lake + DuckDB location (default $NEWSETL_DATA_DIR or ./data)")
     run.add_argument("--batch-size", type=int, default=100, help="documents per batch task (default 100)")
     run.add_argument("--workers", type=int, help="worker processes for the CPU stages (default: all cores)")
+    run.add_argument("--runner", choices=("process", "dask"), default="process", help="task runner (default process)")
+    run.add_argument(
+        "--address", help="with --runner dask: scheduler address (tcp://host:8786); default a LocalCluster"
+    )
     run.set_defaults(func=_cmd_run)
     sql = sub.add_parser("sql", help="run a read-only SQL query against the warehouse")
     sql.add_argument("query")

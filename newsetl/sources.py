@@ -4,6 +4,7 @@ The file (``newsetl.toml``; see the example at the repository root) looks like::
 
     data_dir = "data"          # lake + DuckDB; relative paths are relative to this file
     batch_size = 100           # documents per batch task
+    workers = 4                # optional: worker processes of scheduled ingests (default: all cores)
 
     [[sources]]
     name = "seeds"
@@ -61,6 +62,7 @@ class Config:
     sources: tuple[Source, ...] = ()
     data_dir: str | None = None
     batch_size: int = 100
+    workers: int | None = None
     ingest_cron: str = DEFAULT_INGEST_CRON
     maintenance_cron: str = DEFAULT_MAINTENANCE_CRON
     timezone: str = "UTC"
@@ -107,7 +109,7 @@ def _positive_int(raw: dict, key: str, default: int) -> int:
 
 def parse_config(raw: dict, base: Path, path: Path | None = None) -> Config:
     """Validate a parsed TOML document; relative local URIs and data_dir are resolved against ``base``."""
-    unknown = set(raw) - {"sources", "data_dir", "batch_size", "schedule", "maintenance"}
+    unknown = set(raw) - {"sources", "data_dir", "batch_size", "workers", "schedule", "maintenance"}
     if unknown:
         raise ConfigError(f"unknown keys in {path or 'config'}: {', '.join(sorted(unknown))}")
     sources: list[Source] = []
@@ -139,6 +141,7 @@ def parse_config(raw: dict, base: Path, path: Path | None = None) -> Config:
         sources=tuple(sources),
         data_dir=_resolve(data_dir, base) if data_dir else None,
         batch_size=_positive_int(raw, "batch_size", 100),
+        workers=_positive_int(raw, "workers", 1) if "workers" in raw else None,
         ingest_cron=str(schedule.get("ingest_cron", DEFAULT_INGEST_CRON)),
         maintenance_cron=str(schedule.get("maintenance_cron", DEFAULT_MAINTENANCE_CRON)),
         timezone=str(schedule.get("timezone", "UTC")),

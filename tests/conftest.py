@@ -27,13 +27,13 @@ def prefect_harness():
 @pytest.fixture(scope="session")
 def seeded(prefect_harness, tmp_path_factory):
     """The seeds plus a few bad inputs, ingested once by the real flow into a real data dir."""
-    from flows.ingest import ingest
+    from flows.ingest import run_ingest
 
     inputs = tmp_path_factory.mktemp("inputs")
     shutil.copytree(SEEDS, inputs / "seeds")
     shutil.copytree(RESOURCES / "bad", inputs / "bad")
     data_dir = tmp_path_factory.mktemp("data")
-    summary = ingest(sources=[str(inputs)], data_dir=str(data_dir), batch_size=3)
+    summary = run_ingest([str(inputs)], str(data_dir), batch_size=3, workers=2)  # the CLI's process pool
     return {"inputs": inputs, "data_dir": data_dir, "db": data_dir / "newsetl.duckdb", "summary": summary}
 
 

