@@ -28,7 +28,7 @@ from newsetl.config import Paths
 from newsetl.version import PIPELINE_VERSION
 from tasks import load
 from tasks.extract import extract_batch, list_sources
-from tasks.process import clean_batch, dedupe, enrich_batch
+from tasks.process import Processed, clean_batch, dedupe, enrich_batch
 from tasks.stories import update_stories
 from warehouse import db
 
@@ -86,6 +86,8 @@ def ingest(
                 t0 = time.perf_counter()
                 extracted = extract_batch(batch, known)
                 timings["extract"] += time.perf_counter() - t0
+                if not extracted.docs:  # all skipped (unchanged) or rejected: nothing for the workers
+                    return extracted, None, None
                 cleaned = clean_batch.submit(extracted.docs)
                 return extracted, cleaned, enrich_batch.submit(cleaned, paths.seeds)
 
@@ -95,7 +97,10 @@ def ingest(
                 extracted, cleaned_f, enriched_f = window.popleft()
                 if (upcoming := next(pending, None)) is not None:
                     window.append(submit(upcoming))
-                cleaned, enriched = cleaned_f.result(), enriched_f.result()
+                if cleaned_f is None:
+                    cleaned = enriched = Processed([], [])
+                else:
+                    cleaned, enriched = cleaned_f.result(), enriched_f.result()
                 docs, duplicates = dedupe(enriched.docs, seen_ids)
                 first = n_done == 0
                 rejects = extracted.rejects + cleaned.rejects + enriched.rejects + (source_rejects if first else [])
