@@ -139,7 +139,7 @@ def main() -> None:
     stages = first["stage_seconds"]
     cpu_stages = ("clean", "segment", "language", "entities", "linking")
     busy = sum(stages.get(k, 0.0) for k in cpu_stages) / max(args.workers, 1)
-    busy += sum(stages.get(k, 0.0) for k in ("extract", "write", "load"))
+    busy += sum(stages.get(k, 0.0) for k in ("prepare", "extract", "write", "load", "stories"))
     print(f"corpus: {args.docs} documents ({n_html} HTML), {total_bytes / 1e6:.1f} MB; workers={args.workers}")
     print(
         f"first run:  {wall:7.1f} s  {args.docs / wall:6.1f} docs/s  {total_bytes / 1e6 / wall:5.2f} MB/s  "
@@ -147,11 +147,11 @@ def main() -> None:
     )
     print(f"peak RSS (process tree): {peak / 2**30:.2f} GiB")
     print("time per stage (s, summed over batches; CPU stages run in parallel in the workers):")
-    for key in ("extract", *cpu_stages, "write", "load"):
+    for key in ("prepare", "extract", *cpu_stages, "write", "load", "stories"):
         print(f"  {key:10s} {stages.get(key, 0.0):8.1f}")
     other = max(wall - busy, 0.0)
     print(
-        f"  {'other':10s} {other:8.1f}   (Prefect server start, orchestration, model loading: {100 * other / wall:.1f}% of wall)"
+        f"  {'other':10s} {other:8.1f}   (Prefect server start, orchestration, worker start-up and model loading: {100 * other / wall:.1f}% of wall)"
     )
     traf_rate = n_html / traf_cpu if traf_cpu else float("nan")
     print(f"trafilatura alone: {n_html} HTML pages in {traf_cpu:.1f} CPU s = {traf_rate:.1f} pages/s (one core)")

@@ -72,8 +72,10 @@ def ingest(
     with load.run_lock(paths.data_dir):
         db.record_run(paths.db, run)
         try:
+            t0 = time.perf_counter()
             known = prepare_warehouse(paths, run_id)
             load.load_reference(paths.db, paths.lake, paths.seeds)
+            timings["prepare"] += time.perf_counter() - t0
             uris, source_rejects = list_sources_task(sources)
             counts["seen"] = len(uris) + len(source_rejects)
             batches = [uris[i : i + batch_size] for i in range(0, len(uris), batch_size)] or [[]]
@@ -123,7 +125,9 @@ def ingest(
                     skipped,
                     len(rejects),
                 )
+            t0 = time.perf_counter()
             story_counts = update_stories(paths.db)
+            timings["stories"] += time.perf_counter() - t0
             logger.info("stories: %s", story_counts)
         except BaseException:
             run.update(status="failed", finished_at=datetime.now(UTC), **{f"n_{k}": v for k, v in counts.items()})
