@@ -5,7 +5,7 @@ UV := $(VENV)/bin/uv
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: setup run test lint format bench clean
+.PHONY: setup run test browser lint format bench lock clean
 
 setup: $(VENV)/.installed
 
@@ -19,8 +19,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 run: setup  ## ingest the bundled seeds into ./data
 	$(VENV)/bin/newsetl run $(ARGS)
 
-test: setup  ## the whole test suite (real flows, real DuckDB, real Parquet)
+test: setup browser  ## the whole test suite (real flows, real DuckDB, real Parquet, headless Chromium)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+browser:  ## Debian's chromium for the UI test (best effort: without it that one test is skipped)
+	@command -v chromium >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "warning: could not install chromium; the UI test will be skipped" >&2
 
 lint: setup
 	$(VENV)/bin/ruff check .

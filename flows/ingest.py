@@ -25,6 +25,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from newsetl.config import Paths
+from newsetl.report import build_run_report
 from newsetl.version import PIPELINE_VERSION
 from tasks import load
 from tasks.extract import extract_batch, list_sources
@@ -137,11 +138,11 @@ def ingest(
         run["stage_seconds"] = json.dumps({k: round(v, 3) for k, v in timings.items()})
         db.record_run(paths.db, run)
     summary = db.summary(paths.db, run_id) | {"run_id": run_id, "counts": dict(counts), "seconds": dict(timings)}
-    publish_artifacts(summary)
+    publish_artifacts(summary, paths.db)
     return summary
 
 
-def publish_artifacts(summary: dict) -> None:
+def publish_artifacts(summary: dict, db_path) -> None:  # noqa: ANN001
     counts = summary["counts"]
     create_table_artifact(
         key="ingest-summary",
@@ -155,6 +156,11 @@ def publish_artifacts(summary: dict) -> None:
     lines += ["", "## Rejects", ""]
     lines += [f"- `{uri}`: **{reason}** — {detail}" for uri, reason, detail in summary["rejects"]] or ["none"]
     create_markdown_artifact(key="ingest-report", markdown="\n".join(lines), description="Entities and rejects")
+    create_markdown_artifact(
+        key="ingest-run-report",
+        markdown=build_run_report(db_path, summary["run_id"]),
+        description="Documents per language, new entities, rejects by reason",
+    )
 
 
 def run_ingest(

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from newsetl.config import Paths
+from newsetl.ops_cli import add_commands
 
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -156,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql.add_argument("--max-width", type=int, default=80, help="truncate table cells (table format)")
     sql.set_defaults(func=_cmd_sql)
+    add_commands(sub)  # serve, report, maintain
     return parser
 
 

@@ -1,7 +1,7 @@
 -- Pairs of entities mentioned in the same document ("who met whom"): one row per unordered pair.
 create or replace view entity_cooccurrence as
 with doc_entities as (
-    select distinct doc_id, entity_id, entity_name, label, lang, day
+    select distinct doc_id, entity_id, entity_name, entity_label as label, lang, day
     from stg_mentions
     where entity_id is not null
 )

@@ -6,7 +6,7 @@ with mentions as (
 select
     entity_id,
     any_value(entity_name) as entity_name,
-    any_value(label) as label,
+    any_value(entity_label) as label,
     day,
     count(*) as n_mentions,
     count(distinct doc_id) as n_documents,

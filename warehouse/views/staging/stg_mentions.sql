@@ -19,6 +19,7 @@ select
     m.end_char,
     m.surface,
     m.label,
+    coalesce(e.label, m.label) as entity_label,
     m.entity_id,
     coalesce(e.name, m.surface) as entity_name,
     s.lang,
