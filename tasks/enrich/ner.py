@@ -69,6 +69,12 @@ def _script(text: str) -> str:
 # --------------------------------------------------------------------------------------------- taggers
 
 
+_FR_MINISTRY_WORDS = frozenset(
+    "Défense Armées Affaires Intérieur Justice Économie Finances Santé Éducation Culture Travail"
+    " Agriculture Transports Énergie Environnement Industrie Commerce Sports".split()
+)
+
+
 class _SpacyTagger:
     """A spaCy pipeline whose ``ner`` component gives the mentions.
 
@@ -99,11 +105,18 @@ class _SpacyTagger:
                 if label not in ("PER", "ORG", "LOC", "MISC"):
                     continue
                 start, end = ent.start_char, ent.end_char
-                if self.trim_lowercase_head and ent[0].text[:1].islower():
+                if (
+                    self.trim_lowercase_head
+                    and ent[0].text[:1].islower()
+                    and ent[-1].text not in _FR_MINISTRY_WORDS  # "ministère turc de la Défense": keep
+                ):
                     lower = [i for i, t in enumerate(ent) if t.text[:1].islower() and t.is_alpha]
                     rest = ent[lower[-1] + 1 :] if lower else ent
                     if not len(rest) or not rest[0].text[:1].isupper():
                         continue
+                    # "ministre russe de la Défense Sergei Shoigu": a ministry word ends the title
+                    while len(rest) > 1 and rest[0].text in _FR_MINISTRY_WORDS:
+                        rest = rest[1:]
                     start, end = rest.start_char, rest.end_char
                     words = [t.text for t in rest if not t.is_punct]
                     acronym = len(words) == 1 and words[0].isupper() and len(words[0]) >= 2
@@ -318,11 +331,14 @@ class _NatashaTagger:
         from natasha import NewsEmbedding, NewsNERTagger
 
         self.tagger = NewsNERTagger(NewsEmbedding())
+        self.tagger.batch_size = 32
 
     def tag(self, texts: list[str]) -> list[list[Span]]:
-        out: list[list[Span]] = []
-        for markup in self.tagger.map(texts):
-            out.append([(s.start, s.stop, s.type, 0.9) for s in markup.spans])
+        # batches of similar length: slovnet pads every sentence of a batch to the longest one
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[list[Span]] = [[] for _ in texts]
+        for i, markup in zip(order, self.tagger.map([texts[i] for i in order]), strict=True):
+            out[i] = [(s.start, s.stop, s.type, 0.9) for s in markup.spans]
         return out
 
 
