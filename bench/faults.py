@@ -14,7 +14,6 @@ Prints faults injected, runs survived, documents lost, rows duplicated, bad inpu
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -24,18 +23,12 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from warehouse.db import fingerprint  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval" / "extraction"
 NEWSETL = [sys.executable, "-m", "newsetl.cli"]
-TABLES = {
-    "documents": "doc_id, source_uri, text, lang, n_sentences, n_mentions",
-    "blocks": "doc_id, block_idx, kind, text",
-    "sentences": "doc_id, sent_idx, start_char, end_char, lang",
-    "mentions": "doc_id, start_char, end_char, label, entity_id",
-    "entities": "entity_id, name, label",
-    "entity_aliases": "entity_id, alias, lang",
-    "rejects": "source_uri, reason",
-}
 
 
 def build_corpus(out: Path, pages: int) -> int:
@@ -71,16 +64,6 @@ def run(corpus: Path, data_dir: Path, batch_size: int, kill_after_batches: int |
     return proc.returncode == 0
 
 
-def snapshot(data_dir: Path) -> dict[str, dict]:
-    out = {}
-    for table, cols in TABLES.items():
-        sql = f"select count(*) as n, count(distinct ({cols})) as n_distinct, md5(string_agg(({cols})::varchar, '|' order by ({cols})::varchar)) as h from {table}"
-        res = subprocess.run(NEWSETL + ["sql", sql, "--data-dir", str(data_dir), "--format", "json"],
-                             capture_output=True, text=True, check=True)  # fmt: skip
-        out[table] = json.loads(res.stdout)[0]
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=40)
@@ -91,14 +74,14 @@ def main() -> None:
         corpus = tmp / "corpus"
         n_bad = build_corpus(corpus, args.pages)
         assert run(corpus, tmp / "reference", args.batch_size), "reference run failed"
-        reference = snapshot(tmp / "reference")
+        reference = fingerprint(tmp / "reference" / "newsetl.duckdb")
         injected = survived = lost = duplicated = 0
         for point in (0, 1, 2, 3):
             data_dir = tmp / f"killed-{point}"
             injected += 1
             run(corpus, data_dir, args.batch_size, kill_after_batches=point)
             ok = run(corpus, data_dir, args.batch_size)
-            snap = snapshot(data_dir)
+            snap = fingerprint(data_dir / "newsetl.duckdb")
             leftovers = list((data_dir / "lake").rglob("*.tmp"))
             same = snap == reference and not leftovers
             survived += ok and same

@@ -212,3 +212,30 @@ def summary(db_path: Path, run_id: str) -> dict:
             "select source_uri, reason, detail from rejects where run_id = ? order by source_uri", [run_id]
         ).fetchall()
     return {"languages": langs, "top_entities": top, "totals": totals, "rejects": rejects}
+
+
+# The content of each table that must not depend on how often or in how many pieces data was loaded
+# (run ids and timestamps left out): used to prove that a crashed-and-resumed run equals a clean one.
+FINGERPRINT_COLUMNS = {
+    "documents": "doc_id, source_uri, text, lang, n_sentences, n_mentions",
+    "blocks": "doc_id, block_idx, kind, text",
+    "sentences": "doc_id, sent_idx, start_char, end_char, lang",
+    "mentions": "doc_id, start_char, end_char, label, entity_id",
+    "entities": "entity_id, name, label",
+    "entity_aliases": "entity_id, alias, lang",
+    "rejects": "source_uri, reason",
+}
+
+
+def fingerprint(db_path: Path) -> dict[str, dict]:
+    """Per table: row count, distinct row count and a hash of the sorted rows."""
+    out = {}
+    with connect(db_path, read_only=True) as con:
+        for table, cols in FINGERPRINT_COLUMNS.items():
+            n, n_distinct, digest = con.execute(
+                f"""select count(*), count(distinct ({cols})),
+                md5(coalesce(string_agg(({cols})::varchar, '|' order by ({cols})::varchar), ''))
+                from {table}"""
+            ).fetchone()
+            out[table] = {"n": n, "n_distinct": n_distinct, "hash": digest}
+    return out
