@@ -31,7 +31,6 @@ CLEAN_VERSION = "0.2.0"
 # normalisation
 
 _INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e\u200e\u200f\u202a-\u202e]")
-_WS_RE = re.compile(r"\s+")
 # UTF-8 read as latin-1/cp1252 leaves a lead byte (Â..ô) followed by a continuation-byte look-alike
 _MOJIBAKE_HINT_RE = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
@@ -55,9 +54,11 @@ def normalize(text: str) -> str:
         if _MOJIBAKE_HINT_RE.search(text):
             with contextlib.suppress(Exception):  # never raise on odd input
                 text = ftfy.fix_text(text, _FTFY_CONFIG)
-        text = _INVISIBLE_RE.sub("", text)
-        text = unicodedata.normalize("NFC", text)
-    return _WS_RE.sub(" ", text).strip()
+        if _INVISIBLE_RE.search(text):
+            text = _INVISIBLE_RE.sub("", text)
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,6 +264,18 @@ _RELATED_HEAD_RE = re.compile(
     r"еще по теме|новости по теме|самое читаемое|популярное)\s*[:/.\-–»>]*$",
     re.IGNORECASE,
 )
+# a cookie banner talks about consent, settings, policies or the site's use of cookies; prose that merely
+# mentions cookies (web specs, recipes) does not
+_CONSENT_RE = re.compile(
+    r"accept|agree|consent|experience|improve|polic|privacy|settings|preferences|personali[sz]|browsing|"
+    r"we use|uses cookies|use cookies|this (?:site|website)|our (?:site|website)|third[- ]party cookies|"
+    r"expérience|accepte|politique|paramètr|confidentialit|utilis|navigation|"
+    r"akzept|zustimm|einverstanden|erfahrung|datenschutz|einstellung|verwende|nutzen|"
+    r"acept|experiencia|política|configura|navegación|mejorar|privacidad|usamos|"
+    r"accett|esperienza|informativa|consenso|kabul|deneyim|politika|ayarlar|kullan|"
+    r"соглас|опыт|политик|настро|использ|تجربة|سياسة|موافق|تحسين|يستخدم|يستعمل|نستخدم",
+    re.IGNORECASE,
+)
 _COMMENT_HEAD_RE = re.compile(
     r"^(?:\d+\s+)?(?:comments?|commentaires?|yorum(?:lar)?|yorum yap|kommentare?|comentarios?|"
     r"commenti|comentários?|комментари\w*|تعليقات?|التعليقات|leave a (?:comment|reply)|"
@@ -281,7 +294,7 @@ _SCORE_RE = re.compile(r"^(?:\d{1,3}[.)]\s*)?[+\-−–]?\d{1,4}$")
 _SUBSCRIBE_RE = re.compile(
     r"(?:^|\W)(?:abonnez-vous|abonnez vous|abonnieren sie|jetzt abonnieren|subscribe|sign up for|"
     r"newsletter|abone ol|bültenimize|подпишитесь|подписывайтесь|suscríbete|suscribete|"
-    r"suscríbase|iscriviti|assine|اشترك|اشترك في|follow us|suivez-nous|bizi takip edin|"
+    r"suscríbase|iscriviti|assine|اشترك|اشترك في|follow us|suivez-nous|bizi takip edin|siguenos|síganos|"
     r"folgen sie uns|síguenos|подписаться)(?:\W|$)",
     re.IGNORECASE,
 )
@@ -295,13 +308,18 @@ _NAV_WORDS_RE = re.compile(
     re.IGNORECASE,
 )
 _LABEL_VALUE_RE = re.compile(r"^[^\W\d][\w .'’-]{1,25}\s?:\s?\S.{0,40}$")
-_BREADCRUMB_RE = re.compile(r"\S\s*[»›>|/]\s*\S.*[»›>|/]|^\S.{0,30}\s[»›>]\s\S.{0,30}$")
+# 'Home » News » Sport', 'Inicio > Sociedad > Cultura': separators between short items ('/' and '|' only
+# when spaced, so URLs, paths and code lines are no breadcrumbs); markdown table rows are excluded by caller
+_BREADCRUMB_RE = re.compile(
+    r"\S\s*[»›]\s*\S.*[»›]|\S\s+[>|/]\s+\S.*\s[>|/]\s+\S|^\S.{0,30}\s[»›>]\s\S.{0,30}$"
+)
 _BYLINE_RE = re.compile(
     r"^(?:by|von|par|por|di|door|yazan|yazar|muhabir|haber|editör|автор|текст|بقلم|كتب|"
     r"written by|reported by)\s*:?\s+(?P<name>[^\d,|•·]{3,60}?)\s*(?:[,|•·–-].*)?$",
     re.IGNORECASE,
 )
 
+_SENTENCE_END = tuple(".!?。！？؟۔…")
 _TERMINAL = tuple(".!?。！？؟۔\"'”»’)…:;")
 _ELLIPSIS_END_RE = re.compile(r"(?:…|\.\.\.)\s*[\"'”»]?$")
 
@@ -328,19 +346,30 @@ def _is_teaser(text: str) -> bool:
     return bool(_ELLIPSIS_END_RE.search(text)) and _words(text) >= 4
 
 
+# The cue lists are written in lower case; unanchored searches run case-sensitively on the lower-cased
+# line (several times faster than re.IGNORECASE scans over every block of a page).
+_COOKIE_LC = re.compile(_COOKIE_RE.pattern)
+_CONSENT_LC = re.compile(_CONSENT_RE.pattern)
+_COMMENT_PROMPT_LC = re.compile(_COMMENT_PROMPT_RE.pattern)
+_SUBSCRIBE_LC = re.compile(_SUBSCRIBE_RE.pattern)
+
+
 def _line_cue(text: str) -> str | None:
     """Kind suggested by the line alone (cue lists + simple shapes), or None."""
     n = len(text)
     if n < 40 and _AD_RE.match(text):
         return "ad"
     if n < 400:
-        if _COOKIE_RE.search(text):
+        low = text.lower()
+        m = _COOKIE_LC.search(low)
+        # a banner is short or leads with its subject; long prose mentioning cookies late is no banner
+        if m and (n < 40 or (m.start() < 120 and _CONSENT_LC.search(low))):
             return "cookie"
-        if _COMMENT_PROMPT_RE.search(text):
+        if _COMMENT_PROMPT_LC.search(low):
             return "comment"
-        if n < 300 and _SUBSCRIBE_RE.search(text):
+        if n < 300 and _SUBSCRIBE_LC.search(low):
             return "other"
-        if n < 120 and (_NAV_WORDS_RE.match(text) or _BREADCRUMB_RE.search(text)):
+        if n < 120 and (_NAV_WORDS_RE.match(text) or (text[0] != "|" and _BREADCRUMB_RE.search(text))):
             return "nav"
     return None
 
@@ -349,12 +378,46 @@ def _line_cue(text: str) -> str | None:
 # plain text
 
 
+def _wrap_width(lines: list[str]) -> int | None:
+    """Line width of a hard-wrapped text that separates paragraphs by blank lines, else None.
+
+    Hard-wrapped: blank separators exist and (nearly) all lines stay within a fixed width
+    (<= 100 characters). One-line-per-paragraph texts have long lines, or no blank lines at all."""
+    lens = sorted(len(x.rstrip()) for x in lines if x.strip())
+    if len(lens) < 3 or len(lens) == len(lines):  # no blank line at all
+        return None
+    width = lens[int(0.95 * (len(lens) - 1))]
+    if width > 100 or width < 30:
+        return None
+    return width
+
+
 def _text_lines(raw: str) -> list[str]:
-    out = []
-    for line in raw.splitlines():
-        t = normalize(line)
-        if t:
-            out.append(t)
+    """Blocks of a plain text: one per non-empty line; in a hard-wrapped text, a run of lines
+    between blank lines whose lines (except the last) fill the wrap width is one paragraph.
+    Runs of short lines (lists, headlines, comment scores) stay one block per line."""
+    lines = raw.splitlines()
+    width = _wrap_width(lines)
+    if width is None:
+        return [t for t in (normalize(x) for x in lines) if t]
+    out: list[str] = []
+    run: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            run.append(line)
+            continue
+        inner = run[:-1]
+        if (
+            inner
+            and all(len(x.rstrip()) >= 0.6 * width for x in inner)
+            and sum(x.rstrip().endswith(_SENTENCE_END) for x in inner) <= len(inner) / 2
+        ):
+            t = normalize(" ".join(run))
+            if t:
+                out.append(t)
+        else:
+            out.extend(t for t in (normalize(x) for x in run) if t)
+        run = []
     return out
 
 
@@ -568,110 +631,138 @@ _CUE_KINDS = (
 )
 _NAV_TAGS = frozenset(("nav", "footer", "header", "aside"))
 _CUE_PRIORITY = [k for k, _ in _CUE_KINDS]
-_CUE_ALL_RE = re.compile("|".join(f"(?P<{k}>{rx.pattern})" for k, rx in _CUE_KINDS), re.I)
+# searched on lower-cased attribute strings: ~3x faster than one case-insensitive pattern
+_CUE_ALL_RE = re.compile("|".join(f"(?P<{k}>{rx.pattern.lower()})" for k, rx in _CUE_KINDS))
 
 
 class _HtmlBlock:
-    __slots__ = ("text", "el", "link_len", "tag", "kind")
+    __slots__ = ("text", "el", "link_len", "tag", "kind", "cue")
 
-    def __init__(self, text: str, el, link_len: int, tag: str) -> None:
+    def __init__(self, text: str, el, link_len: int, tag: str, cue: str | None = None) -> None:
         self.text = text
         self.el = el
         self.link_len = link_len
         self.tag = tag
         self.kind: str | None = None
-
-
-def _segment(root) -> list[_HtmlBlock]:
-    """Leaf text blocks of the page in document order (block elements split, <br> splits lines)."""
-    blocks: list[_HtmlBlock] = []
-    buf: list[str] = []
-    link = [0]
-    stack: list = [root]
-
-    def flush() -> None:
-        if buf:
-            t = "".join(buf)
-            t = normalize(t) if not t.isspace() else ""
-            if t:
-                owner = stack[-1]
-                tag = owner.tag if isinstance(owner.tag, str) else ""
-                blocks.append(_HtmlBlock(t, owner, link[0], tag))
-            buf.clear()
-        link[0] = 0
-
-    def walk(el, in_link: bool) -> None:
-        tag = el.tag
-        if not isinstance(tag, str):
-            return
-        if tag in _SKIP_TAGS:
-            return
-        if tag == "br":
-            flush()
-            return
-        is_block = tag in _BLOCK_TAGS
-        if is_block:
-            flush()
-            stack.append(el)
-        in_a = in_link or tag == "a"
-        if el.text:
-            buf.append(el.text)
-            if in_a:
-                link[0] += len(el.text.strip())
-        for child in el:
-            walk(child, in_a)
-            if child.tail:
-                buf.append(child.tail)
-                if in_a:
-                    link[0] += len(child.tail.strip())
-        if is_block:
-            flush()
-            stack.pop()
-
-    body = root.find(".//body")
-    walk(body if body is not None else root, False)
-    flush()
-    return blocks
+        self.cue = cue  # kind suggested by the class/id/role/tag of the block or its nearest cued ancestor
 
 
 _ATTR_CUE_CACHE: dict[str, str | None] = {}  # class/id strings repeat a lot across pages
 
 
+def _attr_cue(attrs: str) -> str | None:
+    cue = _ATTR_CUE_CACHE.get(attrs, 0)
+    if cue == 0:
+        m = _CUE_ALL_RE.search(attrs.lower())
+        cue = _CUE_PRIORITY[min(_CUE_PRIORITY.index(k) for k, v in m.groupdict().items() if v)] if m else None
+        if len(_ATTR_CUE_CACHE) > 50000:
+            _ATTR_CUE_CACHE.clear()
+        _ATTR_CUE_CACHE[attrs] = cue
+    return cue
+
+
 def _own_cue(node) -> str | None:
-    tag = node.tag.lower() if isinstance(node.tag, str) else ""
-    if tag in ("body", "html"):
+    tag = node.tag
+    if tag == "body" or tag == "html":
         return None
-    attrs = " ".join(v for v in (node.get("class"), node.get("id"), node.get("role"), node.get("itemprop")) if v)
-    if attrs:
-        cue = _ATTR_CUE_CACHE.get(attrs, 0)
-        if cue == 0:
-            m = _CUE_ALL_RE.search(attrs)
-            cue = _CUE_PRIORITY[min(_CUE_PRIORITY.index(k) for k, v in m.groupdict().items() if v)] if m else None
-            if len(_ATTR_CUE_CACHE) > 50000:
-                _ATTR_CUE_CACHE.clear()
-            _ATTR_CUE_CACHE[attrs] = cue
-        if cue:
-            return cue
+    if node.items():  # one C call; most elements carry no attribute
+        get = node.get
+        attrs = " ".join(v for v in (get("class"), get("id"), get("role"), get("itemprop")) if v)
+        if attrs:
+            cue = _attr_cue(attrs)
+            if cue:
+                return cue
     if tag in _NAV_TAGS:
         return "nav"
     return None
 
 
-def _ancestor_cue(el, cache: dict) -> str | None:
-    """Kind suggested by the class/id/role/tag of the nearest cued element among el and its ancestors.
+def _segment(root) -> list[_HtmlBlock]:
+    """Leaf text blocks of the page in document order (block elements split, <br> splits lines).
 
-    The cache is keyed by the element objects themselves, which keeps their lxml proxies alive
-    (so identities stay stable while the cache lives)."""
-    chain = []
-    cur = el
-    while cur is not None and cur not in cache:
-        chain.append(cur)
-        cur = cur.getparent()
-    inherited = cache[cur] if cur is not None else None
-    for node in reversed(chain):
-        inherited = _own_cue(node) or inherited
-        cache[node] = inherited
-    return inherited
+    One pass with lxml's iterwalk (no Python recursion). Container cues are inherited down the
+    stack of open elements, computed lazily: only for the elements above a block that gets text
+    (inline elements inside paragraphs are never looked at)."""
+    from lxml import etree
+
+    blocks: list[_HtmlBlock] = []
+    buf: list[str] = []
+    link_len = 0
+    in_link = 0
+    els: list = []  # open elements
+    cues: list = []  # inherited cue of els[k], valid for k < done
+    done = 0
+    bstack: list = [-1]  # indexes (into els) of the open block elements; -1: the page root
+
+    def flush() -> None:
+        nonlocal link_len, done
+        if buf:
+            raw = "".join(buf)
+            t = normalize(raw) if not raw.isspace() else ""
+            if t:
+                if link_len:  # link text was measured on the raw text: scale to the normalised length
+                    link_len = min(len(t), round(link_len * len(t) / max(1, len(raw.strip()))))
+                k = bstack[-1]
+                if k < 0:
+                    owner, cue = root, None
+                else:
+                    while done <= k:
+                        node = els[done]
+                        cues[done] = _own_cue(node) or (cues[done - 1] if done else None)
+                        done += 1
+                    owner, cue = els[k], cues[k]
+                tag = owner.tag if isinstance(owner.tag, str) else ""
+                blocks.append(_HtmlBlock(t, owner, link_len, tag, cue))
+            buf.clear()
+        link_len = 0
+
+    body = root.find(".//body")
+    top = body if body is not None else root
+    walker = etree.iterwalk(top, events=("start", "end"))
+    skip_tags = _SKIP_TAGS
+    block_tags = _BLOCK_TAGS
+    for event, el in walker:
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if event == "start":
+            if tag in skip_tags or tag == "br":
+                walker.skip_subtree()
+                if tag == "br":
+                    flush()
+                continue
+            if tag in block_tags:
+                flush()
+                bstack.append(len(els))
+            els.append(el)
+            cues.append(None)
+            if tag == "a":
+                in_link += 1
+            text = el.text
+            if text:
+                buf.append(text)
+                if in_link:
+                    link_len += len(text.strip())
+        else:
+            if tag not in skip_tags and tag != "br":
+                if tag == "a":
+                    in_link -= 1
+                if tag in block_tags:
+                    flush()
+                    bstack.pop()
+                els.pop()
+                cues.pop()
+                if done > len(els):
+                    done = len(els)
+            if el is top:
+                break
+            tail = el.tail
+            if tail:
+                buf.append(tail)
+                if in_link:
+                    link_len += len(tail.strip())
+    flush()
+    return blocks
 
 
 def _parse_html(raw: str):
@@ -869,6 +960,10 @@ _PROMO_RE = re.compile(
 )
 
 
+_LEGAL_LC = re.compile(_LEGAL_RE.pattern)  # searched on lower-cased text, see _COOKIE_LC
+_PROMO_LC = re.compile(_PROMO_RE.pattern)
+
+
 class _Para:
     __slots__ = ("text", "start", "end", "link", "cue", "kind")
 
@@ -881,7 +976,27 @@ class _Para:
         self.kind = "body"
 
 
-def _align(paras: list[_Para], blocks: list[_HtmlBlock], cache: dict) -> None:
+def _extracted_paras(extracted: str) -> list[_Para]:
+    """Paragraphs of the extractor's output. A line starting with whitespace continues the previous
+    one (a source line break inside an element, e.g. in a reference or a link)."""
+    paras: list[_Para] = []
+    for line in extracted.split("\n"):
+        t = normalize(line)
+        if not t:
+            continue
+        if (
+            paras
+            and line[:1].isspace()
+            and t[:2] not in ("- ", "| ")
+            and not paras[-1].text.endswith(_SENTENCE_END)
+        ):
+            paras[-1].text += " " + t
+        else:
+            paras.append(_Para(t))
+    return paras
+
+
+def _align(paras: list[_Para], blocks: list[_HtmlBlock]) -> None:
     """Locate each extracted paragraph among the page blocks (in order)."""
     if not blocks:
         return
@@ -898,6 +1013,8 @@ def _align(paras: list[_Para], blocks: list[_HtmlBlock], cache: dict) -> None:
     cursor = 0
     for p in paras:
         t = p.text
+        # list items ('- ...') and table rows ('| a | b |') as rendered by the extractor stay unaligned:
+        # the extractor already judged them inside the main content, link density is no cue there
         key = t[:60]
         at = concat.find(key, cursor)
         if at < 0:
@@ -913,7 +1030,20 @@ def _align(paras: list[_Para], blocks: list[_HtmlBlock], cache: dict) -> None:
         cursor = at + len(key)
         tot = sum(len(blocks[k].text) for k in range(s, e + 1)) or 1
         p.link = min(1.0, sum(blocks[k].link_len for k in range(s, e + 1)) / tot)
-        p.cue = _ancestor_cue(blocks[s].el, cache)
+        p.cue = blocks[s].cue
+
+
+def _merge_fragments(paras: list[_Para]) -> list[_Para]:
+    """Join consecutive extracted lines that come from one page block (hard line breaks in the source,
+    <pre> lines, split references): the block is one paragraph and is classified once."""
+    out: list[_Para] = []
+    for p in paras:
+        q = out[-1] if out else None
+        if q is not None and p.start >= 0 and p.start == p.end == q.start == q.end:
+            q.text = q.text + " " + p.text
+            continue
+        out.append(p)
+    return out
 
 
 def _classify_paras(paras: list[_Para]) -> None:
@@ -930,7 +1060,7 @@ def _classify_paras(paras: list[_Para]) -> None:
         if cue is None:
             if _RELATED_PREFIX_RE.match(t):
                 cue = "related"
-            elif len(t) < 250 and _LEGAL_RE.search(t) or len(t) < 200 and _PROMO_RE.search(t):
+            elif len(t) < 250 and (_LEGAL_LC.search(t.lower()) or len(t) < 200 and _PROMO_LC.search(t.lower())):
                 cue = "other"
             elif p.link > 0.75 and not (prose[i] and _words(t) >= 25):
                 cue = "related" if _words(t) >= 4 else "nav"
@@ -972,39 +1102,47 @@ def _classify_paras(paras: list[_Para]) -> None:
                 paras[i].kind = "related" if paras[i].link > 0.5 else "other"
 
 
-def _container_candidate(blocks: list[_HtmlBlock], cache: dict) -> list[int]:
-    """Own main-content guess: the container holding the most low-link prose (readability-style)."""
-    scores: dict = {}
-    els: dict = {}
+def _container_candidate(blocks: list[_HtmlBlock]) -> list[int]:
+    """Own main-content guess: the deepest element holding most of the page's low-link prose.
+
+    Prose weight is credited to every ancestor, so a listing page whose teasers sit in separate
+    sub-containers (section > ol > li > article > p) still resolves to the section holding them all."""
+    acc: dict[int, int] = {}
+    els: dict[int, object] = {}
+    depth: dict[int, int] = {}
+    total = 0
     for b in blocks:
         if b.link_len > 0.3 * len(b.text) or not _is_prose(b.text):
             continue
-        cue = _ancestor_cue(b.el, cache)
-        if cue in ("nav", "comment", "cookie", "ad"):
-            continue
-        parent = b.el.getparent() if b.tag in ("p", "li", "blockquote", "pre", "h2", "h3", "h4") else b.el
-        if parent is None:
+        if b.cue in ("nav", "comment", "cookie", "ad"):
             continue
         w = len(b.text)
-        scores[id(parent)] = scores.get(id(parent), 0) + w
-        els[id(parent)] = parent
-        gp = parent.getparent()
-        if gp is not None:
-            scores[id(gp)] = scores.get(id(gp), 0) + w / 2
-            els[id(gp)] = gp
-    if not scores:
+        total += w
+        chain = []
+        el = b.el if b.tag not in ("p", "li", "blockquote", "pre", "h2", "h3", "h4") else b.el.getparent()
+        while el is not None:
+            chain.append(el)
+            el = el.getparent()
+        n = len(chain)
+        for k, el in enumerate(chain):
+            key = id(el)
+            acc[key] = acc.get(key, 0) + w
+            if key not in els:
+                els[key] = el
+                depth[key] = n - k
+    if not total:
         return []
-    best = els[max(scores, key=scores.get)]
+    # ancestors holding > 60 % of the prose form one chain: take its deepest member
+    best_key = max((k for k, v in acc.items() if v > 0.6 * total), key=depth.get, default=None)
+    if best_key is None:
+        return []
+    best = els[best_key]
     out = []
     for i, b in enumerate(blocks):
         el = b.el
-        inside = False
-        while el is not None:
-            if el is best:
-                inside = True
-                break
+        while el is not None and el is not best:
             el = el.getparent()
-        if inside:
+        if el is not None:
             out.append(i)
     return out
 
@@ -1018,14 +1156,14 @@ def _html_clean(doc: Doc) -> Doc:
     meta = html_metadata(tree)
     extracted = _trafilatura_text(tree)
     blocks = _segment(tree)
-    cache: dict = {}
-    paras = [_Para(t) for t in (normalize(x) for x in extracted.split("\n")) if t]
-    _align(paras, blocks, cache)
+    paras = _extracted_paras(extracted)
+    _align(paras, blocks)
+    paras = _merge_fragments(paras)
 
     # recall fallback: the extractor kept little of a page whose main container holds much more prose
     ext_len = sum(len(p.text) for p in paras)
     if ext_len < 2500:
-        cand = _container_candidate(blocks, cache)
+        cand = _container_candidate(blocks)
         cand_len = sum(len(blocks[i].text) for i in cand if _is_prose(blocks[i].text))
         aligned = [p.start for p in paras if p.start >= 0]
         near = not aligned or any(cand and cand[0] - 3 <= a <= cand[-1] + 3 for a in aligned)
@@ -1036,7 +1174,7 @@ def _html_clean(doc: Doc) -> Doc:
                 p.start = p.end = i
                 b = blocks[i]
                 p.link = b.link_len / max(1, len(b.text))
-                p.cue = _ancestor_cue(b.el, cache)
+                p.cue = b.cue
                 paras.append(p)
     _classify_paras(paras)
     title_key = normalize(meta["title"] or "").lower()
@@ -1067,7 +1205,7 @@ def _html_clean(doc: Doc) -> Doc:
             out.append(("title", b.text))
             title_done = True
             continue
-        cue = _ancestor_cue(b.el, cache) or _line_cue(b.text)
+        cue = b.cue or _line_cue(b.text)
         if cue is None and (_RELATED_HEAD_RE.match(b.text) or _RELATED_PREFIX_RE.match(b.text)):
             cue = "related"
         if cue is None and _is_teaser(b.text):

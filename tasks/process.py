@@ -17,7 +17,7 @@ from prefect import task
 from newsetl.doc import Doc, Reject
 from tasks.clean import clean
 from tasks.enrich.langid import detect_language
-from tasks.enrich.link import KnowledgeBase, link_entities_batch
+from tasks.enrich.link import KnowledgeBase, known_name_mentions, link_entities_batch
 from tasks.enrich.ner import tag_entities_batch
 from tasks.segment import segment
 
@@ -74,6 +74,7 @@ def enrich(docs: list[Doc], seeds_dir: Path) -> Processed:
     docs = _batched("ner", tag_entities_batch, docs, out.rejects)
     t2 = time.perf_counter()
     kb = KnowledgeBase.load(seeds_dir)
+    docs = _per_doc("known-names", lambda d: known_name_mentions(d, kb), docs, out.rejects)
     docs = _batched("link", lambda ds: link_entities_batch(ds, kb), docs, out.rejects)
     out.docs = docs
     out.seconds = {"language": t1 - t0, "entities": t2 - t1, "linking": time.perf_counter() - t2}

@@ -1018,3 +1018,60 @@ def link_entities(doc: Doc, kb: KnowledgeBase) -> Doc:
     """Set ``entity_id`` / ``entity_name`` on every mention of ``doc`` (offsets untouched)."""
     link_entities_batch([doc], kb)
     return doc
+
+
+# -- known full names the model missed ------------------------------------------------------------
+
+_WORD_RE = re.compile(r"\w+")
+_AR_CLITICS = ("و", "ف", "ب", "ل", "ك")
+MAX_NAME_TOKENS = 5
+
+
+def _name_key(word: str) -> str:
+    return _base_norm(word).casefold()
+
+
+@functools.cache
+def _known_names(kb: KnowledgeBase) -> dict[tuple[str, ...], str]:
+    """Multi-word curated aliases (full names of people and organisations) -> label."""
+    labels = {e.entity_id: e.label for e in kb.entities.values()}
+    names: dict[tuple[str, ...], str] = {}
+    for row in kb._people_aliases:  # noqa: SLF001 - the KB's own alias rows
+        toks = tuple(_name_key(w) for w in _WORD_RE.findall(row["alias"]))
+        if 2 <= len(toks) <= MAX_NAME_TOKENS and row["entity_id"] in labels:
+            names.setdefault(toks, labels[row["entity_id"]])
+    return names
+
+
+def known_name_mentions(doc: Doc, kb: KnowledgeBase) -> Doc:
+    """Add a mention for every multi-word curated name (e.g. "خلوصي أكار", "Recep Tayyip Erdoğan") that the
+    statistical model missed, in any script; an Arabic clitic on the first word stays outside the span.
+    Single words are never matched here (too ambiguous): the linker's partial-name rules cover them."""
+    names = _known_names(kb)
+    taken = [(m.start, m.end) for m in doc.mentions]
+    added = []
+    for sent in doc.sentences:
+        words = [
+            (m.start() + sent.start, m.end() + sent.start, _name_key(m.group())) for m in _WORD_RE.finditer(sent.text)
+        ]
+        i = 0
+        while i < len(words):
+            hit = None
+            for n in range(min(MAX_NAME_TOKENS, len(words) - i), 1, -1):
+                key = tuple(w[2] for w in words[i : i + n])
+                start = words[i][0]
+                if key not in names and key[0][:1] in _AR_CLITICS and len(key[0]) > 3:
+                    key, start = (key[0][1:], *key[1:]), start + 1
+                if key in names:
+                    hit = (start, words[i + n - 1][1], names[key], n)
+                    break
+            if hit and not any(s < hit[1] and hit[0] < e for s, e in taken):
+                start, end, label, n = hit
+                added.append(Mention(sent.idx, start, end, doc.text[start:end], label, score=0.6))
+                taken.append((start, end))
+                i += n
+            else:
+                i += 1
+    if added:
+        doc.mentions = sorted(doc.mentions + added, key=lambda m: m.start)
+    return doc

