@@ -2,15 +2,17 @@
 
 Pure functions, no I/O. The pipeline calls :func:`clean` only.
 
-Plain text: every non-empty line is a block; blocks are classified from structure (length, sentence
+Plain text: every non-empty line is a block (in a hard-wrapped text with blank-line paragraph
+separators, a wrapped run of lines is one block); blocks are classified from structure (length, sentence
 punctuation, date/time lines, list runs, teaser lines ending in an ellipsis, score/timestamp
 patterns of reader comments, position relative to the article) with small multilingual cue lists as
 a supplement.
 
 HTML: the page is segmented into blocks (leaf block elements, in document order); the main text
 comes from trafilatura (fast mode) and is refined by our own block classifier (container
-class/id cues, link density, the same text cues as for plain text); metadata from meta tags,
-JSON-LD and ``<time>`` elements.
+class/id cues, link density, the same text cues as for plain text); when the extractor keeps little of
+a page whose main container holds much more prose (listing pages), that container's blocks are used
+instead. Metadata from meta tags, JSON-LD and ``<time>`` elements.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import ftfy
 
 from newsetl.doc import Block, Doc
 
-CLEAN_VERSION = "0.2.0"
+CLEAN_VERSION = "0.3.0"
 
 # --------------------------------------------------------------------------------------------
 # normalisation
@@ -310,9 +312,7 @@ _NAV_WORDS_RE = re.compile(
 _LABEL_VALUE_RE = re.compile(r"^[^\W\d][\w .'’-]{1,25}\s?:\s?\S.{0,40}$")
 # 'Home » News » Sport', 'Inicio > Sociedad > Cultura': separators between short items ('/' and '|' only
 # when spaced, so URLs, paths and code lines are no breadcrumbs); markdown table rows are excluded by caller
-_BREADCRUMB_RE = re.compile(
-    r"\S\s*[»›]\s*\S.*[»›]|\S\s+[>|/]\s+\S.*\s[>|/]\s+\S|^\S.{0,30}\s[»›>]\s\S.{0,30}$"
-)
+_BREADCRUMB_RE = re.compile(r"\S\s*[»›]\s*\S.*[»›]|\S\s+[>|/]\s+\S.*\s[>|/]\s+\S|^\S.{0,30}\s[»›>]\s\S.{0,30}$")
 _BYLINE_RE = re.compile(
     r"^(?:by|von|par|por|di|door|yazan|yazar|muhabir|haber|editör|автор|текст|بقلم|كتب|"
     r"written by|reported by)\s*:?\s+(?P<name>[^\d,|•·]{3,60}?)\s*(?:[,|•·–-].*)?$",
@@ -984,12 +984,7 @@ def _extracted_paras(extracted: str) -> list[_Para]:
         t = normalize(line)
         if not t:
             continue
-        if (
-            paras
-            and line[:1].isspace()
-            and t[:2] not in ("- ", "| ")
-            and not paras[-1].text.endswith(_SENTENCE_END)
-        ):
+        if paras and line[:1].isspace() and t[:2] not in ("- ", "| ") and not paras[-1].text.endswith(_SENTENCE_END):
             paras[-1].text += " " + t
         else:
             paras.append(_Para(t))

@@ -294,3 +294,98 @@ def test_speed_reasonable():
     for _ in range(50):
         clean(Doc(source_uri="x", raw_text=raw))
     assert (time.perf_counter() - t0) / 50 < 0.02
+
+
+# ---------------------------------------------------------------- 0.3: plain-text paragraphs, cues, HTML
+
+
+def test_hard_wrapped_text_grouped_into_paragraphs():
+    doc = run("en_wrapped.txt")
+    check_invariants(doc)
+    assert doc.title == "Harbour bridge reopens after two years of repairs"
+    paras = doc.text.split("\n\n")
+    assert len(paras) == 3
+    assert paras[0].startswith("The harbour bridge reopened") and paras[0].endswith("regional governor.")
+    assert "two years of repairs that cost" in paras[0]  # wrapped lines joined with a space
+    assert paras[1].endswith("previous year.")
+    assert paras[2].startswith("The mayor said")
+    # a run of short lines (a list) stays one block per line
+    assert kinds_of(doc, "Read also:") == ["related"]
+    assert kinds_of(doc, "Ferry prices to rise") == ["related"]
+
+
+def test_one_line_paragraphs_with_blank_lines_stay_as_they_are():
+    lines = [
+        "Council approves the new budget",
+        "The city council approved the budget for next year on Tuesday evening after a long debate.",
+        "The opposition voted against it, saying that the planned cuts to libraries go too far.",
+        "The mayor said the budget protects schools and public transport.",
+    ]
+    raw = "\n\n".join(lines) + "\n"
+    doc = clean(Doc(source_uri="x", raw_text=raw))
+    assert [b.text for b in doc.blocks] == lines
+    assert doc.text.split("\n\n") == lines[1:]
+
+
+def test_cookie_prose_is_not_a_banner():
+    from tasks.clean import _line_cue
+
+    assert _line_cue("We use cookies to improve your experience. Accept all") == "cookie"
+    assert _line_cue("Cookie settings") == "cookie"
+    assert _line_cue("Utilizamos cookies propias y de terceros para mejorar nuestros servicios.") == "cookie"
+    assert _line_cue("Service workers may not set cookies via synthesized responses.") is None
+
+
+def test_breadcrumbs_vs_paths_and_table_rows():
+    from tasks.clean import _line_cue
+
+    assert _line_cue("Home > News > Sport") == "nav"
+    assert _line_cue("Inicio » Sociedad » Cultura") == "nav"
+    assert _line_cue("GET /storage/michiel/documents/test HTTP/1.1") is None
+    assert _line_cue("see https://example.com/path/to/storage for details") is None
+    assert _line_cue("| Groundhog Day | 1993 | A weatherman relives the same day |") is None
+
+
+def test_extractor_continuation_lines_join_their_paragraph():
+    from tasks.clean import _extracted_paras
+
+    out = _extracted_paras('- ^ "In the Loop:\n          Repeat Performance"\nNext paragraph.\n    - nested item\n')
+    assert [p.text for p in out] == ['- ^ "In the Loop: Repeat Performance"', "Next paragraph.", "- nested item"]
+
+
+def test_segment_cues_and_link_density():
+    from tasks.clean import _parse_html, _segment
+
+    html = (
+        "<html><body><div class='site-nav'><ul><li><a href='/'>Home</a></li></ul></div>"
+        "<article><p>Plain text with <a href='/x'>a      link</a> inside.</p>"
+        "<aside><p>Aside text</p></aside><p>Tail<br>after break</p></article></body></html>"
+    )
+    blocks = _segment(_parse_html(html))
+    got = {b.text: (b.cue, b.link_len) for b in blocks}
+    assert got["Home"] == ("nav", 4)
+    assert got["Plain text with a link inside."][0] is None
+    # link length is scaled to the normalised text (raw whitespace inside links does not inflate it)
+    assert 0 < got["Plain text with a link inside."][1] < len("a      link")
+    assert got["Aside text"][0] == "nav"
+    assert "Tail" in got and "after break" in got
+
+
+def test_listing_page_keeps_its_teasers():
+    teaser = (
+        "<li><article><h2><a href='/a{i}'>Headline number {i} about the city</a></h2>"
+        "<p>Summary {i}: the council discussed the new transport plan for the districts, "
+        "and residents asked many questions about the costs and the timetable of the works.</p>"
+        "<p>By Reporter {i}</p></article></li>"
+    )
+    items = "".join(teaser.format(i=i) for i in range(12))
+    html = (
+        "<html><head><title>Section front</title></head><body>"
+        "<nav><ul><li><a href='/'>Home</a></li><li><a href='/w'>World</a></li></ul></nav>"
+        f"<main><section><ol>{items}</ol></section></main>"
+        "<footer><p>© 2024 Example News. All rights reserved.</p></footer></body></html>"
+    )
+    doc = clean(Doc(source_uri="x", raw_text=html, media_type="html"))
+    check_invariants(doc)
+    assert sum(f"Summary {i}:" in doc.text for i in range(12)) >= 10
+    assert "All rights reserved" not in doc.text
