@@ -273,6 +273,16 @@ def main() -> None:
     n = len(pages)
     print("-" * len(hdr))
     print("overall pages/s: " + ", ".join(f"{s} {n / tot[s]:.1f}" for s in names))
+    print(
+        "mean page F1 over all pages: "
+        + ", ".join(f"{s} {sum(d[s] for d in per_page.values()) / len(per_page):.4f}" for s in names)
+    )
+    if len(names) == 2:
+        deltas = [d[names[0]] - d[names[1]] for d in per_page.values()]
+        won, lost = sum(x > 0.005 for x in deltas), sum(x < -0.005 for x in deltas)
+        print(
+            f"pages where {names[0]} is better / worse / within 0.005 of {names[1]}: {won} / {lost} / {len(deltas) - won - lost}"
+        )
     print()
     print("metadata accuracy (pages with a gold value): newsetl vs trafilatura.extract_metadata")
     for key in sorted(meta_acc["newsetl"]):
