@@ -3,7 +3,7 @@
     .venv/bin/python bench/throughput.py [--docs 2000] [--workers 2] [--batch-size 100]
 
 Builds ``--docs`` documents from the HTML pages of ../shared/eval/extraction and the bundled seeds,
-each copy varied (an edition number in its first paragraph) so that content hashes differ; runs
+each copy varied (an edition number in every paragraph) so that content hashes differ; runs
 ``newsetl run`` on them in a subprocess (fresh data dir, its own temporary Prefect server); samples the
 RSS of the whole process tree; then reads the per-stage seconds the run stored in ``runs.stage_seconds``.
 In the same run, trafilatura alone extracts the same HTML pages (one core), and the ratio is printed.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,12 +37,14 @@ def source_pages() -> list[Path]:
 
 
 def vary(data: str, i: int, html: bool) -> str:
+    """Make copy ``i`` of a page differ in its article text (every paragraph gets an edition mark)."""
     if not html:
-        return f"Edition {i}.\n{data}"
-    pos = data.find("<p")
-    if pos >= 0 and (end := data.find(">", pos)) > 0:
-        return f"{data[: end + 1]}Edition {i}. {data[end + 1 :]}"
-    return data.replace("<body", f"<p>Edition {i}.</p><body", 1)
+        return re.sub(r"^(?=.{80})", f"Edition {i}. ", data, flags=re.M)  # the long (article) lines
+    varied, n = _P_OPEN.subn(rf"\g<0>Edition {i}. ", data)
+    return varied if n else data.replace("<body", f"<p>Edition {i}.</p><body", 1)
+
+
+_P_OPEN = re.compile(r"<p\b[^>]*>", re.I)
 
 
 def build_corpus(out: Path, n: int) -> tuple[list[Path], int]:

@@ -108,7 +108,7 @@ def ingest(
                 first = n_done == 0
                 rejects = extracted.rejects + cleaned.rejects + enriched.rejects + (source_rejects if first else [])
                 t0 = time.perf_counter()
-                key, files = load.write_batch(docs, rejects, run_id, paths.lake, PIPELINE_VERSION)
+                key, files = load.write_batch(docs, rejects, run_id, paths.lake, PIPELINE_VERSION, duplicates)
                 t1 = time.perf_counter()
                 load.load_batch(paths.db, files, key, run_id)
                 timings.update(write=t1 - t0, load=time.perf_counter() - t1)

@@ -86,6 +86,16 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "entity_aliases": pa.schema([("entity_id", pa.string()), ("alias", pa.string()), ("lang", pa.string())]),
+    "inputs": pa.schema(
+        [
+            ("source_uri", pa.string()),
+            ("raw_hash", pa.string()),
+            ("doc_id", pa.string()),
+            ("pipeline_version", pa.string()),
+            ("run_id", pa.string()),
+            ("seen_at", TS),
+        ]
+    ),
     "rejects": pa.schema(
         [
             ("source_uri", pa.string()),
@@ -100,16 +110,17 @@ SCHEMAS: dict[str, pa.Schema] = {
 
 def batch_key(docs: list[Doc], rejects: list[Reject]) -> str:
     h = hashlib.sha256()
-    for key in sorted([d.doc_id for d in docs] + [f"reject:{r.source_uri}" for r in rejects]):
+    for key in sorted([f"{d.doc_id}:{d.source_uri}" for d in docs] + [f"reject:{r.source_uri}" for r in rejects]):
         h.update(key.encode())
         h.update(b"\0")
     return h.hexdigest()[:20]
 
 
 def to_rows(
-    docs: list[Doc], rejects: list[Reject], run_id: str, key: str, pipeline_version: str
+    docs: list[Doc], rejects: list[Reject], run_id: str, key: str, pipeline_version: str, duplicates: list[Doc] = ()
 ) -> dict[str, list[dict]]:
-    """Pure: the rows of every table for one batch."""
+    """Pure: the rows of every table for one batch. ``duplicates`` are inputs whose article is one of ``docs``
+    (or an earlier document): they get an ``inputs`` row only."""
     now = datetime.now(UTC)
     rows: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
     seen_entities: set[str] = set()
@@ -189,6 +200,17 @@ def to_rows(
             if alias not in seen_aliases:
                 seen_aliases.add(alias)
                 rows["entity_aliases"].append({"entity_id": m.entity_id, "alias": m.surface, "lang": lang})
+    rows["inputs"] = [
+        {
+            "source_uri": d.source_uri,
+            "raw_hash": d.raw_hash,
+            "doc_id": d.doc_id,
+            "pipeline_version": pipeline_version,
+            "run_id": run_id,
+            "seen_at": now,
+        }
+        for d in [*docs, *duplicates]
+    ]
     rows["rejects"] = [
         {"source_uri": r.source_uri, "reason": r.reason, "detail": r.detail, "run_id": run_id, "rejected_at": now}
         for r in rejects
@@ -244,10 +266,15 @@ def is_transient(task, task_run, state) -> bool:  # noqa: ANN001
 
 @task(name="write-parquet", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=is_transient)
 def write_batch(
-    docs: list[Doc], rejects: list[Reject], run_id: str, lake_dir: Path, pipeline_version: str
+    docs: list[Doc],
+    rejects: list[Reject],
+    run_id: str,
+    lake_dir: Path,
+    pipeline_version: str,
+    duplicates: list[Doc] = (),
 ) -> tuple[str, dict[str, Path]]:
-    key = batch_key(docs, rejects)
-    rows = to_rows(docs, rejects, run_id, key, pipeline_version)
+    key = batch_key([*docs, *duplicates], rejects)
+    rows = to_rows(docs, rejects, run_id, key, pipeline_version, duplicates)
     return key, write_lake(rows, lake_dir, key)
 
 
@@ -273,7 +300,7 @@ def load_reference(db_path: Path, lake_dir: Path, seeds_dir: Path) -> bool:
     version = reference_version(seeds_dir)
     if db.reference_loaded(db_path, version):
         return False
-    kb = KnowledgeBase.load(seeds_dir)
+    kb = KnowledgeBase.build(seeds_dir)  # not cached: the flow process does not keep it
     paths = {}
     for name, rows in (("entities", kb.reference_entities()), ("entity_aliases", kb.reference_aliases())):
         paths[name] = lake_dir / "reference" / f"{name}.parquet"

@@ -81,12 +81,12 @@ def enrich(docs: list[Doc], seeds_dir: Path) -> Processed:
     return out
 
 
-def dedupe(docs: list[Doc], seen: set[str]) -> tuple[list[Doc], list[str]]:
-    """Keep the first document of each doc_id (same article text from two inputs); returns the skipped URIs."""
+def dedupe(docs: list[Doc], seen: set[str]) -> tuple[list[Doc], list[Doc]]:
+    """Keep the first document of each doc_id (same article text from two inputs); returns kept and duplicates."""
     kept, skipped = [], []
     for doc in docs:
         if doc.doc_id in seen:
-            skipped.append(doc.source_uri)
+            skipped.append(doc)
         else:
             seen.add(doc.doc_id)
             kept.append(doc)

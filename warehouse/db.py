@@ -77,7 +77,11 @@ def known_raw_hashes(db_path: Path, pipeline_version: str) -> frozenset[str]:
     if not Path(db_path).exists():
         return frozenset()
     with connect(db_path) as con:
-        rows = con.execute("select raw_hash from documents where pipeline_version = ?", [pipeline_version]).fetchall()
+        rows = con.execute(
+            """select raw_hash from inputs join documents using (doc_id)
+            where inputs.pipeline_version = ? and documents.pipeline_version = ?""",
+            [pipeline_version, pipeline_version],
+        ).fetchall()
     return frozenset(r[0] for r in rows)
 
 
@@ -106,6 +110,14 @@ def load_batch(db_path: Path, files: dict[str, Path], batch_key: str, run_id: st
                     if src:
                         con.execute(f"insert into {table} by name select * from {src}")
                 con.execute(f"delete from rejects where source_uri in (select source_uri from {docs})")
+            if src := _parquet(files, "inputs"):
+                con.execute(
+                    f"""insert into inputs by name select * from {src}
+                    on conflict (source_uri) do update set raw_hash = excluded.raw_hash, doc_id = excluded.doc_id,
+                        pipeline_version = excluded.pipeline_version, run_id = excluded.run_id,
+                        seen_at = excluded.seen_at"""
+                )
+                con.execute(f"delete from rejects where source_uri in (select source_uri from {src})")
             if src := _parquet(files, "entities"):
                 con.execute(f"insert into entities by name select * from {src} on conflict do nothing")
             if src := _parquet(files, "entity_aliases"):

@@ -95,6 +95,16 @@ CREATE TABLE IF NOT EXISTS runs (
     stage_seconds    VARCHAR            -- JSON: wall seconds per stage, summed over batches
 );
 
+-- Every input that became a document (or a duplicate of one): the incremental skip set, and lineage.
+CREATE TABLE IF NOT EXISTS inputs (
+    source_uri       VARCHAR PRIMARY KEY,
+    raw_hash         VARCHAR NOT NULL,  -- sha256 of the input bytes
+    doc_id           VARCHAR NOT NULL,  -- the document it became (inputs with the same article share one)
+    pipeline_version VARCHAR NOT NULL,
+    run_id           VARCHAR NOT NULL,
+    seen_at          TIMESTAMPTZ NOT NULL
+);
+
 -- Which lake batches are in the warehouse (resume after a crash loads the written-but-unloaded ones).
 CREATE TABLE IF NOT EXISTS batches (
     batch_key VARCHAR PRIMARY KEY,

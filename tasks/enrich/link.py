@@ -461,15 +461,21 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, seeds_dir: Path) -> KnowledgeBase:
+        """The knowledge base of ``seeds_dir``, built once per process and kept (about 250 MB)."""
         seeds_dir = Path(seeds_dir).resolve()
         with cls._lock:
             kb = cls._cache.get(seeds_dir)
             if kb is None:
-                kb = cls(seeds_dir)
-                kb._load_places()
-                kb._load_people_orgs()
-                cls._cache[seeds_dir] = kb
+                kb = cls._cache[seeds_dir] = cls.build(seeds_dir)
             return kb
+
+    @classmethod
+    def build(cls, seeds_dir: Path) -> KnowledgeBase:
+        """A fresh, uncached knowledge base (for one-off uses such as exporting the reference tables)."""
+        kb = cls(Path(seeds_dir).resolve())
+        kb._load_places()
+        kb._load_people_orgs()
+        return kb
 
     def _load_places(self) -> None:
         places = self.seeds_dir / PLACES_FILE
