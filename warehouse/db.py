@@ -78,7 +78,7 @@ def known_raw_hashes(db_path: Path, pipeline_version: str) -> frozenset[str]:
         return frozenset()
     with connect(db_path) as con:
         rows = con.execute(
-            """select raw_hash from inputs join documents using (doc_id)
+            """select inputs.raw_hash from inputs join documents using (doc_id)
             where inputs.pipeline_version = ? and documents.pipeline_version = ?""",
             [pipeline_version, pipeline_version],
         ).fetchall()
