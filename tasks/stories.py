@@ -505,24 +505,18 @@ def update_stories_fn(db_path: Path) -> dict:
     t1 = time.perf_counter()
     result = Assignment([], [])
     if features:
-        with db.connect(db_path) as con:
-            con.execute("begin transaction")
-            try:
-                done = {
-                    r[0]
-                    for r in con.execute(
-                        "select doc_id from doc_signatures where doc_id in (select unnest(?))",
-                        [[f.doc_id for f in features]],
-                    ).fetchall()
-                }
-                features = [f for f in features if f.doc_id not in done]  # assigned meanwhile by another run
-                known, buckets, idf = _read_known(con, features)
-                result = assign(features, known, buckets, idf)
-                _write(con, features, result)
-                con.execute("commit")
-            except Exception:
-                con.execute("rollback")
-                raise
+        with db.transaction(db_path) as con:
+            done = {
+                r[0]
+                for r in con.execute(
+                    "select doc_id from doc_signatures where doc_id in (select unnest(?))",
+                    [[f.doc_id for f in features]],
+                ).fetchall()
+            }
+            features = [f for f in features if f.doc_id not in done]  # assigned meanwhile by another run
+            known, buckets, idf = _read_known(con, features)
+            result = assign(features, known, buckets, idf)
+            _write(con, features, result)
     return {
         "assigned": len(result.stories),
         "duplicates": len(result.duplicates),

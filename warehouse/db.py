@@ -63,6 +63,19 @@ def connect(db_path: Path, read_only: bool = False, wait_s: float = LOCK_WAIT_S)
         con.close()
 
 
+@contextmanager
+def transaction(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection inside one transaction: committed when the block ends, rolled back on error."""
+    with connect(db_path) as con:
+        con.execute("begin transaction")
+        try:
+            yield con
+        except BaseException:
+            con.execute("rollback")
+            raise
+        con.execute("commit")
+
+
 def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name in SCHEMA_FILES:
         if (HERE / name).exists():
@@ -97,44 +110,38 @@ def load_batch(db_path: Path, files: dict[str, Path], batch_key: str, run_id: st
     aliases are upserted, rejects are upserted by source_uri, and inputs that now load leave ``rejects``.
     """
     now = datetime.now(UTC)
-    with connect(db_path) as con:
-        con.execute("begin transaction")
-        try:
-            docs = _parquet(files, "documents")
-            if docs:
-                ids = f"(select doc_id from {docs})"
-                for table in DOC_TABLES:
-                    con.execute(f"delete from {table} where doc_id in {ids}")
-                for table in DOC_TABLES:
-                    src = _parquet(files, table)
-                    if src:
-                        con.execute(f"insert into {table} by name select * from {src}")
-                con.execute(f"delete from rejects where source_uri in (select source_uri from {docs})")
-            if src := _parquet(files, "inputs"):
-                con.execute(
-                    f"""insert into inputs by name select * from {src}
-                    on conflict (source_uri) do update set raw_hash = excluded.raw_hash, doc_id = excluded.doc_id,
-                        pipeline_version = excluded.pipeline_version, run_id = excluded.run_id,
-                        seen_at = excluded.seen_at"""
-                )
-                con.execute(f"delete from rejects where source_uri in (select source_uri from {src})")
-            if src := _parquet(files, "entities"):
-                con.execute(f"insert into entities by name select * from {src} on conflict do nothing")
-            if src := _parquet(files, "entity_aliases"):
-                con.execute(f"insert into entity_aliases by name select * from {src} on conflict do nothing")
-            if src := _parquet(files, "rejects"):
-                con.execute(
-                    f"""insert into rejects by name select * from {src}
-                    on conflict (source_uri) do update set
-                        reason = excluded.reason, detail = excluded.detail,
-                        run_id = excluded.run_id, rejected_at = excluded.rejected_at"""
-                )
-            n_docs = con.execute(f"select count(*) from {docs}").fetchone()[0] if docs else 0
-            con.execute("insert or replace into batches values (?, ?, ?, ?)", [batch_key, run_id, n_docs, now])
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+    with transaction(db_path) as con:
+        docs = _parquet(files, "documents")
+        if docs:
+            ids = f"(select doc_id from {docs})"
+            for table in DOC_TABLES:
+                con.execute(f"delete from {table} where doc_id in {ids}")
+            for table in DOC_TABLES:
+                src = _parquet(files, table)
+                if src:
+                    con.execute(f"insert into {table} by name select * from {src}")
+            con.execute(f"delete from rejects where source_uri in (select source_uri from {docs})")
+        if src := _parquet(files, "inputs"):
+            con.execute(
+                f"""insert into inputs by name select * from {src}
+                on conflict (source_uri) do update set raw_hash = excluded.raw_hash, doc_id = excluded.doc_id,
+                    pipeline_version = excluded.pipeline_version, run_id = excluded.run_id,
+                    seen_at = excluded.seen_at"""
+            )
+            con.execute(f"delete from rejects where source_uri in (select source_uri from {src})")
+        if src := _parquet(files, "entities"):
+            con.execute(f"insert into entities by name select * from {src} on conflict do nothing")
+        if src := _parquet(files, "entity_aliases"):
+            con.execute(f"insert into entity_aliases by name select * from {src} on conflict do nothing")
+        if src := _parquet(files, "rejects"):
+            con.execute(
+                f"""insert into rejects by name select * from {src}
+                on conflict (source_uri) do update set
+                    reason = excluded.reason, detail = excluded.detail,
+                    run_id = excluded.run_id, rejected_at = excluded.rejected_at"""
+            )
+        n_docs = con.execute(f"select count(*) from {docs}").fetchone()[0] if docs else 0
+        con.execute("insert or replace into batches values (?, ?, ?, ?)", [batch_key, run_id, n_docs, now])
     return n_docs
 
 
@@ -153,23 +160,17 @@ def reference_loaded(db_path: Path, version: str) -> bool:
 
 def load_reference(db_path: Path, entities: Path, aliases: Path, version: str) -> bool:
     """Load the reference entities/aliases (upsert) and remember their version."""
-    with connect(db_path) as con:
-        con.execute("begin transaction")
-        try:
-            con.execute(
-                f"insert into entities by name select * from read_parquet('{entities.as_posix()}') "
-                "on conflict (entity_id) do update set name = excluded.name, label = excluded.label, "
-                "source = excluded.source, external_id = excluded.external_id"
-            )
-            con.execute(
-                f"insert into entity_aliases by name select * from read_parquet('{aliases.as_posix()}') "
-                "on conflict do nothing"
-            )
-            con.execute("insert or replace into meta values ('reference_version', ?)", [version])
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+    with transaction(db_path) as con:
+        con.execute(
+            f"insert into entities by name select * from read_parquet('{entities.as_posix()}') "
+            "on conflict (entity_id) do update set name = excluded.name, label = excluded.label, "
+            "source = excluded.source, external_id = excluded.external_id"
+        )
+        con.execute(
+            f"insert into entity_aliases by name select * from read_parquet('{aliases.as_posix()}') "
+            "on conflict do nothing"
+        )
+        con.execute("insert or replace into meta values ('reference_version', ?)", [version])
     return True
 
 

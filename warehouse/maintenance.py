@@ -64,24 +64,18 @@ def prune_runs(db_path: Path, keep_days: int, now: datetime | None = None) -> li
     if keep_days < 0:
         raise ValueError("keep_days must be >= 0")
     cutoff = (now or datetime.now(UTC)) - timedelta(days=keep_days)
-    with db.connect(db_path) as con:
-        con.execute("begin transaction")
-        try:
-            rows = con.execute(
-                """select run_id from runs
-                where started_at < ?
-                  and run_id not in (select run_id from documents)
-                  and run_id not in (select run_id from rejects)
-                order by started_at""",
-                [cutoff],
-            ).fetchall()
-            ids = [r[0] for r in rows]
-            if ids:
-                con.execute("delete from runs where run_id in (select unnest(?))", [ids])
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+    with db.transaction(db_path) as con:
+        rows = con.execute(
+            """select run_id from runs
+            where started_at < ?
+              and run_id not in (select run_id from documents)
+              and run_id not in (select run_id from rejects)
+            order by started_at""",
+            [cutoff],
+        ).fetchall()
+        ids = [r[0] for r in rows]
+        if ids:
+            con.execute("delete from runs where run_id in (select unnest(?))", [ids])
     return ids
 
 
