@@ -8,6 +8,7 @@ transient network failures raise :class:`TransientError` so that Prefect retries
 
 from __future__ import annotations
 
+import codecs
 import glob
 import gzip
 import hashlib
@@ -28,7 +29,7 @@ from prefect import task
 
 from newsetl.doc import Doc, Reject
 
-EXTRACT_VERSION = "1"
+EXTRACT_VERSION = "2"
 TEXT_SUFFIXES = {".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {suffix + ".gz" for suffix in TEXT_SUFFIXES | HTML_SUFFIXES}
@@ -224,10 +225,24 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    mostly_utf8 = data.decode("utf-8", errors="replace")
+    if mostly_utf8.count("\ufffd") <= max(3, len(mostly_utf8) // 200) and any(
+        ord(c) > 127 and c != "\ufffd" for c in mostly_utf8
+    ):
+        # valid UTF-8 with a few stray legacy bytes (pasted text): keep the UTF-8, read the strays as windows-1252
+        return data.decode("utf-8", errors="newsetl-cp1252")
     text = _decode_legacy(data)
     if text is None:
         raise RejectedInput("undecodable", "not UTF-8 and no legacy encoding fits")
     return text
+
+
+def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+    bad = exc.object[exc.start : exc.end]
+    return bad.decode("cp1252", errors="replace"), exc.end
+
+
+codecs.register_error("newsetl-cp1252", _cp1252_fallback)
 
 
 # Legacy single-byte encodings news sites still serve, with the non-ASCII letters each one is for.

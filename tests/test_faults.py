@@ -158,3 +158,51 @@ def test_a_stage_exception_rejects_one_document_not_the_batch(monkeypatch):
     processed = process.clean_and_segment(docs)
     assert [d.source_uri for d in processed.docs] == ["b"]
     assert [(r.source_uri, r.reason) for r in processed.rejects] == [("a", "clean_error")]
+
+
+def test_invalid_utf8_is_repaired_not_rejected(tmp_path):
+    bad = tmp_path / "mixed.txt"
+    text = "Le ministre turc de la Défense a rappelé à Shoigu la situation en Libye et en Syrie."
+    bad.write_bytes(text.encode("utf-8").replace("é".encode(), b"\xe9", 1))  # one Latin-1 byte among UTF-8
+    out = extract.extract_many([str(bad)])
+    assert _reasons(out) == []
+    doc = clean(out.docs[0])
+    assert doc.text == text
+
+
+def test_transient_load_failure_is_retried_and_the_run_succeeds(prefect_harness, tmp_path, monkeypatch):
+    from flows.ingest import run_ingest
+    from warehouse import db
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Hulusi Akar ile Sergey Şoygu telefonda görüştü. Libya ve Suriye konuşuldu.\n")
+    real_load, calls = db.load_batch, []
+
+    def flaky_load(*args, **kwargs):  # noqa: ANN002, ANN003
+        calls.append(1)
+        if len(calls) == 1:
+            raise db.WarehouseBusy("simulated: another process holds the DuckDB file")
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(db, "load_batch", flaky_load)
+    summary = run_ingest([str(corpus)], str(tmp_path / "data"), workers=1)
+    assert len(calls) == 2 and summary["counts"]["loaded"] == 1
+    assert db.query(tmp_path / "data" / "newsetl.duckdb", "select status from runs")[1] == [("completed",)]
+
+
+def test_permanent_step_failure_fails_the_run_with_a_clear_status(prefect_harness, tmp_path, monkeypatch):
+    from flows.ingest import run_ingest
+    from warehouse import db
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Hulusi Akar ile Sergey Şoygu telefonda görüştü.\n")
+
+    def broken_load(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise ValueError("simulated bug in the loader")
+
+    monkeypatch.setattr(db, "load_batch", broken_load)
+    with pytest.raises(ValueError, match="simulated bug"):
+        run_ingest([str(corpus)], str(tmp_path / "data"), workers=1)
+    assert db.query(tmp_path / "data" / "newsetl.duckdb", "select status from runs")[1] == [("failed",)]
