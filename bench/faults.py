@@ -87,8 +87,11 @@ def main() -> None:
             survived += ok and same
             lost += max(reference["documents"]["n"] - snap["documents"]["n"], 0)
             duplicated += sum(s["n"] - s["n_distinct"] for s in snap.values())
+            differ = [t for t in reference if snap[t] != reference[t]]
             print(f"kill after {point} batches: rerun {'ok' if ok else 'FAILED'}, tables "
-                  f"{'identical' if same else 'DIFFERENT'} to the uninterrupted run" + (f", {len(leftovers)} temp files" if leftovers else ""))  # fmt: skip
+                  f"{'identical' if same else 'DIFFERENT'} to the uninterrupted run"
+                  + (f" ({', '.join(f'{t}: {snap[t]} vs {reference[t]}' for t in differ)})" if differ else "")
+                  + (f", {len(leftovers)} temp files" if leftovers else ""))  # fmt: skip
         rejects = subprocess.run(
             NEWSETL + ["sql", "select count(*) from rejects where source_uri like '%/bad/%' and reason <> ''", "--data-dir",
                        str(tmp / "reference"), "--format", "csv"], capture_output=True, text=True, check=True,

@@ -40,11 +40,12 @@ def list_sources_task(sources: list[str]):  # noqa: ANN201
 
 
 @task(name="prepare-warehouse", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=load.is_transient)
-def prepare_warehouse(paths: Paths, run_id: str) -> frozenset[str]:
-    """Create the schema, close out interrupted runs and their orphan lake files, return the incremental skip set."""
+def prepare_warehouse(paths: Paths, run_id: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Create the schema, close out interrupted runs and their orphan lake files; return what this pipeline
+    version already loaded (raw hashes, doc ids): the incremental skip sets."""
     db.mark_interrupted_runs(paths.db, run_id)
     load.remove_orphans(paths.lake, paths.db)
-    return db.known_raw_hashes(paths.db, PIPELINE_VERSION)
+    return db.known_inputs(paths.db, PIPELINE_VERSION)
 
 
 @flow(name="ingest", log_prints=True)
@@ -74,14 +75,14 @@ def ingest(
         db.record_run(paths.db, run)
         try:
             t0 = time.perf_counter()
-            known = prepare_warehouse(paths, run_id)
+            known, loaded_ids = prepare_warehouse(paths, run_id)
             load.load_reference(paths.db, paths.lake, paths.seeds)
             timings["prepare"] += time.perf_counter() - t0
             uris, source_rejects = list_sources_task(sources)
             counts["seen"] = len(uris) + len(source_rejects)
             batches = [uris[i : i + batch_size] for i in range(0, len(uris), batch_size)] or [[]]
             progress = create_progress_artifact(0.0, key="ingest-progress", description="batches loaded")
-            seen_ids: set[str] = set()
+            seen_ids = set(loaded_ids)  # a document already loaded from another input is a duplicate
 
             # Extract in this process (I/O), clean+segment+enrich in the task runner's workers (CPU), write and
             # load here, in order (the single writer). A bounded window of batches in flight keeps memory flat.

@@ -85,17 +85,19 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(sql_file.read_text())
 
 
-def known_raw_hashes(db_path: Path, pipeline_version: str) -> frozenset[str]:
-    """Raw-input hashes already loaded by this pipeline version (the incremental skip set)."""
+def known_inputs(db_path: Path, pipeline_version: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What this pipeline version already loaded: the raw hashes of its inputs (skipped before parsing) and
+    its doc ids (an input whose article is already a document is a duplicate, whatever its URI)."""
     if not Path(db_path).exists():
-        return frozenset()
+        return frozenset(), frozenset()
     with connect(db_path) as con:
-        rows = con.execute(
+        hashes = con.execute(
             """select inputs.raw_hash from inputs join documents using (doc_id)
             where inputs.pipeline_version = ? and documents.pipeline_version = ?""",
             [pipeline_version, pipeline_version],
         ).fetchall()
-    return frozenset(r[0] for r in rows)
+        doc_ids = con.execute("select doc_id from documents where pipeline_version = ?", [pipeline_version]).fetchall()
+    return frozenset(r[0] for r in hashes), frozenset(r[0] for r in doc_ids)
 
 
 def _parquet(files: dict[str, Path], table: str) -> str | None:
