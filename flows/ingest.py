@@ -71,6 +71,12 @@ def ingest(
     counts = Counter(seen=0, loaded=0, skipped=0, rejected=0)
     timings: Counter = Counter()  # seconds per stage, summed over batches (for bench/throughput.py)
     n_done = 0
+
+    def finish(status: str) -> None:
+        run.update(status=status, finished_at=datetime.now(UTC), **{f"n_{k}": v for k, v in counts.items()})
+        run["stage_seconds"] = json.dumps({k: round(v, 3) for k, v in timings.items()})
+        db.record_run(paths.db, run)
+
     with load.run_lock(paths.data_dir):
         db.record_run(paths.db, run)
         try:
@@ -132,12 +138,9 @@ def ingest(
             timings["stories"] += time.perf_counter() - t0
             logger.info("stories: %s", story_counts)
         except BaseException:
-            run.update(status="failed", finished_at=datetime.now(UTC), **{f"n_{k}": v for k, v in counts.items()})
-            db.record_run(paths.db, run)
+            finish("failed")
             raise
-        run.update(status="completed", finished_at=datetime.now(UTC), **{f"n_{k}": v for k, v in counts.items()})
-        run["stage_seconds"] = json.dumps({k: round(v, 3) for k, v in timings.items()})
-        db.record_run(paths.db, run)
+        finish("completed")
     summary = db.summary(paths.db, run_id) | {"run_id": run_id, "counts": dict(counts), "seconds": dict(timings)}
     publish_artifacts(summary, paths.db)
     return summary
