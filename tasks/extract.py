@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE  # batches are big: never hash them for a cache key
 
 from newsetl.doc import Doc, Reject
 
@@ -347,6 +348,6 @@ def is_transient(task, task_run, state) -> bool:  # noqa: ANN001
     return False
 
 
-@task(name="extract", retries=3, retry_delay_seconds=[1, 4, 16], retry_condition_fn=is_transient)
+@task(name="extract", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 4, 16], retry_condition_fn=is_transient)
 def extract_batch(uris: list[str], known_raw_hashes: frozenset[str] = frozenset()) -> Extracted:
     return extract_many(uris, known_raw_hashes)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 from prefect import task
+from prefect.cache_policies import NO_CACHE  # batches are big: never hash them for a cache key
 
 from newsetl.doc import Doc, Reject
 from warehouse import db
@@ -264,7 +265,9 @@ def is_transient(task, task_run, state) -> bool:  # noqa: ANN001
     return False
 
 
-@task(name="write-parquet", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=is_transient)
+@task(
+    name="write-parquet", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=is_transient
+)
 def write_batch(
     docs: list[Doc],
     rejects: list[Reject],
@@ -278,7 +281,13 @@ def write_batch(
     return key, write_lake(rows, lake_dir, key)
 
 
-@task(name="load-duckdb", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=is_transient)
+@task(
+    name="load-duckdb",
+    cache_policy=NO_CACHE,
+    retries=3,
+    retry_delay_seconds=[2, 10, 30],
+    retry_condition_fn=is_transient,
+)
 def load_batch(db_path: Path, files: dict[str, Path], key: str, run_id: str) -> int:
     return db.load_batch(db_path, files, key, run_id)
 

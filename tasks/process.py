@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE  # batches are big: never hash them for a cache key
 
 from newsetl.doc import Doc, Reject
 from tasks.clean import clean
@@ -93,11 +94,11 @@ def dedupe(docs: list[Doc], seen: set[str]) -> tuple[list[Doc], list[Doc]]:
     return kept, skipped
 
 
-@task(name="clean-segment")
+@task(name="clean-segment", cache_policy=NO_CACHE)
 def clean_batch(docs: list[Doc]) -> Processed:
     return clean_and_segment(docs)
 
 
-@task(name="enrich")
+@task(name="enrich", cache_policy=NO_CACHE)
 def enrich_batch(cleaned: Processed, seeds_dir: Path) -> Processed:
     return enrich(cleaned.docs, seeds_dir)
