@@ -24,14 +24,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "training"))
 
-from train_ner import read_conll, sentence_to_text_spans  # noqa: E402
+from train_ner import count_spans, read_conll, sentence_to_text_spans  # noqa: E402
 
 from newsetl.doc import Doc, Sentence  # noqa: E402
 from tasks.enrich import ner  # noqa: E402
@@ -74,15 +73,7 @@ def evaluate(lang: str, data: Path) -> tuple[list[tuple], float, int]:
     t0 = time.process_time()
     ner.tag_entities_batch(docs)
     secs = time.process_time() - t0
-    tp, fp, fn = Counter(), Counter(), Counter()
-    for doc, gold in zip(docs, golds, strict=True):
-        pred = {(m.start, m.end, m.label) for m in doc.mentions}
-        for x in pred & gold:
-            tp[x[2]] += 1
-        for x in pred - gold:
-            fp[x[2]] += 1
-        for x in gold - pred:
-            fn[x[2]] += 1
+    tp, fp, fn = count_spans([{(m.start, m.end, m.label) for m in doc.mentions} for doc in docs], golds)
     rows = []
     for label in LABELS:
         n_gold = tp[label] + fn[label]

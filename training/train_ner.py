@@ -223,7 +223,8 @@ def to_xy(sents, lang: str, keep_misc: bool, tokenizer, featurize):
     return xs, ys, golds
 
 
-def score(pred_spans, gold_spans) -> dict:
+def count_spans(pred_spans, gold_spans) -> tuple:
+    """True positives, false positives and false negatives per label, over sets of (start, end, label)."""
     from collections import Counter
 
     tp, fp, fn = Counter(), Counter(), Counter()
@@ -234,6 +235,11 @@ def score(pred_spans, gold_spans) -> dict:
             fp[x[2]] += 1
         for x in gold - pred:
             fn[x[2]] += 1
+    return tp, fp, fn
+
+
+def score(pred_spans, gold_spans) -> dict:
+    tp, fp, fn = count_spans(pred_spans, gold_spans)
     out = {}
     for name, labels in (
         ("PER", ("PER",)),
