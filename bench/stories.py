@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from newsetl.config import Paths  # noqa: E402
-from newsetl.doc import Doc  # noqa: E402
+from newsetl.doc import Doc, Processed  # noqa: E402
 from newsetl.version import PIPELINE_VERSION  # noqa: E402
 from tasks import stories  # noqa: E402
 from tasks.load import write_batch  # noqa: E402
@@ -63,7 +63,9 @@ def build_warehouse(items: list[dict], data_dir: Path) -> dict[str, list[str]]:
         ids.setdefault(d.doc_id, []).append(it["id"])
     # the same clean text is one document (the ingest flow's dedupe): an exact duplicate by doc_id
     kept, _ = dedupe(enriched.docs, set())
-    key, files = write_batch.fn(kept, cleaned.rejects + enriched.rejects, "bench", data_dir / "lake", PIPELINE_VERSION)
+    key, files = write_batch.fn(
+        Processed(kept, cleaned.rejects + enriched.rejects), "bench", data_dir / "lake", PIPELINE_VERSION
+    )
     db.load_batch(data_dir / "newsetl.duckdb", files, key, "bench")
     return ids
 

@@ -98,7 +98,7 @@ def ingest(
                 timings["extract"] += time.perf_counter() - t0
                 if not extracted.docs:  # all skipped (unchanged) or rejected: nothing for the workers
                     return extracted, None, None
-                cleaned = clean_batch.submit(extracted.docs)
+                cleaned = clean_batch.submit(Processed(extracted.docs, []))
                 return extracted, cleaned, enrich_batch.submit(cleaned, paths.seeds)
 
             pending = iter(batches)
@@ -115,7 +115,9 @@ def ingest(
                 first = n_done == 0
                 rejects = extracted.rejects + cleaned.rejects + enriched.rejects + (source_rejects if first else [])
                 t0 = time.perf_counter()
-                key, files = load.write_batch(docs, rejects, run_id, paths.lake, PIPELINE_VERSION, duplicates)
+                key, files = load.write_batch(
+                    Processed(docs, rejects), run_id, paths.lake, PIPELINE_VERSION, duplicates
+                )
                 t1 = time.perf_counter()
                 load.load_batch(paths.db, files, key, run_id)
                 timings.update(write=t1 - t0, load=time.perf_counter() - t1)

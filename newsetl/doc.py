@@ -16,6 +16,7 @@ Stage ownership:
 from __future__ import annotations
 
 import hashlib
+import pickle
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -75,11 +76,14 @@ class Doc:
     lang: str = UNDETERMINED
     lang_score: float = 0.0
     mentions: list[Mention] = field(default_factory=list)
+    _hashed: tuple[str, str] | None = field(default=None, repr=False, compare=False)  # (text, its sha256)
 
     @property
     def content_hash(self) -> str:
-        """SHA-256 of the clean article text: the document's identity."""
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        """SHA-256 of the clean article text: the document's identity (computed once per text)."""
+        if self._hashed is None or self._hashed[0] is not self.text:
+            self._hashed = (self.text, hashlib.sha256(self.text.encode("utf-8")).hexdigest())
+        return self._hashed[1]
 
     @property
     def doc_id(self) -> str:
@@ -94,3 +98,25 @@ class Reject:
     source_uri: str
     reason: str
     detail: str
+
+
+class Processed:
+    """A batch of documents (and the rejects so far) on its way between the flow and the workers.
+
+    Deliberately not a dataclass or a list: Prefect walks those in task arguments and results looking for
+    futures, which for a batch means every block, sentence and mention. It also pickles itself in one call
+    of the C pickler (cloudpickle would call back into Python for every object)."""
+
+    __slots__ = ("docs", "rejects", "seconds")
+
+    def __init__(self, docs: list[Doc], rejects: list[Reject], seconds: dict[str, float] | None = None) -> None:
+        self.docs = docs
+        self.rejects = rejects
+        self.seconds = seconds or {}  # wall time per stage, for the benchmarks
+
+    def __reduce__(self) -> tuple:
+        return _unpickle, (pickle.dumps((self.docs, self.rejects, self.seconds), protocol=pickle.HIGHEST_PROTOCOL),)
+
+
+def _unpickle(data: bytes) -> Processed:
+    return Processed(*pickle.loads(data))

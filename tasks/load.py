@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from prefect import task
 from prefect.cache_policies import NO_CACHE  # batches are big: never hash them for a cache key
 
-from newsetl.doc import Doc, Reject
+from newsetl.doc import Doc, Processed, Reject
 from warehouse import db
 
 TS = pa.timestamp("us", tz="UTC")
@@ -269,15 +269,12 @@ def is_transient(task, task_run, state) -> bool:  # noqa: ANN001
     name="write-parquet", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=is_transient
 )
 def write_batch(
-    docs: list[Doc],
-    rejects: list[Reject],
-    run_id: str,
-    lake_dir: Path,
-    pipeline_version: str,
-    duplicates: list[Doc] = (),
+    batch: Processed, run_id: str, lake_dir: Path, pipeline_version: str, duplicates: list[Doc] = ()
 ) -> tuple[str, dict[str, Path]]:
-    key = batch_key([*docs, *duplicates], rejects)
-    rows = to_rows(docs, rejects, run_id, key, pipeline_version, duplicates)
+    """Write one batch's rows (its documents, their parts, its rejects, and an ``inputs`` row for every input
+    including ``duplicates``) as Parquet files named by the batch's content key."""
+    key = batch_key([*batch.docs, *duplicates], batch.rejects)
+    rows = to_rows(batch.docs, batch.rejects, run_id, key, pipeline_version, duplicates)
     return key, write_lake(rows, lake_dir, key)
 
 

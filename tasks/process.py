@@ -9,25 +9,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE  # batches are big: never hash them for a cache key
 
-from newsetl.doc import Doc, Reject
+from newsetl.doc import Doc, Processed, Reject
 from tasks.clean import clean
 from tasks.enrich.langid import detect_language
 from tasks.enrich.link import KnowledgeBase, known_name_mentions, link_entities_batch
 from tasks.enrich.ner import tag_entities_batch
 from tasks.segment import segment
-
-
-@dataclass(slots=True)
-class Processed:
-    docs: list[Doc]
-    rejects: list[Reject]
-    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage, for the benchmarks
 
 
 def _per_doc(stage: str, fn: Callable[[Doc], Doc], docs: list[Doc], rejects: list[Reject]) -> list[Doc]:
@@ -60,6 +52,8 @@ def clean_and_segment(docs: list[Doc]) -> Processed:
         else:
             kinds = sorted({b.kind for b in doc.blocks})
             out.rejects.append(Reject(doc.source_uri, "no_text", f"no article text found (blocks: {kinds})"))
+    for doc in kept:
+        doc.raw_text = ""  # not needed downstream: keeps the batch small between processes
     t1 = time.perf_counter()
     out.docs = _per_doc("segment", segment, kept, out.rejects)
     out.seconds = {"clean": t1 - t0, "segment": time.perf_counter() - t1}
@@ -95,8 +89,8 @@ def dedupe(docs: list[Doc], seen: set[str]) -> tuple[list[Doc], list[Doc]]:
 
 
 @task(name="clean-segment", cache_policy=NO_CACHE)
-def clean_batch(docs: list[Doc]) -> Processed:
-    return clean_and_segment(docs)
+def clean_batch(extracted: Processed) -> Processed:
+    return clean_and_segment(extracted.docs)
 
 
 @task(name="enrich", cache_policy=NO_CACHE)
