@@ -29,7 +29,7 @@ from newsetl.report import build_run_report
 from newsetl.version import PIPELINE_VERSION
 from tasks import load
 from tasks.extract import extract_batch, list_sources
-from tasks.process import Processed, clean_batch, dedupe, enrich_batch
+from tasks.process import Processed, dedupe, process_batch
 from tasks.stories import update_stories
 from warehouse import db
 
@@ -69,6 +69,7 @@ def ingest(
         "sources": " ".join(sources),
     }
     counts = Counter(seen=0, loaded=0, skipped=0, rejected=0)
+    story_counts: Counter = Counter()
     timings: Counter = Counter()  # seconds per stage, summed over batches (for bench/throughput.py)
     n_done = 0
 
@@ -90,42 +91,41 @@ def ingest(
             progress = create_progress_artifact(0.0, key="ingest-progress", description="batches loaded")
             seen_ids = set(loaded_ids)  # a document already loaded from another input is a duplicate
 
-            # Extract in this process (I/O), clean+segment+enrich in the task runner's workers (CPU), write and
-            # load here, in order (the single writer). A bounded window of batches in flight keeps memory flat.
+            # Extract in this process (I/O); clean+segment+enrich in the task runner's workers (CPU), one task run
+            # per batch; write and load here, in order (the single writer). A bounded window of batches in flight
+            # keeps memory flat.
             def submit(batch: list[str]) -> tuple:
                 t0 = time.perf_counter()
                 extracted = extract_batch(batch, known)
                 timings["extract"] += time.perf_counter() - t0
                 if not extracted.docs:  # all skipped (unchanged) or rejected: nothing for the workers
-                    return extracted, None, None
-                cleaned = clean_batch.submit(Processed(extracted.docs, []))
-                return extracted, cleaned, enrich_batch.submit(cleaned, paths.seeds)
+                    return extracted, None
+                return extracted, process_batch.submit(Processed(extracted.docs, []), paths.seeds)
 
             pending = iter(batches)
             window = deque(submit(b) for b in islice(pending, max_in_flight))
             while window:
-                extracted, cleaned_f, enriched_f = window.popleft()
+                extracted, future = window.popleft()
                 if (upcoming := next(pending, None)) is not None:
                     window.append(submit(upcoming))
-                if cleaned_f is None:
-                    cleaned = enriched = Processed([], [])
-                else:
-                    cleaned, enriched = cleaned_f.result(), enriched_f.result()
-                docs, duplicates = dedupe(enriched.docs, seen_ids)
+                processed = Processed([], []) if future is None else future.result()
+                docs, duplicates = dedupe(processed.docs, seen_ids)
                 first = n_done == 0
-                rejects = extracted.rejects + cleaned.rejects + enriched.rejects + (source_rejects if first else [])
+                rejects = extracted.rejects + processed.rejects + (source_rejects if first else [])
                 t0 = time.perf_counter()
                 key, files = load.write_batch(
                     Processed(docs, rejects), run_id, paths.lake, PIPELINE_VERSION, duplicates
                 )
                 t1 = time.perf_counter()
                 load.load_batch(paths.db, files, key, run_id)
-                timings.update(write=t1 - t0, load=time.perf_counter() - t1)
+                t2 = time.perf_counter()
+                # stories of this batch now, while the workers process the next ones (not all at the end)
+                story_counts.update(update_stories(paths.db))
+                timings.update(write=t1 - t0, load=t2 - t1, stories=time.perf_counter() - t2)
                 n_done += 1
                 skipped = len(extracted.skipped) + len(duplicates)
                 counts.update(loaded=len(docs), skipped=skipped, rejected=len(rejects))
-                timings.update(cleaned.seconds)
-                timings.update(enriched.seconds)
+                timings.update(processed.seconds)
                 update_progress_artifact(progress, 100.0 * n_done / len(batches))
                 logger.info(
                     "batch %d/%d: %d loaded, %d skipped, %d rejected",
@@ -136,9 +136,9 @@ def ingest(
                     len(rejects),
                 )
             t0 = time.perf_counter()
-            story_counts = update_stories(paths.db)
+            story_counts.update(update_stories(paths.db))  # anything an interrupted earlier run left unassigned
             timings["stories"] += time.perf_counter() - t0
-            logger.info("stories: %s", story_counts)
+            logger.info("stories: %s", {k: round(v, 3) for k, v in story_counts.items()})
         except BaseException:
             finish("failed")
             raise

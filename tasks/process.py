@@ -96,3 +96,12 @@ def clean_batch(extracted: Processed) -> Processed:
 @task(name="enrich", cache_policy=NO_CACHE)
 def enrich_batch(cleaned: Processed, seeds_dir: Path) -> Processed:
     return enrich(cleaned.docs, seeds_dir)
+
+
+@task(name="process-batch", cache_policy=NO_CACHE)
+def process_batch(extracted: Processed, seeds_dir: Path) -> Processed:
+    """One batch's CPU work in one worker: clean+segment, then enrich, as nested task runs (each visible and
+    retryable on its own) without sending the documents back and forth between processes in between."""
+    cleaned = clean_batch(extracted)
+    enriched = enrich_batch(cleaned, seeds_dir)
+    return Processed(enriched.docs, cleaned.rejects + enriched.rejects, cleaned.seconds | enriched.seconds)

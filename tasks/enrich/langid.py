@@ -265,6 +265,7 @@ LINGUA_TOP = 2
 SHORT_LETTERS = 20  # shorter texts always go through every stage (the fast ones are overconfident)
 EASY_FT = 0.5  # fastText and CLD2 agreeing at least this sure skip the slower stages
 EASY_CLD2 = 0.9
+EASY_PRIOR_CLD2 = 0.95  # with the document language as prior, CLD2 alone this sure of it decides
 
 _FT_KNOWN: frozenset[str] = frozenset(
     "af als am an ar arz as ast av az azb ba bar bcl be bg bh bn bo bpy br bs bxr ca cbk ce ceb ckb "
@@ -447,11 +448,14 @@ def identify(text: str, prior: str | None = None) -> tuple[str, float]:
     # Stage 1: fastText and CLD2 agree with confidence -> done (the ensemble would not disagree).
     # Not when they merely outvote the prior: it may settle the call ("Certains experts russes
     # suggèrent" looks English to both, in a French article, but fastText still gives fr 0.16).
-    ftp = _ft_probs(text)
     cldp = _cld2(text)
+    short = letters < SHORT_LETTERS
+    if prior is not None and not short and cldp.get(prior, 0.0) >= EASY_PRIOR_CLD2:
+        # Stage 0: a sentence that CLD2 reliably reads as the document's language (the common case).
+        return prior, round(min(1.0, cldp[prior]) * share, 4)
+    ftp = _ft_probs(text)
     ft_top = max(ftp, key=ftp.__getitem__) if ftp else None
     cld_top = max(cldp, key=cldp.__getitem__) if cldp else None
-    short = letters < SHORT_LETTERS
     if (
         not short
         and ft_top is not None

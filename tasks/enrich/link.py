@@ -1049,11 +1049,17 @@ def _known_names(kb: KnowledgeBase) -> dict[tuple[str, ...], str]:
     return names
 
 
+@functools.cache
+def _first_words(kb: KnowledgeBase) -> frozenset[str]:
+    return frozenset(toks[0] for toks in _known_names(kb))
+
+
 def known_name_mentions(doc: Doc, kb: KnowledgeBase) -> Doc:
     """Add a mention for every multi-word curated name (e.g. "خلوصي أكار", "Recep Tayyip Erdoğan") that the
     statistical model missed, in any script; an Arabic clitic on the first word stays outside the span.
     Single words are never matched here (too ambiguous): the linker's partial-name rules cover them."""
     names = _known_names(kb)
+    firsts = _first_words(kb)
     taken = [(m.start, m.end) for m in doc.mentions]
     added = []
     for sent in doc.sentences:
@@ -1063,6 +1069,10 @@ def known_name_mentions(doc: Doc, kb: KnowledgeBase) -> Doc:
         i = 0
         while i < len(words):
             hit = None
+            first = words[i][2]
+            if first not in firsts and first[1:] not in firsts:  # cheap pre-check: no name starts here
+                i += 1
+                continue
             for n in range(min(MAX_NAME_TOKENS, len(words) - i), 1, -1):
                 key = tuple(w[2] for w in words[i : i + n])
                 start = words[i][0]
