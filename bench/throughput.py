@@ -16,14 +16,17 @@ import argparse
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 EVAL = ROOT.parent / "shared" / "eval" / "extraction"
 NEWSETL = [sys.executable, "-m", "newsetl.cli"]
 
@@ -61,52 +64,149 @@ def build_corpus(out: Path, n: int) -> tuple[list[Path], int]:
     return files, total
 
 
-def tree_rss(pid: int) -> int:
-    """Sum of RSS (bytes) of ``pid`` and all its descendants, from /proc."""
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-    total, stack = 0, [pid]
+        children.setdefault(ppid, []).append(int(entry))
+    out, stack = [], [pid]
     while stack:
         p = stack.pop()
-        total += rss.get(p, 0)
+        out.append(p)
         stack += children.get(p, [])
-    return total
+    return out
 
 
-def run_pipeline(corpus: Path, data_dir: Path, workers: int, batch_size: int) -> tuple[float, int, str]:
-    cmd = NEWSETL + ["run", str(corpus), "--data-dir", str(data_dir), "--workers", str(workers)]
-    cmd += ["--batch-size", str(batch_size)]
-    env = os.environ | {"PREFECT_HOME": str(data_dir.parent / "prefect-home")}
+def memory(pids: list[int]) -> tuple[int, int]:
+    """(RSS, PSS) in bytes summed over ``pids``. PSS shares each shared page among the processes that map
+    it (the workers share their parent's libraries); summed RSS counts those pages once per process."""
+    rss = pss = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return rss, pss
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
+    """Run ``cmd``; return its wall time, the peak RSS and peak PSS of its process tree, and its output."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    peak = 0
+    peak_rss = peak_pss = 0
     out: list[str] = []
     reader = threading.Thread(target=lambda: out.extend(proc.stdout), daemon=True)
     reader.start()
     while proc.poll() is None:
-        peak = max(peak, tree_rss(proc.pid))
+        rss, pss = memory(process_tree(proc.pid))
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         time.sleep(0.2)
     reader.join()
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        sys.exit("newsetl run failed:\n" + "".join(out[-40:]))
-    return elapsed, peak, "".join(out)
+        sys.exit(f"{cmd[:4]} failed:\n" + "".join(out[-40:]))
+    return elapsed, peak_rss, peak_pss, "".join(out)
 
 
-def last_run(data_dir: Path) -> dict:
+def start_prefect_server(home: Path) -> tuple[subprocess.Popen, dict[str, str], float]:
+    """A ``prefect server start`` on 127.0.0.1, as a deployment has one running; returns it, the environment
+    that points runs at it, and its start-up time (not part of any run)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    prefect = str(Path(sys.executable).parent / "prefect")
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    while True:
+        try:
+            with urllib.request.urlopen(f"{api}/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if server.poll() is not None or time.perf_counter() - start > 300:
+                sys.exit("prefect server did not start")
+            time.sleep(0.5)
+    return server, env | {"PREFECT_API_URL": api}, time.perf_counter() - start
+
+
+def run_pipeline(corpus: Path, data_dir: Path, workers: int, batch_size: int, env: dict[str, str]):
+    cmd = NEWSETL + ["run", str(corpus), "--data-dir", str(data_dir), "--workers", str(workers)]
+    return run_measured(cmd + ["--batch-size", str(batch_size)], env)
+
+
+def _process(batch, seeds: Path):  # noqa: ANN001, ANN202 - the worker side of run_plain
+    from newsetl.doc import Processed
+    from tasks.process import clean_and_segment, enrich
+
+    cleaned = clean_and_segment(batch.docs)
+    enriched = enrich(cleaned.docs, seeds)
+    return Processed(enriched.docs, cleaned.rejects + enriched.rejects)
+
+
+def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None:
+    """The same work as ``newsetl run`` — same functions, same spawned process pool, same window of batches in
+    flight, same single writer — with no Prefect at all: the reference for the orchestration overhead."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from newsetl.config import Paths
+    from newsetl.doc import Processed
+    from newsetl.version import PIPELINE_VERSION
+    from tasks import load
+    from tasks.extract import extract_many, list_sources
+    from tasks.process import dedupe
+    from tasks.stories import update_stories_fn
+    from warehouse import db
+
+    paths = Paths.resolve(data_dir)
+    db.mark_interrupted_runs(paths.db, "plain")
+    known, seen = db.known_inputs(paths.db, PIPELINE_VERSION)
+    load.load_reference.fn(paths.db, paths.lake, paths.seeds)
+    uris, _ = list_sources([corpus])
+    batches = [uris[i : i + batch_size] for i in range(0, len(uris), batch_size)]
+    seen = set(seen)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+
+        def submit(batch: list[str]):  # noqa: ANN202
+            return pool.submit(_process, Processed(extract_many(batch, known).docs, []), paths.seeds)
+
+        window = [submit(b) for b in batches[: workers + 1]]
+        for i in range(len(batches)):
+            if i + workers + 1 < len(batches):
+                window.append(submit(batches[i + workers + 1]))
+            done = window.pop(0).result()
+            docs, duplicates = dedupe(done.docs, seen)
+            key, files = load.write_batch.fn(
+                Processed(docs, done.rejects), "plain", paths.lake, PIPELINE_VERSION, duplicates
+            )
+            db.load_batch(paths.db, files, key, "plain")
+            update_stories_fn(paths.db)
+
+
+def last_run(data_dir: Path, env: dict[str, str]) -> dict:
     sql = "select n_loaded, n_skipped, n_rejected, stage_seconds from runs order by started_at desc limit 1"
     res = subprocess.run(
-        NEWSETL + ["sql", sql, "--data-dir", str(data_dir), "--format", "json"], capture_output=True, text=True
+        NEWSETL + ["sql", sql, "--data-dir", str(data_dir), "--format", "json"], capture_output=True, text=True, env=env
     )
     row = json.loads(res.stdout)[0]
     row["stage_seconds"] = json.loads(row["stage_seconds"] or "{}")
@@ -128,34 +228,56 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--skip-plain", action="store_true", help="skip the no-Prefect reference run")
+    parser.add_argument("--plain", nargs=2, metavar=("CORPUS", "DATA_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.plain:
+        return run_plain(*args.plain, args.workers, args.batch_size)
     with tempfile.TemporaryDirectory(prefix="newsetl-bench-") as tmp:
-        corpus, data_dir = Path(tmp) / "corpus", Path(tmp) / "data"
+        corpus = Path(tmp) / "corpus"
         corpus.mkdir()
         files, total_bytes = build_corpus(corpus, args.docs)
         n_html, traf_cpu = trafilatura_alone(files)
-        wall, peak, _ = run_pipeline(corpus, data_dir, args.workers, args.batch_size)
-        first = last_run(data_dir)
-        wall2, _, _ = run_pipeline(corpus, data_dir, args.workers, args.batch_size)
-        second = last_run(data_dir)
+        server, env, server_s = start_prefect_server(Path(tmp) / "prefect-home")
+        try:
+            plain = None
+            if not args.skip_plain:
+                cmd = [sys.executable, __file__, "--plain", str(corpus), str(Path(tmp) / "plain")]
+                plain = run_measured(cmd + ["--workers", str(args.workers), "--batch-size", str(args.batch_size)], env)
+            data_dir = Path(tmp) / "data"
+            wall, peak_rss, peak_pss, _ = run_pipeline(corpus, data_dir, args.workers, args.batch_size, env)
+            first = last_run(data_dir, env)
+            wall2, _, _, _ = run_pipeline(corpus, data_dir, args.workers, args.batch_size, env)
+            second = last_run(data_dir, env)
+            server_rss, _ = memory(process_tree(server.pid))
+        finally:
+            os.killpg(server.pid, 15)
+            server.wait()
 
     stages = first["stage_seconds"]
-    cpu_stages = ("clean", "segment", "language", "entities", "linking")
-    busy = sum(stages.get(k, 0.0) for k in cpu_stages) / max(args.workers, 1)
-    busy += sum(stages.get(k, 0.0) for k in ("prepare", "extract", "write", "load", "stories"))
     print(f"corpus: {args.docs} documents ({n_html} HTML), {total_bytes / 1e6:.1f} MB; workers={args.workers}")
+    print(f"prefect server (started once, before the runs, as in a deployment): {server_s:.1f} s to start")
     print(
         f"first run:  {wall:7.1f} s  {args.docs / wall:6.1f} docs/s  {total_bytes / 1e6 / wall:5.2f} MB/s  "
         f"loaded={first['n_loaded']} skipped={first['n_skipped']} rejected={first['n_rejected']}"
     )
-    print(f"peak RSS (process tree): {peak / 2**30:.2f} GiB")
-    print("time per stage (s, summed over batches; CPU stages run in parallel in the workers):")
-    for key in ("prepare", "extract", *cpu_stages, "write", "load", "stories"):
-        print(f"  {key:10s} {stages.get(key, 0.0):8.1f}")
-    other = max(wall - busy, 0.0)
     print(
-        f"  {'other':10s} {other:8.1f}   (Prefect server start, orchestration, worker start-up and model loading: {100 * other / wall:.1f}% of wall)"
+        f"peak memory of the run's process tree: PSS {peak_pss / 2**30:.2f} GiB, summed RSS {peak_rss / 2**30:.2f} GiB "
+        f"(prefect server apart: RSS {server_rss / 2**30:.2f} GiB)"
     )
+    print("time per stage (s, summed over batches):")
+    print("  in the workers (in parallel, CPU):")
+    for key in ("clean", "segment", "language", "entities", "linking"):
+        print(f"    {key:10s} {stages.get(key, 0.0):8.1f}")
+    print("  in the flow process:")
+    for key in ("prepare", "extract", "write", "load", "stories"):
+        print(f"    {key:10s} {stages.get(key, 0.0):8.1f}")
+    if plain is not None:
+        overhead = wall - plain[0]
+        print(
+            f"orchestration overhead: the same work without Prefect (same functions, pool and writer) took "
+            f"{plain[0]:.1f} s; Prefect adds {overhead:.1f} s = {100 * overhead / wall:.1f}% of the run"
+        )
     traf_rate = n_html / traf_cpu if traf_cpu else float("nan")
     print(f"trafilatura alone: {n_html} HTML pages in {traf_cpu:.1f} CPU s = {traf_rate:.1f} pages/s (one core)")
     print(f"pipeline time / trafilatura time on the same pages: {wall / (traf_cpu * args.docs / max(n_html, 1)):.2f}x")

@@ -69,7 +69,6 @@ def ingest(
         "sources": " ".join(sources),
     }
     counts = Counter(seen=0, loaded=0, skipped=0, rejected=0)
-    story_counts: Counter = Counter()
     timings: Counter = Counter()  # seconds per stage, summed over batches (for bench/throughput.py)
     n_done = 0
 
@@ -100,7 +99,9 @@ def ingest(
                 timings["extract"] += time.perf_counter() - t0
                 if not extracted.docs:  # all skipped (unchanged) or rejected: nothing for the workers
                     return extracted, None
-                return extracted, process_batch.submit(Processed(extracted.docs, []), paths.seeds)
+                future = process_batch.submit(Processed(extracted.docs, []), paths.seeds)
+                extracted.docs = []  # the worker has its copy: do not hold the raw pages of a batch in flight
+                return extracted, future
 
             pending = iter(batches)
             window = deque(submit(b) for b in islice(pending, max_in_flight))
@@ -112,16 +113,14 @@ def ingest(
                 docs, duplicates = dedupe(processed.docs, seen_ids)
                 first = n_done == 0
                 rejects = extracted.rejects + processed.rejects + (source_rejects if first else [])
-                t0 = time.perf_counter()
-                key, files = load.write_batch(
-                    Processed(docs, rejects), run_id, paths.lake, PIPELINE_VERSION, duplicates
-                )
-                t1 = time.perf_counter()
-                load.load_batch(paths.db, files, key, run_id)
-                t2 = time.perf_counter()
-                # stories of this batch now, while the workers process the next ones (not all at the end)
-                story_counts.update(update_stories(paths.db))
-                timings.update(write=t1 - t0, load=t2 - t1, stories=time.perf_counter() - t2)
+                if docs or rejects or duplicates:  # a batch of unchanged inputs has nothing to write
+                    t0 = time.perf_counter()
+                    key, files = load.write_batch(
+                        Processed(docs, rejects), run_id, paths.lake, PIPELINE_VERSION, duplicates
+                    )
+                    t1 = time.perf_counter()
+                    load.load_batch(paths.db, files, key, run_id)
+                    timings.update(write=t1 - t0, load=time.perf_counter() - t1)
                 n_done += 1
                 skipped = len(extracted.skipped) + len(duplicates)
                 counts.update(loaded=len(docs), skipped=skipped, rejected=len(rejects))
@@ -136,9 +135,9 @@ def ingest(
                     len(rejects),
                 )
             t0 = time.perf_counter()
-            story_counts.update(update_stories(paths.db))  # anything an interrupted earlier run left unassigned
+            story_counts = update_stories(paths.db)  # one pass over the new documents (cheaper than per batch)
             timings["stories"] += time.perf_counter() - t0
-            logger.info("stories: %s", {k: round(v, 3) for k, v in story_counts.items()})
+            logger.info("stories: %s", story_counts)
         except BaseException:
             finish("failed")
             raise

@@ -40,7 +40,7 @@ import threading
 
 from newsetl.doc import UNDETERMINED, Doc
 
-LANGID_VERSION = "1.0.0"
+LANGID_VERSION = "1.1.0"
 
 # --------------------------------------------------------------------------------------------
 # Languages and scripts
