@@ -189,7 +189,7 @@ def test_flow_run_has_tasks_and_artifacts(seeded):
     flow_run, tasks, artifacts = asyncio.run(fetch())
     assert flow_run.state.is_completed()
     names = {t.name.rsplit("-", 1)[0] for t in tasks}
-    assert {"extract", "clean-segment", "enrich", "write-parquet", "load-duckdb"} <= names
+    assert {"extract", "process-batch", "clean-segment", "enrich", "write-parquet", "load-duckdb"} <= names
     kinds = {a.type for a in artifacts}
     assert {"table", "markdown", "progress"} <= kinds
     table = next(a for a in artifacts if a.type == "table")
