@@ -194,10 +194,16 @@ def _lang_pre(text: str, lang: str | None) -> str:
     return text
 
 
+def _drop_articles(toks: list[str]) -> list[str]:
+    """Articles out of a multi-word name (the last word always stays)."""
+    if len(toks) < 2:
+        return toks
+    return [t for i, t in enumerate(toks) if i == len(toks) - 1 or t not in _ARTICLES]
+
+
 def _phon_tokens(ascii_key: str) -> str:
     toks = ascii_key.split()
-    if len(toks) > 1:
-        toks = [t for i, t in enumerate(toks) if i == len(toks) - 1 or t not in _ARTICLES]
+    toks = _drop_articles(toks)
     out = []
     for t in toks:
         for a, b in _PHON_RULES:
@@ -261,8 +267,7 @@ def skeleton(text: str, lang: str | None = None) -> str:
         text = text.translate(_TR_TABLE)
     a = fold(text)
     toks = a.split()
-    if len(toks) > 1:
-        toks = [t for i, t in enumerate(toks) if i == len(toks) - 1 or t not in _ARTICLES]
+    toks = _drop_articles(toks)
     out = []
     for t in toks:
         for x, y in _SKEL_RULES:
