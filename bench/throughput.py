@@ -199,7 +199,7 @@ def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None
             key, files = load.write_batch.fn(
                 Processed(docs, done.rejects), "plain", paths.lake, PIPELINE_VERSION, duplicates
             )
-            db.load_batch(paths.db, files, key, "plain")
+            load.load_batch.fn(paths.db, paths.lake, files, key, "plain")
             update_stories_fn(paths.db)
 
 

@@ -50,14 +50,19 @@ def prepare_warehouse(paths: Paths, run_id: str) -> tuple[frozenset[str], frozen
 
 @flow(name="ingest", log_prints=True)
 def ingest(
-    sources: list[str] | None = None, data_dir: str | None = None, batch_size: int = 100, max_in_flight: int = 2
+    sources: list[str] | None = None,
+    data_dir: str | None = None,
+    batch_size: int = 100,
+    max_in_flight: int = 2,
+    lake: str | None = None,
 ) -> dict:
     """Ingest news documents from files, directories, globs or http(s) URLs (default: the bundled seeds).
 
+    ``lake``: where the Parquet files go, a path or fsspec URL (default ``$NEWSETL_LAKE`` or ``<data_dir>/lake``).
     ``max_in_flight`` batches are processed concurrently by the task runner (see :func:`run_ingest`).
     """
     logger = get_run_logger()
-    paths = Paths.resolve(data_dir)
+    paths = Paths.resolve(data_dir, lake)
     sources = sources or [str(paths.corpus)]
     run_id = flow_run.get_id() or str(uuid.uuid4())
     run = {
@@ -119,7 +124,7 @@ def ingest(
                         Processed(docs, rejects), run_id, paths.lake, PIPELINE_VERSION, duplicates
                     )
                     t1 = time.perf_counter()
-                    load.load_batch(paths.db, files, key, run_id)
+                    load.load_batch(paths.db, paths.lake, files, key, run_id)
                     timings.update(write=t1 - t0, load=time.perf_counter() - t1)
                 n_done += 1
                 skipped = len(extracted.skipped) + len(duplicates)
@@ -175,6 +180,7 @@ def run_ingest(
     workers: int | None = None,
     runner: str = "process",
     address: str | None = None,
+    lake: str | None = None,
 ) -> dict:
     """Run :func:`ingest` on a task runner that uses every core (processes, not threads: the GIL holds in the
     models): a local process pool of ``workers`` (default), or a Dask cluster through prefect-dask — a
@@ -187,8 +193,10 @@ def run_ingest(
         task_runner = DaskTaskRunner(address=address) if address else DaskTaskRunner(cluster_kwargs=kwargs)
         in_flight = 2 * workers
     elif workers <= 1:
-        return ingest(sources, data_dir, batch_size, max_in_flight=1)
+        return ingest(sources, data_dir, batch_size, max_in_flight=1, lake=lake)
     else:
         task_runner = ProcessPoolTaskRunner(max_workers=workers)
         in_flight = workers + 1
-    return ingest.with_options(task_runner=task_runner)(sources, data_dir, batch_size, max_in_flight=in_flight)
+    return ingest.with_options(task_runner=task_runner)(
+        sources, data_dir, batch_size, max_in_flight=in_flight, lake=lake
+    )

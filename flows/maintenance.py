@@ -25,6 +25,7 @@ def maintenance(
     keep_runs_days: int | None = None,
     compact_target_rows: int | None = None,
     config: str | None = None,
+    lake: str | None = None,
 ) -> dict:
     """Compact the Parquet lake, verify it against DuckDB, prune old ``runs`` rows, CHECKPOINT DuckDB.
 
@@ -32,18 +33,24 @@ def maintenance(
     """
     logger = get_run_logger()
     cfg = load_config(config)
-    paths = Paths.resolve(cfg.resolve_data_dir(data_dir))
+    paths = Paths.resolve(cfg.resolve_data_dir(data_dir), cfg.resolve_lake(lake))
     keep_days = cfg.keep_runs_days if keep_runs_days is None else keep_runs_days
     target_rows = compact_target_rows or cfg.compact_target_rows
     run_id = f"maintenance:{flow_run.get_id() or uuid.uuid4()}"
-    result: dict = {"data_dir": str(paths.data_dir), "tables": {}, "pruned_runs": [], "checkpoint": None}
+    result: dict = {
+        "data_dir": str(paths.data_dir),
+        "lake": paths.lake.url,
+        "tables": {},
+        "pruned_runs": [],
+        "checkpoint": None,
+    }
     if not paths.db.exists():
         logger.warning("no warehouse at %s: nothing to maintain", paths.db)
         return result
     with load.run_lock(paths.data_dir):
         result["orphans_removed"] = maintain.remove_orphans(paths.lake, paths.db)
-        for folder in maintain.lake_tables(paths.lake):
-            result["tables"][folder.name] = maintain.compact(paths.lake, folder.name, paths.db, run_id, target_rows)
+        for table in maintain.lake_tables(paths.lake):
+            result["tables"][table] = maintain.compact(paths.lake, table, paths.db, run_id, target_rows)
         result["pruned_runs"] = maintain.prune_runs(paths.db, keep_days)
         result["checkpoint"] = maintain.checkpoint(paths.db)
         maintain.check(paths.lake, paths.db)  # last, so that a lake problem does not block the rest

@@ -40,7 +40,7 @@ def scheduled_ingest(config: str | None = None) -> dict:
     cfg = load_config(config)
     print(f"config {cfg.path or '(none: defaults)'}: {len(cfg.uris)} source URIs -> {cfg.resolve_data_dir() or 'data'}")
     # the same process-pool ingest as `newsetl run` (a subflow with its own task runner)
-    return run_ingest(cfg.uris or None, cfg.resolve_data_dir(), cfg.batch_size, cfg.workers)
+    return run_ingest(cfg.uris or None, cfg.resolve_data_dir(), cfg.batch_size, cfg.workers, lake=cfg.resolve_lake())
 
 
 def deployments(config: str | os.PathLike | None = None) -> tuple[RunnerDeployment, RunnerDeployment]:

@@ -29,12 +29,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         os.environ.setdefault(key, value)
     from flows.ingest import run_ingest
 
-    paths = Paths.resolve(args.data_dir)
+    paths = Paths.resolve(args.data_dir, args.lake)
     print(f"newsetl: ingesting {', '.join(args.sources) or paths.corpus} into {paths.data_dir}", file=sys.stderr)
     with prefect_api():
         try:
             summary = run_ingest(
-                args.sources or None, str(paths.data_dir), args.batch_size, args.workers, args.runner, args.address
+                args.sources or None,
+                str(paths.data_dir),
+                args.batch_size,
+                args.workers,
+                args.runner,
+                args.address,
+                lake=args.lake,
             )
         except Exception as exc:  # noqa: BLE001 - the flow already recorded the failure in `runs`
             print(f"newsetl: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -144,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the ingest flow (default input: the bundled seeds)")
     run.add_argument("sources", nargs="*", help="files, directories (recursive), globs or http(s) URLs")
     run.add_argument("--data-dir", help="lake + DuckDB location (default $NEWSETL_DATA_DIR or ./data)")
+    run.add_argument(
+        "--lake", help="Parquet lake: a path or fsspec URL, e.g. s3://bucket/lake (default <data-dir>/lake)"
+    )
     run.add_argument("--batch-size", type=int, default=100, help="documents per batch task (default 100)")
     run.add_argument("--workers", type=int, help="worker processes for the CPU stages (default: all cores)")
     run.add_argument("--runner", choices=("process", "dask"), default="process", help="task runner (default process)")

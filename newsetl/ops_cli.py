@@ -38,6 +38,7 @@ def _cmd_maintain(args: argparse.Namespace) -> int:
     try:
         result = maintenance(
             data_dir=args.data_dir,
+            lake=args.lake,
             keep_runs_days=args.keep_runs_days,
             compact_target_rows=args.target_rows,
             config=args.config,
@@ -84,6 +85,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "maintain", help="run the maintenance flow once (compaction, retention, CHECKPOINT)"
     )
     maintain.add_argument("--data-dir")
+    maintain.add_argument(
+        "--lake", help="Parquet lake path or fsspec URL (default: config, $NEWSETL_LAKE, <data-dir>/lake)"
+    )
     maintain.add_argument("--config", help="config file (default $NEWSETL_CONFIG or ./newsetl.toml)")
     maintain.add_argument("--keep-runs-days", type=int, help="keep `runs` rows this many days (default: config, 90)")
     maintain.add_argument("--target-rows", type=int, help="rows per compacted Parquet file (default: config)")

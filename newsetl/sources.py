@@ -61,6 +61,7 @@ class Source:
 class Config:
     sources: tuple[Source, ...] = ()
     data_dir: str | None = None
+    lake: str | None = None
     batch_size: int = 100
     workers: int | None = None
     ingest_cron: str = DEFAULT_INGEST_CRON
@@ -78,6 +79,10 @@ class Config:
     def resolve_data_dir(self, data_dir: str | os.PathLike | None = None) -> str | None:
         """Explicit argument > ``$NEWSETL_DATA_DIR`` > this file's ``data_dir`` (None: ``Paths`` default)."""
         return str(data_dir or os.environ.get("NEWSETL_DATA_DIR") or self.data_dir or "") or None
+
+    def resolve_lake(self, lake: str | None = None) -> str | None:
+        """Explicit argument > ``$NEWSETL_LAKE`` > this file's ``lake`` (None: ``<data_dir>/lake``)."""
+        return lake or os.environ.get("NEWSETL_LAKE") or self.lake
 
 
 def config_path(path: str | os.PathLike | None = None) -> tuple[Path, bool]:
@@ -109,7 +114,7 @@ def _positive_int(raw: dict, key: str, default: int) -> int:
 
 def parse_config(raw: dict, base: Path, path: Path | None = None) -> Config:
     """Validate a parsed TOML document; relative local URIs and data_dir are resolved against ``base``."""
-    unknown = set(raw) - {"sources", "data_dir", "batch_size", "workers", "schedule", "maintenance"}
+    unknown = set(raw) - {"sources", "data_dir", "lake", "batch_size", "workers", "schedule", "maintenance"}
     if unknown:
         raise ConfigError(f"unknown keys in {path or 'config'}: {', '.join(sorted(unknown))}")
     sources: list[Source] = []
@@ -135,11 +140,15 @@ def parse_config(raw: dict, base: Path, path: Path | None = None) -> Config:
     data_dir = raw.get("data_dir")
     if data_dir is not None and (not isinstance(data_dir, str) or not data_dir):
         raise ConfigError("data_dir must be a non-empty string")
+    lake = raw.get("lake")
+    if lake is not None and (not isinstance(lake, str) or not lake):
+        raise ConfigError("lake must be a non-empty string (a path or an fsspec URL such as s3://bucket/lake)")
     schedule = raw.get("schedule", {})
     maintenance = raw.get("maintenance", {})
     return Config(
         sources=tuple(sources),
         data_dir=_resolve(data_dir, base) if data_dir else None,
+        lake=_resolve(lake, base) if lake else None,
         batch_size=_positive_int(raw, "batch_size", 100),
         workers=_positive_int(raw, "workers", 1) if "workers" in raw else None,
         ingest_cron=str(schedule.get("ingest_cron", DEFAULT_INGEST_CRON)),

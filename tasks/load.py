@@ -1,16 +1,15 @@
 """Load: turn a processed batch into Parquet files in the lake, then into DuckDB.
 
-The lake layout is ``<data_dir>/lake/<table>/<batch_key>.parquet``. ``batch_key`` is a hash of the
-batch's doc ids and rejects, so a rerun of the same batch overwrites the same files instead of adding
-twins. Files are written atomically (``*.tmp`` in the same folder, fsync, ``os.replace``) and only then
-loaded into DuckDB in one transaction (``warehouse.db.load_batch``).
+The lake layout is ``<lake>/<table>/<batch_key>.parquet`` (the lake is ``<data_dir>/lake`` or any fsspec URL,
+see ``newsetl.lake``). ``batch_key`` is a hash of the batch's doc ids and rejects, so a rerun of the same batch
+overwrites the same files instead of adding twins. Files are written atomically (``Lake.write_parquet``) and
+only then loaded into DuckDB in one transaction (``warehouse.db.load_batch``).
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from prefect import task
 from prefect.cache_policies import NO_CACHE  # batches are big: never hash them for a cache key
 
 from newsetl.doc import Doc, Processed, Reject
+from newsetl.lake import Lake, stem, table_of
 from warehouse import db
 
 TS = pa.timestamp("us", tz="UTC")
@@ -219,39 +218,16 @@ def to_rows(
     return rows
 
 
-def write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    """Write ``path`` so that readers see either the old file or the complete new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            pq.write_table(table, f, compression="zstd")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def write_lake(rows: dict[str, list[dict]], lake_dir: Path, key: str) -> dict[str, Path]:
-    """Write one Parquet file per non-empty table; returns the paths by table."""
-    files: dict[str, Path] = {}
+def write_lake(rows: dict[str, list[dict]], lake: Lake, key: str) -> dict[str, str]:
+    """Write one Parquet file per non-empty table; returns their lake paths by table."""
+    files: dict[str, str] = {}
     for name, table_rows in rows.items():
         if not table_rows:
             continue
-        path = lake_dir / name / f"{key}.parquet"
-        write_parquet_atomic(pa.Table.from_pylist(table_rows, schema=SCHEMAS[name]), path)
+        path = lake.path(name, f"{key}.parquet")
+        lake.write_parquet(pa.Table.from_pylist(table_rows, schema=SCHEMAS[name]), path)
         files[name] = path
     return files
-
-
-def lake_files(lake_dir: Path, key: str) -> dict[str, Path]:
-    return {name: p for name in SCHEMAS if (p := lake_dir / name / f"{key}.parquet").exists()}
 
 
 def is_transient(task, task_run, state) -> bool:  # noqa: ANN001
@@ -269,13 +245,13 @@ def is_transient(task, task_run, state) -> bool:  # noqa: ANN001
     name="write-parquet", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=is_transient
 )
 def write_batch(
-    batch: Processed, run_id: str, lake_dir: Path, pipeline_version: str, duplicates: list[Doc] = ()
-) -> tuple[str, dict[str, Path]]:
+    batch: Processed, run_id: str, lake: Lake, pipeline_version: str, duplicates: list[Doc] = ()
+) -> tuple[str, dict[str, str]]:
     """Write one batch's rows (its documents, their parts, its rejects, and an ``inputs`` row for every input
     including ``duplicates``) as Parquet files named by the batch's content key."""
     key = batch_key([*batch.docs, *duplicates], batch.rejects)
     rows = to_rows(batch.docs, batch.rejects, run_id, key, pipeline_version, duplicates)
-    return key, write_lake(rows, lake_dir, key)
+    return key, write_lake(rows, lake, key)
 
 
 @task(
@@ -285,8 +261,8 @@ def write_batch(
     retry_delay_seconds=[2, 10, 30],
     retry_condition_fn=is_transient,
 )
-def load_batch(db_path: Path, files: dict[str, Path], key: str, run_id: str) -> int:
-    return db.load_batch(db_path, files, key, run_id)
+def load_batch(db_path: Path, lake: Lake, files: dict[str, str], key: str, run_id: str) -> int:
+    return db.load_batch(db_path, {t: lake.uri(p) for t, p in files.items()}, key, run_id, lake.remote_fs)
 
 
 def reference_version(seeds_dir: Path) -> str:
@@ -299,7 +275,7 @@ def reference_version(seeds_dir: Path) -> str:
 
 
 @task(name="load-reference", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=is_transient)
-def load_reference(db_path: Path, lake_dir: Path, seeds_dir: Path) -> bool:
+def load_reference(db_path: Path, lake: Lake, seeds_dir: Path) -> bool:
     """Load the knowledge base's reference entities and aliases (gazetteers, people/orgs) into DuckDB."""
     from tasks.enrich.link import KnowledgeBase
 
@@ -309,9 +285,11 @@ def load_reference(db_path: Path, lake_dir: Path, seeds_dir: Path) -> bool:
     kb = KnowledgeBase.build(seeds_dir)  # not cached: the flow process does not keep it
     paths = {}
     for name, rows in (("entities", kb.reference_entities()), ("entity_aliases", kb.reference_aliases())):
-        paths[name] = lake_dir / "reference" / f"{name}.parquet"
-        write_parquet_atomic(pa.Table.from_pylist(rows, schema=SCHEMAS[name]), paths[name])
-    return db.load_reference(db_path, paths["entities"], paths["entity_aliases"], version)
+        paths[name] = lake.path("reference", f"{name}.parquet")
+        lake.write_parquet(pa.Table.from_pylist(rows, schema=SCHEMAS[name]), paths[name])
+    return db.load_reference(
+        db_path, lake.uri(paths["entities"]), lake.uri(paths["entity_aliases"]), version, lake.remote_fs
+    )
 
 
 @contextmanager
@@ -334,15 +312,15 @@ def run_lock(data_dir: Path, wait_s: float = 3600.0) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def remove_orphans(lake_dir: Path, db_path: Path) -> list[Path]:
+def remove_orphans(lake: Lake, db_path: Path) -> list[str]:
     """Delete lake files of batches that never reached the warehouse (a crash between write and load)
     and temp files of interrupted writes. Call only while holding :func:`run_lock`."""
     loaded = db.loaded_batches(db_path)
-    removed = []
-    for path in lake_dir.glob("*/*"):
-        if path.parent.name == "reference":
-            continue
-        if path.name.endswith(".tmp") or (path.suffix == ".parquet" and path.stem not in loaded):
-            path.unlink(missing_ok=True)
-            removed.append(path)
+    removed = [
+        path
+        for path in lake.all_files()
+        if table_of(path) != "reference"
+        and (path.endswith(".tmp") or (path.endswith(".parquet") and stem(path) not in loaded))
+    ]
+    lake.delete(removed)
     return removed

@@ -19,7 +19,8 @@ How it stays consistent with the bookkeeping in DuckDB (``batches``, ``documents
   completely written and *before* any original is deleted, so ``remove_orphans`` never deletes it,
   and a crash at any point leaves every row in at least one file:
 
-  1. crash while writing: only a ``.tmp`` file exists, ``remove_orphans`` deletes it;
+  1. crash while writing: only a ``.tmp`` file exists (local lake; an object store never shows a partial
+     object), ``remove_orphans`` deletes it;
   2. crash after the rename, before registering: the compacted file is an orphan and
      ``remove_orphans`` deletes it; the originals are untouched;
   3. crash while deleting the originals: the next compaction finds an original whose sha256 matches
@@ -45,14 +46,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from prefect import get_run_logger, task
 
+from newsetl.lake import Lake, stem
 from tasks import load
 from warehouse import db
 from warehouse import maintenance as wm
@@ -71,23 +71,15 @@ class Member:
     rows: int
 
 
-def file_sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def is_compact(path: str) -> bool:
+    return stem(path).startswith(COMPACT_PREFIX)
 
 
-def is_compact(path: Path) -> bool:
-    return path.name.startswith(COMPACT_PREFIX)
-
-
-def members_of(path: Path) -> list[Member]:
+def members_of(lake: Lake, path: str) -> list[Member]:
     """The batches a lake file holds: a compacted file's recorded members, or the batch file itself."""
     if not is_compact(path):
-        return [Member(path.stem, file_sha(path), pq.read_metadata(path).num_rows)]
-    meta = pq.read_schema(path).metadata or {}
+        return [Member(stem(path), lake.sha256(path), lake.read_metadata(path).num_rows)]
+    meta = lake.read_schema(path).metadata or {}
     if META_KEY not in meta:
         raise ValueError(f"{path} has no {META_KEY.decode()} metadata")
     return [Member(**m) for m in json.loads(meta[META_KEY])["members"]]
@@ -98,38 +90,29 @@ def _log(message: str, *args: object) -> None:
         get_run_logger().info(message, *args)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_compact(folder: Path, table: pa.Table, members: list[Member], db_path: Path, run_id: str) -> Path:
+def _write_compact(
+    lake: Lake, table_name: str, table: pa.Table, members: list[Member], db_path: Path, run_id: str
+) -> str:
     """Write, verify and register one compacted file (steps 1-2 of the crash analysis)."""
     if table.num_rows != sum(m.rows for m in members):
-        raise RuntimeError(f"{folder.name}: {table.num_rows} rows but members hold {sum(m.rows for m in members)}")
-    payload = json.dumps({"version": 1, "table": folder.name, "members": [asdict(m) for m in members]})
-    key = COMPACT_PREFIX + hashlib.sha256(f"{folder.name}\0{payload}".encode()).hexdigest()[:20]
-    path = folder / f"{key}.parquet"
+        raise RuntimeError(f"{table_name}: {table.num_rows} rows but members hold {sum(m.rows for m in members)}")
+    payload = json.dumps({"version": 1, "table": table_name, "members": [asdict(m) for m in members]})
+    key = COMPACT_PREFIX + hashlib.sha256(f"{table_name}\0{payload}".encode()).hexdigest()[:20]
+    path = lake.path(table_name, f"{key}.parquet")
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: payload.encode()})
-    load.write_parquet_atomic(table, path)
-    written = pq.read_table(path)
+    lake.write_parquet(table, path)
+    written = lake.read_table(path)
     if written.num_rows != table.num_rows or not written.equals(table):
-        path.unlink(missing_ok=True)
+        lake.delete([path])
         raise RuntimeError(f"{path}: read-back differs from what was written; nothing was deleted")
     wm.register_compact(db_path, key, run_id)
     return path
 
 
-def _delete(paths: list[Path], db_path: Path) -> None:
+def _delete(lake: Lake, paths: list[str], db_path: Path) -> None:
     """Delete superseded files (step 3), then forget the compacted ones among them in ``batches``."""
-    for p in paths:
-        p.unlink(missing_ok=True)
-    if paths:
-        _fsync_dir(paths[0].parent)
-    wm.unregister_compact(db_path, [p.stem for p in paths if is_compact(p)])
+    lake.delete(paths)
+    wm.unregister_compact(db_path, [stem(p) for p in paths if is_compact(p)])
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:
@@ -137,42 +120,42 @@ def _concat(tables: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(tables, promote_options="default").combine_chunks()
 
 
-def recover_table(folder: Path, db_path: Path, run_id: str) -> dict[str, int]:
+def recover_table(lake: Lake, table_name: str, db_path: Path, run_id: str) -> dict[str, int]:
     """Repair what an interrupted or superseded compaction left (see the module docstring)."""
     stats = {"leftover_deleted": 0, "stale_rows_dropped": 0}
     loaded = db.loaded_batches(db_path)
     compacts = []
-    for c in sorted(folder.glob(f"{COMPACT_PREFIX}*.parquet")):
-        if c.stem in loaded:
+    for c in lake.files(table_name, f"{COMPACT_PREFIX}*.parquet"):
+        if stem(c) in loaded:
             compacts.append(c)
         else:  # the crash came before registration: its originals are all still there
-            c.unlink()
+            lake.delete([c])
             stats["leftover_deleted"] += 1
-    members = {c: members_of(c) for c in compacts}
+    members = {c: members_of(lake, c) for c in compacts}
     # A compacted file all of whose batches are in another one: the crash came before its deletion.
     for c in list(compacts):
         mine = set(members[c])
         if any(o != c and o in members and mine < set(members[o]) for o in compacts):
-            _delete([c], db_path)
+            _delete(lake, [c], db_path)
             compacts.remove(c)
             del members[c]
             stats["leftover_deleted"] += 1
-    regular = {p.stem: p for p in folder.glob("*.parquet") if not is_compact(p)}
+    regular = {stem(p): p for p in lake.files(table_name) if not is_compact(p)}
     for c in compacts:
         stale: set[str] = set()
         for m in members[c]:
             original = regular.get(m.key)
             if original is None:
                 continue
-            if file_sha(original) == m.sha:  # the crash came before this original was deleted
-                _delete([original], db_path)
+            if lake.sha256(original) == m.sha:  # the crash came before this original was deleted
+                _delete(lake, [original], db_path)
                 del regular[m.key]
                 stats["leftover_deleted"] += 1
             else:  # K.parquet was rewritten after compaction: it supersedes K's rows here
                 stale.add(m.key)
         if not stale:
             continue
-        table = pq.read_table(c)
+        table = lake.read_table(c)
         keep, pieces, offset = [], [], 0
         for m in members[c]:
             if m.key not in stale:
@@ -182,24 +165,24 @@ def recover_table(folder: Path, db_path: Path, run_id: str) -> dict[str, int]:
                 stats["stale_rows_dropped"] += m.rows
             offset += m.rows
         if keep:
-            _write_compact(folder, _concat(pieces), keep, db_path, run_id)
-        _delete([c], db_path)
+            _write_compact(lake, table_name, _concat(pieces), keep, db_path, run_id)
+        _delete(lake, [c], db_path)
     return stats
 
 
-def compact_table(folder: Path, db_path: Path, run_id: str, target_rows: int = 200_000) -> dict[str, int]:
+def compact_table(
+    lake: Lake, table_name: str, db_path: Path, run_id: str, target_rows: int = 200_000
+) -> dict[str, int]:
     """Recover, then fold the table's loaded batch files and small compacted files into compacted files
     of at most ``target_rows`` rows (a file already larger stays as it is). Hold ``run_lock``."""
-    stats = recover_table(folder, db_path, run_id) | {"files_before": 0, "files_after": 0, "compacted_files": 0}
+    stats = recover_table(lake, table_name, db_path, run_id)
+    stats |= {"files_before": 0, "files_after": 0, "compacted_files": 0}
     loaded = db.loaded_batches(db_path)
-    files = sorted(
-        (p for p in folder.glob("*.parquet") if p.stem in loaded),
-        key=lambda p: (p.stat().st_mtime_ns, p.name),
-    )
+    files = sorted((p for p in lake.files(table_name) if stem(p) in loaded), key=lambda p: (lake.fs.modified(p), p))
     stats["files_before"] = len(files)
-    candidates = [(p, members_of(p)) for p in files]
+    candidates = [(p, members_of(lake, p)) for p in files]
     candidates = [(p, ms) for p, ms in candidates if sum(m.rows for m in ms) < target_rows]
-    groups: list[list[tuple[Path, list[Member]]]] = [[]]
+    groups: list[list[tuple[str, list[Member]]]] = [[]]
     for p, ms in candidates:
         rows = sum(m.rows for m in ms)
         if groups[-1] and sum(m.rows for _, gms in groups[-1] for m in gms) + rows > target_rows:
@@ -208,20 +191,20 @@ def compact_table(folder: Path, db_path: Path, run_id: str, target_rows: int = 2
     for group in groups:
         if len(group) < 2:
             continue
-        table = _concat([pq.read_table(p) for p, _ in group])
+        table = _concat([lake.read_table(p) for p, _ in group])
         members = [m for _, ms in group for m in ms]
-        _write_compact(folder, table, members, db_path, run_id)
-        _delete([p for p, _ in group], db_path)
+        _write_compact(lake, table_name, table, members, db_path, run_id)
+        _delete(lake, [p for p, _ in group], db_path)
         stats["compacted_files"] += len(group)
-    stats["files_after"] = sum(1 for _ in folder.glob("*.parquet"))
+    stats["files_after"] = len(lake.files(table_name))
     return stats
 
 
-def lake_tables(lake_dir: Path) -> list[Path]:
-    return sorted(p for p in lake_dir.iterdir() if p.is_dir() and p.name not in SKIP_DIRS) if lake_dir.exists() else []
+def lake_tables(lake: Lake) -> list[str]:
+    return [t for t in lake.tables() if t not in SKIP_DIRS]
 
 
-def check_lake(lake_dir: Path, db_path: Path) -> list[str]:
+def check_lake(lake: Lake, db_path: Path) -> list[str]:
     """Problems in the lake/warehouse bookkeeping (empty list: consistent):
 
     - a batch held by two files of one table (a duplicated batch);
@@ -230,38 +213,38 @@ def check_lake(lake_dir: Path, db_path: Path) -> list[str]:
     """
     problems: list[str] = []
     loaded = db.loaded_batches(db_path)
-    for folder in lake_tables(lake_dir):
-        where: dict[str, Path] = {}
-        for path in sorted(folder.glob("*.parquet")):
-            if path.stem not in loaded:
+    for table_name in lake_tables(lake):
+        where: dict[str, str] = {}
+        for path in lake.files(table_name):
+            if stem(path) not in loaded:
                 problems.append(f"{path}: not registered in batches")
-            for m in members_of(path):
+            for m in members_of(lake, path):
                 if m.key in where:
-                    problems.append(f"{folder.name}: batch {m.key} is in {where[m.key].name} and {path.name}")
+                    problems.append(f"{table_name}: batch {m.key} is in {stem(where[m.key])} and {stem(path)}")
                 where.setdefault(m.key, path)
-        if folder.name == "documents":
+        if table_name == "documents":
             missing = wm.document_batch_keys(db_path) - set(where)
             problems += [f"documents: batch {k} of loaded documents is in no lake file" for k in sorted(missing)]
     return problems
 
 
 @task(name="remove-orphans")
-def remove_orphans(lake_dir: Path, db_path: Path) -> int:
-    removed = load.remove_orphans(lake_dir, db_path)
+def remove_orphans(lake: Lake, db_path: Path) -> int:
+    removed = load.remove_orphans(lake, db_path)
     _log("removed %d orphan lake files", len(removed))
     return len(removed)
 
 
 @task(name="compact-table")
-def compact(lake_dir: Path, table: str, db_path: Path, run_id: str, target_rows: int) -> dict[str, int]:
-    stats = compact_table(lake_dir / table, db_path, run_id, target_rows)
+def compact(lake: Lake, table: str, db_path: Path, run_id: str, target_rows: int) -> dict[str, int]:
+    stats = compact_table(lake, table, db_path, run_id, target_rows)
     _log("%s: %s", table, stats)
     return stats
 
 
 @task(name="check-lake")
-def check(lake_dir: Path, db_path: Path) -> list[str]:
-    problems = check_lake(lake_dir, db_path)
+def check(lake: Lake, db_path: Path) -> list[str]:
+    problems = check_lake(lake, db_path)
     if problems:
         raise RuntimeError("lake and warehouse disagree:\n" + "\n".join(problems[:50]))
     return problems

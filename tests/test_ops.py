@@ -13,6 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from newsetl.lake import Lake
 from tasks import load, maintain
 from warehouse import db
 from warehouse import maintenance as wm
@@ -51,7 +52,7 @@ def add_batch(data: Path, doc_ids: list[str], run_id: str, title: str = "t", rej
     rows["rejects"] = [
         {"source_uri": r, "reason": "empty", "detail": "0 bytes", "run_id": run_id, "rejected_at": NOW} for r in rejects
     ]
-    files = load.write_lake(rows, data / "lake", key)
+    files = load.write_lake(rows, Lake.of(data / "lake"), key)
     db.load_batch(data / "newsetl.duckdb", files, key, run_id)
     return key
 
@@ -67,9 +68,11 @@ def lake(tmp_path):
 def lake_rows(lake_dir: Path) -> dict[str, list[str]]:
     """Every row of every lake table, as a sorted multiset."""
     out = {}
-    for folder in maintain.lake_tables(lake_dir):
-        rows = [repr(sorted(r.items())) for p in folder.glob("*.parquet") for r in pq.read_table(p).to_pylist()]
-        out[folder.name] = sorted(rows)
+    for table in maintain.lake_tables(Lake.of(lake_dir)):
+        rows = [
+            repr(sorted(r.items())) for p in (lake_dir / table).glob("*.parquet") for r in pq.read_table(p).to_pylist()
+        ]
+        out[table] = sorted(rows)
     return out
 
 
@@ -82,9 +85,9 @@ def warehouse_rows(db_path: Path) -> dict[str, list[tuple]]:
 
 
 def compact_all(lake: dict, target_rows: int = 200_000) -> dict[str, dict]:
+    lk = Lake.of(lake["lake"])
     return {
-        f.name: maintain.compact_table(f, lake["db"], "maintenance:test", target_rows)
-        for f in maintain.lake_tables(lake["lake"])
+        t: maintain.compact_table(lk, t, lake["db"], "maintenance:test", target_rows) for t in maintain.lake_tables(lk)
     }
 
 
@@ -102,15 +105,18 @@ def test_compaction_keeps_every_row_and_duckdb_identical(lake):
     assert stats["documents"]["files_before"] == 6 and stats["documents"]["files_after"] == 1
     assert lake_rows(lake["lake"]) == rows
     assert warehouse_rows(lake["db"]) == wh
-    assert maintain.check_lake(lake["lake"], lake["db"]) == []
+    assert maintain.check_lake(Lake.of(lake["lake"]), lake["db"]) == []
     files = parquet_files(lake["lake"])
     # one file per table; a table with a single batch file (rejects) has nothing to compact
     assert [f.split("/")[0] for f in files] == ["blocks", "documents", "mentions", "rejects", "sentences"], files
     assert all(re.fullmatch(r"[a-z_]+/compact-[0-9a-f]{20}\.parquet", f) for f in files if "rejects" not in f)
     # the compacted files are registered, so the ingest flow's orphan sweep keeps them
-    assert load.remove_orphans(lake["lake"], lake["db"]) == []
+    assert load.remove_orphans(Lake.of(lake["lake"]), lake["db"]) == []
     # a compacted file says which batches it holds; every document's batch is one of them
-    members = {m.key for m in maintain.members_of(next((lake["lake"] / "documents").glob("*.parquet")))}
+    members = {
+        m.key
+        for m in maintain.members_of(Lake.of(lake["lake"]), str(next((lake["lake"] / "documents").glob("*.parquet"))))
+    }
     assert members == set(lake["keys"])
     # idempotent
     compact_all(lake)
@@ -121,7 +127,7 @@ def test_compaction_keeps_every_row_and_duckdb_identical(lake):
     compact_all(lake)
     assert lake_rows(lake["lake"]) == rows
     assert len(list((lake["lake"] / "documents").glob("*.parquet"))) == 1
-    assert maintain.check_lake(lake["lake"], lake["db"]) == []
+    assert maintain.check_lake(Lake.of(lake["lake"]), lake["db"]) == []
 
 
 def test_compaction_respects_target_rows(lake):
@@ -130,7 +136,7 @@ def test_compaction_respects_target_rows(lake):
     assert lake_rows(lake["lake"]) == rows
     sizes = [pq.read_metadata(p).num_rows for p in (lake["lake"] / "mentions").glob("*.parquet")]
     assert sum(sizes) == 22 and max(sizes) <= 4 and len(sizes) < 11
-    assert maintain.check_lake(lake["lake"], lake["db"]) == []
+    assert maintain.check_lake(Lake.of(lake["lake"]), lake["db"]) == []
 
 
 def test_crash_after_compaction_before_deleting_originals(lake, tmp_path):
@@ -140,11 +146,11 @@ def test_crash_after_compaction_before_deleting_originals(lake, tmp_path):
     compact_all(lake)
     for path in saved.glob("*/*.parquet"):  # the originals are back: as if deletion never happened
         shutil.copy2(path, lake["lake"] / path.parent.name / path.name)
-    assert any("is in" in p for p in maintain.check_lake(lake["lake"], lake["db"]))
+    assert any("is in" in p for p in maintain.check_lake(Lake.of(lake["lake"]), lake["db"]))
     stats = compact_all(lake)
     assert stats["documents"]["leftover_deleted"] == 6
     assert lake_rows(lake["lake"]) == rows
-    assert maintain.check_lake(lake["lake"], lake["db"]) == []
+    assert maintain.check_lake(Lake.of(lake["lake"]), lake["db"]) == []
 
 
 @pytest.mark.parametrize("sweep", ["ingest", "compaction"])
@@ -156,15 +162,15 @@ def test_crash_before_registering_leaves_an_orphan(lake, monkeypatch, sweep):
 
     monkeypatch.setattr(wm, "register_compact", crash)
     with pytest.raises(KeyboardInterrupt):
-        maintain.compact_table(lake["lake"] / "documents", lake["db"], "maintenance:test")
+        maintain.compact_table(Lake.of(lake["lake"]), "documents", lake["db"], "maintenance:test")
     assert len(list((lake["lake"] / "documents").glob("compact-*.parquet"))) == 1
     monkeypatch.undo()
     if sweep == "compaction":  # the next compaction deletes it itself ...
-        assert maintain.compact_table(lake["lake"] / "documents", lake["db"], "m", 1)["leftover_deleted"] == 1
+        assert maintain.compact_table(Lake.of(lake["lake"]), "documents", lake["db"], "m", 1)["leftover_deleted"] == 1
         assert lake_rows(lake["lake"]) == rows
         return
-    removed = load.remove_orphans(lake["lake"], lake["db"])  # ... and so does the next ingest, first thing
-    assert [p.name.startswith("compact-") for p in removed] == [True]
+    removed = load.remove_orphans(Lake.of(lake["lake"]), lake["db"])  # ... and so does the next ingest, first thing
+    assert [Path(p).name.startswith("compact-") for p in removed] == [True]
     assert lake_rows(lake["lake"]) == rows
     assert warehouse_rows(lake["db"]) == wh
 
@@ -179,7 +185,7 @@ def test_a_rewritten_batch_supersedes_its_compacted_rows(lake):
     docs = [r for p in (lake["lake"] / "documents").glob("*.parquet") for r in pq.read_table(p).to_pylist()]
     assert sorted(d["doc_id"] for d in docs) == sorted(["00a", "00b", "01a", "01b", "02a", "02b", "03a", "03b", "04a", "04b", "99a"])  # fmt: skip
     assert {d["title"] for d in docs if d["doc_id"].startswith("00")} == {"corrected"}
-    assert maintain.check_lake(lake["lake"], lake["db"]) == []
+    assert maintain.check_lake(Lake.of(lake["lake"]), lake["db"]) == []
 
 
 # --- retention ---------------------------------------------------------------------------------------------
@@ -223,8 +229,8 @@ def test_maintenance_flow_on_ingested_warehouse(seeded_copy, monkeypatch, tmp_pa
     after = warehouse_rows(db_path)
     assert after["runs"] == [r for r in wh["runs"] if "'ancient'" not in r]
     assert {k: v for k, v in after.items() if k != "runs"} == {k: v for k, v in wh.items() if k != "runs"}
-    assert maintain.check_lake(lake_dir, db_path) == []
-    assert load.remove_orphans(lake_dir, db_path) == []
+    assert maintain.check_lake(Lake.of(lake_dir), db_path) == []
+    assert load.remove_orphans(Lake.of(lake_dir), db_path) == []
 
 
 # --- sources config -------------------------------------------------------------------------------------------
@@ -407,9 +413,9 @@ def test_crash_while_folding_a_compacted_file(lake, tmp_path):
     assert not old.exists()
     shutil.copy2(tmp_path / old.name, old)  # as if the crash came before the old one was deleted
     wm.register_compact(lake["db"], old.stem, "maintenance:test")
-    assert maintain.check_lake(lake["lake"], lake["db"]) != []
-    stats = maintain.compact_table(lake["lake"] / "documents", lake["db"], "maintenance:test")
+    assert maintain.check_lake(Lake.of(lake["lake"]), lake["db"]) != []
+    stats = maintain.compact_table(Lake.of(lake["lake"]), "documents", lake["db"], "maintenance:test")
     assert stats["leftover_deleted"] == 1
     assert lake_rows(lake["lake"]) == rows
-    assert maintain.check_lake(lake["lake"], lake["db"]) == []
+    assert maintain.check_lake(Lake.of(lake["lake"]), lake["db"]) == []
     assert db.query(lake["db"], "select count(*) from batches where batch_key = ?", [old.stem])[1] == [(0,)]

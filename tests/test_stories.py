@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from newsetl.lake import Lake
 from tasks import stories
 from warehouse import db
 
@@ -48,7 +49,7 @@ def ingest_files(db_path: Path, work: Path, named: dict[str, str]) -> list:
     cleaned = clean_and_segment(docs)
     enriched = enrich(cleaned.docs, Paths.resolve(str(work)).seeds)
     assert not cleaned.rejects and not enriched.rejects, cleaned.rejects + enriched.rejects
-    key, files = write_batch.fn(enriched, "test-run", work / "lake", PIPELINE_VERSION)
+    key, files = write_batch.fn(enriched, "test-run", Lake.of(work / "lake"), PIPELINE_VERSION)
     db.load_batch(db_path, files, key, "test-run")
     return enriched.docs
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from newsetl.cli import main as cli_main
 from newsetl.doc import Block, Doc, Mention, Processed, Reject, Sentence
+from newsetl.lake import Lake
 from tasks import load
 from warehouse import db
 
@@ -62,8 +64,9 @@ def _doc(text: str, uri: str) -> Doc:
 
 
 def _load(tmp_path, docs, rejects, run_id="run-1"):
-    key, files = load.write_batch.fn(Processed(docs, rejects), run_id, tmp_path / "lake", "v1")
-    return load.load_batch.fn(tmp_path / "db.duckdb", files, key, run_id)
+    lake = Lake.of(tmp_path / "lake")
+    key, files = load.write_batch.fn(Processed(docs, rejects), run_id, lake, "v1")
+    return load.load_batch.fn(tmp_path / "db.duckdb", lake, files, key, run_id)
 
 
 def _counts(path):
@@ -103,10 +106,11 @@ def test_a_reject_that_later_loads_leaves_rejects(tmp_path):
 def test_orphan_lake_files_are_removed(tmp_path):
     docs = [_doc("Alice met Bob in Paris.", "a")]
     _load(tmp_path, docs, [])
-    key, files = load.write_batch.fn(Processed([_doc("Never loaded.", "z")], []), "run-x", tmp_path / "lake", "v1")
+    lake = Lake.of(tmp_path / "lake")
+    key, files = load.write_batch.fn(Processed([_doc("Never loaded.", "z")], []), "run-x", lake, "v1")
     (tmp_path / "lake" / "documents" / ".half.parquet.123.tmp").write_bytes(b"partial")
-    removed = load.remove_orphans(tmp_path / "lake", tmp_path / "db.duckdb")
-    assert {p.name for p in removed} >= {f"{key}.parquet", ".half.parquet.123.tmp"}
+    removed = load.remove_orphans(lake, tmp_path / "db.duckdb")
+    assert {Path(p).name for p in removed} >= {f"{key}.parquet", ".half.parquet.123.tmp"}
     assert len(list((tmp_path / "lake" / "documents").glob("*.parquet"))) == 1
 
 

@@ -13,8 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
 
 HERE = Path(__file__).parent
 SCHEMA_FILES = ("schema.sql", "schema_stories.sql")  # tables, in this order
@@ -64,9 +68,12 @@ def connect(db_path: Path, read_only: bool = False, wait_s: float = LOCK_WAIT_S)
 
 
 @contextmanager
-def transaction(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection inside one transaction: committed when the block ends, rolled back on error."""
+def transaction(db_path: Path, filesystem: AbstractFileSystem | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection inside one transaction: committed when the block ends, rolled back on error.
+    ``filesystem``: an fsspec filesystem the statements read Parquet from (a lake on object storage)."""
     with connect(db_path) as con:
+        if filesystem is not None:
+            con.register_filesystem(filesystem)
         con.execute("begin transaction")
         try:
             yield con
@@ -100,19 +107,26 @@ def known_inputs(db_path: Path, pipeline_version: str) -> tuple[frozenset[str], 
     return frozenset(r[0] for r in hashes), frozenset(r[0] for r in doc_ids)
 
 
-def _parquet(files: dict[str, Path], table: str) -> str | None:
-    path = files.get(table)
-    return f"read_parquet('{path.as_posix()}')" if path and path.exists() else None
+def _parquet(files: dict[str, str], table: str) -> str | None:
+    uri = files.get(table)
+    return f"read_parquet({_literal(uri)})" if uri else None
 
 
-def load_batch(db_path: Path, files: dict[str, Path], batch_key: str, run_id: str) -> int:
-    """Load one batch's Parquet files in one transaction; returns the number of documents loaded.
+def _literal(s: str) -> str:
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def load_batch(
+    db_path: Path, files: dict[str, str], batch_key: str, run_id: str, filesystem: AbstractFileSystem | None = None
+) -> int:
+    """Load one batch's Parquet files (paths or URLs by table) in one transaction; returns the number of documents
+    loaded. ``filesystem``: the fsspec filesystem of a lake on object storage, registered for the load.
 
     The batch's documents replace any earlier rows with the same doc_id (delete + insert), entities and
     aliases are upserted, rejects are upserted by source_uri, and inputs that now load leave ``rejects``.
     """
     now = datetime.now(UTC)
-    with transaction(db_path) as con:
+    with transaction(db_path, filesystem) as con:
         docs = _parquet(files, "documents")
         if docs:
             ids = f"(select doc_id from {docs})"
@@ -160,17 +174,18 @@ def reference_loaded(db_path: Path, version: str) -> bool:
     return bool(row and row[0] == version)
 
 
-def load_reference(db_path: Path, entities: Path, aliases: Path, version: str) -> bool:
+def load_reference(
+    db_path: Path, entities: str, aliases: str, version: str, filesystem: AbstractFileSystem | None = None
+) -> bool:
     """Load the reference entities/aliases (upsert) and remember their version."""
-    with transaction(db_path) as con:
+    with transaction(db_path, filesystem) as con:
         con.execute(
-            f"insert into entities by name select * from read_parquet('{entities.as_posix()}') "
+            f"insert into entities by name select * from read_parquet({_literal(entities)}) "
             "on conflict (entity_id) do update set name = excluded.name, label = excluded.label, "
             "source = excluded.source, external_id = excluded.external_id"
         )
         con.execute(
-            f"insert into entity_aliases by name select * from read_parquet('{aliases.as_posix()}') "
-            "on conflict do nothing"
+            f"insert into entity_aliases by name select * from read_parquet({_literal(aliases)}) on conflict do nothing"
         )
         con.execute("insert or replace into meta values ('reference_version', ?)", [version])
     return True
