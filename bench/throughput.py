@@ -164,13 +164,15 @@ def _process(batch, seeds: Path):  # noqa: ANN001, ANN202 - the worker side of r
 
 
 def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None:
-    """The same work as ``newsetl run`` — same functions, same spawned process pool, same window of batches in
-    flight, same single writer — with no Prefect at all: the reference for the orchestration overhead."""
+    """The same work as ``newsetl run`` — same functions, same process pool (forked from a server that preloaded
+    the models), same window of batches in flight, same single writer, stories once at the end — with no
+    Prefect at all: the reference for the orchestration overhead."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from newsetl.config import Paths
     from newsetl.doc import Processed
+    from newsetl.runner import PRELOAD
     from newsetl.version import PIPELINE_VERSION
     from tasks import load
     from tasks.extract import extract_many, list_sources
@@ -185,7 +187,9 @@ def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None
     uris, _ = list_sources([corpus])
     batches = [uris[i : i + batch_size] for i in range(0, len(uris), batch_size)]
     seen = set(seen)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    ctx = multiprocessing.get_context("forkserver")  # as newsetl.runner.SharedModelsTaskRunner
+    ctx.set_forkserver_preload([PRELOAD])
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
 
         def submit(batch: list[str]):  # noqa: ANN202
             return pool.submit(_process, Processed(extract_many(batch, known).docs, []), paths.seeds)
@@ -200,7 +204,7 @@ def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None
                 Processed(docs, done.rejects), "plain", paths.lake, PIPELINE_VERSION, duplicates
             )
             load.load_batch.fn(paths.db, paths.lake, files, key, "plain")
-            update_stories_fn(paths.db)
+    update_stories_fn(paths.db)  # once, after the last batch, as the flow does
 
 
 def last_run(data_dir: Path, env: dict[str, str]) -> dict:

@@ -22,10 +22,10 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.runtime import flow_run
-from prefect.task_runners import ProcessPoolTaskRunner
 
 from newsetl.config import Paths
 from newsetl.report import build_run_report
+from newsetl.runner import SharedModelsTaskRunner
 from newsetl.version import PIPELINE_VERSION
 from tasks import load
 from tasks.extract import extract_batch, list_sources
@@ -195,7 +195,7 @@ def run_ingest(
     elif workers <= 1:
         return ingest(sources, data_dir, batch_size, max_in_flight=1, lake=lake)
     else:
-        task_runner = ProcessPoolTaskRunner(max_workers=workers)
+        task_runner = SharedModelsTaskRunner(max_workers=workers)
         in_flight = workers + 1
     return ingest.with_options(task_runner=task_runner)(
         sources, data_dir, batch_size, max_in_flight=in_flight, lake=lake

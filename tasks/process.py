@@ -7,9 +7,6 @@ once per worker process, by the stage modules themselves.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +15,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE  # batches are big: never hash them for a cache key
 
 from newsetl.doc import Doc, Processed, Reject
+from newsetl.memory import release_memory
 from tasks.clean import clean
 from tasks.enrich.langid import detect_language
 from tasks.enrich.link import KnowledgeBase, known_name_mentions, link_entities_batch
@@ -107,13 +105,5 @@ def process_batch(extracted: Processed, seeds_dir: Path) -> Processed:
     retryable on its own) without sending the documents back and forth between processes in between."""
     cleaned = clean_batch(extracted)
     enriched = enrich_batch(cleaned, seeds_dir)
-    _release_memory()
+    release_memory()  # a worker stays at its models' size instead of creeping up with every batch
     return Processed(enriched.docs, cleaned.rejects + enriched.rejects, cleaned.seconds | enriched.seconds)
-
-
-def _release_memory() -> None:
-    """Hand the batch's freed heap back to the OS (glibc keeps it otherwise): a worker's memory stays at its
-    models' size instead of creeping up with every batch's parse trees."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -1,8 +1,12 @@
-"""Scale-out and incremental runs: a real Dask LocalCluster through prefect-dask, skip and reprocess rules."""
+"""Scale-out and incremental runs: a real Dask LocalCluster through prefect-dask, skip and reprocess rules, and the
+process pool whose workers share preloaded models."""
 
 from __future__ import annotations
 
+import os
 import shutil
+
+from prefect import flow, task
 
 from tests.conftest import SEEDS
 from warehouse import db
@@ -39,3 +43,36 @@ def test_dask_runner_and_incremental_runs(prefect_harness, tmp_path, monkeypatch
     assert _count(data_dir) == 4
     assert _count(data_dir, "select count(*) from documents where pipeline_version = 'test-new-version'") == 4
     assert _count(data_dir, "select count(*) - count(distinct (doc_id, sent_idx)) from sentences") == 0
+
+
+@task
+def _worker_facts() -> dict:
+    import multiprocessing
+    import os
+    import sys
+
+    from tasks.enrich import ner
+
+    return {
+        "pid": os.getpid(),
+        "start_method": multiprocessing.get_start_method(allow_none=True),
+        "preloaded": "newsetl.preload" in sys.modules,
+        "taggers": sorted(ner.loaded_taggers()),
+    }
+
+
+@flow
+def _probe_workers(n: int) -> list[dict]:
+    return [f.result() for f in [_worker_facts.submit() for _ in range(n)]]
+
+
+def test_workers_are_forked_from_a_server_that_loaded_the_models(prefect_harness):
+    """``newsetl run``'s process pool: workers come from the forkserver that imported newsetl.preload, so the
+    NER models (and the rest) are in memory before a worker runs its first batch, shared copy-on-write."""
+    from newsetl.runner import SharedModelsTaskRunner
+
+    facts = _probe_workers.with_options(task_runner=SharedModelsTaskRunner(max_workers=2))(4)
+    assert all(f["pid"] != os.getpid() for f in facts)
+    assert {f["start_method"] for f in facts} == {"forkserver"}
+    assert all(f["preloaded"] for f in facts)
+    assert all({"tr", "ar", "en", "ru", "fr"} <= set(f["taggers"]) for f in facts), facts

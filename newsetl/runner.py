@@ -1,0 +1,48 @@
+"""The task runner of ``newsetl run``: Prefect's process pool, with workers that share one copy of the models.
+
+Prefect's ``ProcessPoolTaskRunner`` spawns its workers: every worker imports everything and loads every
+model itself (~800 MB and ~10 s each). :class:`SharedModelsTaskRunner` is the same runner (the same task
+submission, log and event forwarding) on a ``forkserver`` context whose server process imports
+:mod:`newsetl.preload` first: the models are loaded once, and each worker is forked from that process, so
+it starts at once and shares the models' memory copy-on-write. The server starts (and loads) when the first
+batch with documents is submitted (Prefect submits from a resolver thread: the flow goes on extracting the
+next batches meanwhile); a run with nothing to process (all unchanged) never loads a model.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from typing import Any
+
+import prefect.task_runners as prefect_runners
+from prefect.task_runners import ProcessPoolTaskRunner
+
+PRELOAD = "newsetl.preload"
+_LOCK = threading.Lock()
+
+
+class _Context:
+    """What ``prefect.task_runners`` sees as ``multiprocessing`` while the pool is created: the same module,
+    whose ``get_context`` hands out the forkserver context."""
+
+    def __init__(self, ctx: Any):
+        self._ctx = ctx
+
+    def get_context(self, method: str | None = None) -> Any:
+        return self._ctx
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(multiprocessing, name)
+
+
+class SharedModelsTaskRunner(ProcessPoolTaskRunner):
+    def __enter__(self):  # noqa: ANN204
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([PRELOAD])
+        with _LOCK:  # Prefect 3.8's runner hard-codes "spawn": hand it our context for the pool it creates
+            prefect_runners.multiprocessing = _Context(ctx)
+            try:
+                return super().__enter__()
+            finally:
+                prefect_runners.multiprocessing = multiprocessing
