@@ -28,7 +28,7 @@ from newsetl.report import build_run_report
 from newsetl.runner import SharedModelsTaskRunner
 from newsetl.version import PIPELINE_VERSION
 from tasks import load
-from tasks.extract import extract_batch, list_sources
+from tasks.extract import extract_batch, list_sources, skip_unchanged
 from tasks.process import Processed, dedupe, process_batch
 from tasks.stories import update_stories
 from warehouse import db
@@ -91,6 +91,8 @@ def ingest(
             timings["prepare"] += time.perf_counter() - t0
             uris, source_rejects = list_sources_task(sources)
             counts["seen"] = len(uris) + len(source_rejects)
+            uris, unchanged = skip_unchanged(uris, known)
+            counts["skipped"] += len(unchanged)
             batches = [uris[i : i + batch_size] for i in range(0, len(uris), batch_size)] or [[]]
             progress = create_progress_artifact(0.0, key="ingest-progress", description="batches loaded")
             seen_ids = set(loaded_ids)  # a document already loaded from another input is a duplicate

@@ -9,6 +9,7 @@ transient network failures raise :class:`TransientError` so that Prefect retries
 from __future__ import annotations
 
 import codecs
+import contextlib
 import glob
 import gzip
 import hashlib
@@ -337,6 +338,24 @@ def extract_many(uris: list[str], known_raw_hashes: frozenset[str] = frozenset()
     return out
 
 
+def split_unchanged(uris: list[str], known_raw_hashes: frozenset[str]) -> tuple[list[str], list[str]]:
+    """(to extract, unchanged): a local file whose bytes (gunzipped) hash to an input already loaded by this
+    pipeline version is unchanged. Reading and hashing a file is far cheaper than a batch's task run, so an
+    unchanged corpus needs no extract task at all. URLs are left to extract (fetching twice would cost more
+    than it saves), and so are unreadable or bad files (they get their reject there)."""
+    if not known_raw_hashes:
+        return list(uris), []
+    todo, unchanged = [], []
+    for uri in uris:
+        if not is_url(uri):
+            with contextlib.suppress(RejectedInput):
+                if read_file(uri).raw_hash in known_raw_hashes:
+                    unchanged.append(uri)
+                    continue
+        todo.append(uri)
+    return todo, unchanged
+
+
 def is_transient(task, task_run, state) -> bool:  # noqa: ANN001
     """Prefect ``retry_condition_fn``: retry only network/lock failures, never bad input."""
     try:
@@ -346,6 +365,11 @@ def is_transient(task, task_run, state) -> bool:  # noqa: ANN001
     except Exception:  # noqa: BLE001
         return False
     return False
+
+
+@task(name="skip-unchanged", cache_policy=NO_CACHE)
+def skip_unchanged(uris: list[str], known_raw_hashes: frozenset[str]) -> tuple[list[str], list[str]]:
+    return split_unchanged(uris, known_raw_hashes)
 
 
 @task(name="extract", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 4, 16], retry_condition_fn=is_transient)

@@ -96,3 +96,19 @@ def test_known_raw_hash_is_skipped(tmp_path):
 def test_private_url_is_refused():
     out = extract_many(["http://127.0.0.1:9/x"])
     assert [r.reason for r in out.rejects] == ["forbidden_address"]
+
+
+def test_split_unchanged_reads_local_files_only(tmp_path):
+    from tasks.extract import read_file, split_unchanged
+
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    old.write_text("Ankara'da bugün bir toplantı yapıldı.", encoding="utf-8")
+    new.write_text("Paris accueille une conférence.", encoding="utf-8")
+    gz = tmp_path / "old-again.txt.gz"
+    gz.write_bytes(gzip.compress(old.read_bytes()))  # same article bytes once gunzipped: unchanged
+    known = frozenset({read_file(str(old)).raw_hash})
+    uris = [str(old), str(new), str(gz), str(tmp_path / "missing.txt"), "https://example.org/a"]
+    todo, unchanged = split_unchanged(uris, known)
+    assert unchanged == [str(old), str(gz)]
+    assert todo == [str(new), str(tmp_path / "missing.txt"), "https://example.org/a"]  # extract rejects/fetches
+    assert split_unchanged(uris, frozenset()) == (uris, [])
