@@ -40,7 +40,7 @@ import math
 import re
 import time
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -65,6 +65,7 @@ DUP_JACCARD = 0.5
 EMBED_CHARS = 320  # title + lead sentences fed to the encoder, per document
 EMBED_SENT_CHARS = 240  # one segment at most
 LEAD_SENTENCES = 4
+CHUNK_DOCS = 1000  # new documents featurized and assigned at a time (their shingle sets are the big part)
 WINDOW_DAYS = 3
 W_ENTITIES = 0.3
 EMB_LOW, EMB_HIGH = 0.35, 0.75  # embedding cosine rescaled from [LOW, HIGH] to [0, 1]
@@ -487,8 +488,11 @@ def _write(con, new: Sequence[Features], result: Assignment) -> None:  # noqa: A
             con.unregister("_rows")
 
 
-def update_stories_fn(db_path: Path) -> dict:
-    """Assign the documents not yet assigned to duplicates and stories; returns counts."""
+def update_stories_fn(db_path: Path, chunk: int = CHUNK_DOCS) -> dict:
+    """Assign the documents not yet assigned to duplicates and stories; returns counts.
+
+    New documents are taken ``chunk`` at a time, oldest first, each chunk assigned against everything stored
+    before it (as consecutive runs would be): memory stays flat however many documents a run loaded."""
     t0 = time.perf_counter()
     with db.connect(db_path) as con:
         # rows of documents that left the warehouse, or of an older STORIES_VERSION, go
@@ -500,11 +504,16 @@ def update_stories_fn(db_path: Path) -> dict:
         for table in ("duplicates", "stories", "doc_lsh"):
             con.execute(f"delete from {table} where doc_id not in (select doc_id from doc_signatures)")
         con.execute("commit")
-        docs = _read_new(con)
-    features = featurize(docs)  # the expensive part, outside any connection
-    t1 = time.perf_counter()
-    result = Assignment([], [])
-    if features:
+    counts = Counter(assigned=0, duplicates=0, new_stories=0)
+    seconds_features = 0.0
+    while True:
+        with db.connect(db_path) as con:
+            docs = _read_new(con, limit=chunk)
+        if not docs:
+            break
+        t1 = time.perf_counter()
+        features = featurize(docs)  # the expensive part, outside any connection
+        seconds_features += time.perf_counter() - t1
         with db.transaction(db_path) as con:
             done = {
                 r[0]
@@ -517,11 +526,14 @@ def update_stories_fn(db_path: Path) -> dict:
             known, buckets, idf = _read_known(con, features)
             result = assign(features, known, buckets, idf)
             _write(con, features, result)
+        counts.update(
+            assigned=len(result.stories),
+            duplicates=len(result.duplicates),
+            new_stories=sum(1 for s, d, _ in result.stories if s == d),
+        )
     return {
-        "assigned": len(result.stories),
-        "duplicates": len(result.duplicates),
-        "new_stories": sum(1 for s, d, _ in result.stories if s == d),
-        "seconds_features": round(t1 - t0, 3),
+        **counts,
+        "seconds_features": round(seconds_features, 3),
         "seconds": round(time.perf_counter() - t0, 3),
     }
 

@@ -186,6 +186,20 @@ def test_exact_and_near_duplicates_are_found(dup_warehouse):
     assert counts(dup_warehouse) == before
 
 
+def test_chunked_assignment_equals_one_pass(dup_warehouse, seeded_copy, tmp_path):
+    """A run's new documents are assigned ``chunk`` at a time (flat memory): one at a time gives the same
+    duplicates and stories as all at once."""
+    for path in (dup_warehouse, seeded_copy):
+        one_by_one = tmp_path / f"chunked-{path.parent.name}.duckdb"
+        shutil.copy(path, one_by_one)
+        whole, chunked = stories.update_stories_fn(path), stories.update_stories_fn(one_by_one, chunk=1)
+        assert {k: whole[k] for k in ("assigned", "duplicates", "new_stories")} == {
+            k: chunked[k] for k in ("assigned", "duplicates", "new_stories")
+        }
+        for sql in ("select doc_id, duplicate_of, similarity from duplicates", "select story_id, doc_id from stories"):
+            assert sorted(db.query(path, sql)[1]) == sorted(db.query(one_by_one, sql)[1])
+
+
 def test_a_later_near_duplicate_points_at_the_original(dup_warehouse):
     stories.update_stories_fn(dup_warehouse)
     original = (RES / "original.txt").read_text().strip()
