@@ -75,7 +75,9 @@ def test_ingest_and_maintain_with_the_lake_on_s3(s3, prefect_harness, tmp_path):
     assert {"documents", "sentences", "mentions", "inputs", "reference"} <= set(lake.tables())
     assert len(lake.files("documents")) == -(-n_docs // 2)  # one file per batch
     docs_in_lake = sorted(r["doc_id"] for r in lake_rows(lake, "documents"))
-    assert docs_in_lake == sorted(r[0] for r in db.query(data_dir / "newsetl.duckdb", "select doc_id from documents")[1])
+    assert docs_in_lake == sorted(
+        r[0] for r in db.query(data_dir / "newsetl.duckdb", "select doc_id from documents")[1]
+    )
     mentions = db.query(data_dir / "newsetl.duckdb", "select count(*) from mentions")[1][0][0]
     assert mentions == len(lake_rows(lake, "mentions")) > 0
 
