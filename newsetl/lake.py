@@ -125,8 +125,9 @@ class Lake:
         for p in paths:
             if self.fs.exists(p):
                 self.fs.rm_file(p)
-        if paths and self.local:
-            _fsync_dir(Path(paths[0]).parent)
+        if self.local:
+            for folder in {Path(p).parent for p in paths}:  # orphan removal deletes across table folders
+                _fsync_dir(folder)
 
 
 def stem(path: str) -> str:

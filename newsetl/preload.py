@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import html
 import sys
-import time
 
 # Languages with a model that the seed articles (mostly Turkish) do not exercise.
 SAMPLES = (
@@ -23,14 +22,13 @@ SAMPLES = (
 )
 
 
-def warm() -> float:
+def warm() -> None:
     from newsetl.config import Paths
     from newsetl.doc import Doc
     from newsetl.memory import release_memory
     from tasks.extract import extract
     from tasks.process import clean_and_segment, enrich
 
-    t0 = time.perf_counter()
     paths = Paths.resolve()
     docs = [extract(str(p)) for p in sorted(paths.corpus.glob("*.txt"))]
     page = "".join(f"<p>{html.escape(line)}</p>" for line in docs[0].raw_text.splitlines() if line.strip())
@@ -39,11 +37,9 @@ def warm() -> float:
     enrich(clean_and_segment(docs).docs, paths.seeds)
     release_memory()
     gc.freeze()  # the models' objects: a collection in a worker must not touch (and so copy) their pages
-    return time.perf_counter() - t0
 
 
 try:
-    SECONDS = warm()
+    warm()
 except Exception as exc:  # noqa: BLE001 - a failed warm-up only costs speed: workers load what they need lazily
-    SECONDS = None
     print(f"newsetl: model preload failed ({type(exc).__name__}: {exc}); workers will load models", file=sys.stderr)
