@@ -1,0 +1,56 @@
+"""Re-run every query of docs/COOKBOOK.md and of the README's quick start against a fresh warehouse of the
+bundled seeds and rewrite the output block under it (and the cookbook's pipeline version line), so the docs
+show what the code gives today.
+
+    .venv/bin/python docs/refresh_outputs.py            # a fresh warehouse of the seeds (`newsetl run`)
+    .venv/bin/python docs/refresh_outputs.py --check    # exit 1 if an output differs (nothing written)
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = (ROOT / "docs" / "COOKBOOK.md", ROOT / "README.md")
+NEWSETL = [sys.executable, "-m", "newsetl.cli"]
+BLOCK = re.compile(r"(```sql\n(?P<sql>.*?)```\n\n?```text\n)(?P<out>.*?)(```)", re.S)
+VERSION = re.compile(r"\(pipeline `[^`]*`\)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from newsetl.version import PIPELINE_VERSION
+
+    texts = {doc: doc.read_text(encoding="utf-8") for doc in DOCS}
+    with tempfile.TemporaryDirectory(prefix="doc-outputs-") as data_dir:
+        subprocess.run([*NEWSETL, "run", "--data-dir", data_dir], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+
+        def rerun(m: re.Match) -> str:
+            cmd = [*NEWSETL, "sql", m["sql"].strip(), "--data-dir", data_dir]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+            return m.group(1) + out.rstrip("\n") + "\n" + m.group(4)
+
+        new = {
+            doc: VERSION.sub(f"(pipeline `{PIPELINE_VERSION}`)", BLOCK.sub(rerun, t), count=1)
+            for doc, t in texts.items()
+        }
+    stale = [doc.name for doc in DOCS if new[doc] != texts[doc]]
+    if args.check:
+        print(f"outputs differ from the code in: {', '.join(stale)}" if stale else "outputs up to date")
+        return int(bool(stale))
+    for doc in DOCS:
+        doc.write_text(new[doc], encoding="utf-8")
+    print(f"{sum(len(BLOCK.findall(t)) for t in texts.values())} queries re-run; changed: {', '.join(stale) or 'none'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
