@@ -87,7 +87,6 @@ def ingest(
         try:
             t0 = time.perf_counter()
             known, loaded_ids = prepare_warehouse(paths, run_id)
-            load.load_reference(paths.db, paths.lake, paths.seeds)
             timings["prepare"] += time.perf_counter() - t0
             uris, source_rejects = list_sources_task(sources)
             counts["seen"] = len(uris) + len(source_rejects)
@@ -112,6 +111,10 @@ def ingest(
 
             pending = iter(batches)
             window = deque(submit(b) for b in islice(pending, max_in_flight))
+            # after the first submissions: the workers' models load meanwhile (the first batch's wait)
+            t0 = time.perf_counter()
+            load.load_reference(paths.db, paths.lake, paths.seeds)
+            timings["prepare"] += time.perf_counter() - t0
             while window:
                 extracted, future = window.popleft()
                 if (upcoming := next(pending, None)) is not None:

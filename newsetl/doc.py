@@ -19,6 +19,7 @@ import hashlib
 import pickle
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 
 BLOCK_KINDS = ("body", "title", "ad", "related", "comment", "cookie", "nav", "other")
 ENTITY_LABELS = ("PER", "ORG", "LOC", "MISC")
@@ -104,19 +105,56 @@ class Processed:
     """A batch of documents (and the rejects so far) on its way between the flow and the workers.
 
     Deliberately not a dataclass or a list: Prefect walks those in task arguments and results looking for
-    futures, which for a batch means every block, sentence and mention. It also pickles itself in one call
-    of the C pickler (cloudpickle would call back into Python for every object)."""
+    futures, which for a batch means every block, sentence and mention. It pickles itself in one call of the C
+    pickler, as plain tuples (a slots dataclass unpickles through a Python ``__setstate__`` per object), and
+    unpickles lazily: Prefect's process pool deserialises a task's result once per ``result()`` call and once
+    per done-callback, so the batch is only decoded when its contents are first read."""
 
-    __slots__ = ("docs", "rejects", "seconds")
+    __slots__ = ("docs", "rejects", "seconds", "_packed")
 
     def __init__(self, docs: list[Doc], rejects: list[Reject], seconds: dict[str, float] | None = None) -> None:
         self.docs = docs
         self.rejects = rejects
         self.seconds = seconds or {}  # wall time per stage, for the benchmarks
 
+    def __getattr__(self, name: str):  # noqa: ANN204 - only reached while the slots are unset: still packed
+        if name == "_packed":
+            raise AttributeError(name)
+        docs, rejects, self.seconds = pickle.loads(self._packed)
+        self.docs = [_unpack_doc(d) for d in docs]
+        self.rejects = [Reject(*r) for r in rejects]
+        del self._packed
+        return getattr(self, name)
+
     def __reduce__(self) -> tuple:
-        return _unpickle, (pickle.dumps((self.docs, self.rejects, self.seconds), protocol=pickle.HIGHEST_PROTOCOL),)
+        try:
+            packed = self._packed  # never opened here: pass the bytes on as they came
+        except AttributeError:
+            state = ([_pack_doc(d) for d in self.docs], [_reject_fields(r) for r in self.rejects], self.seconds)
+            packed = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        return _unpickle, (packed,)
 
 
-def _unpickle(data: bytes) -> Processed:
-    return Processed(*pickle.loads(data))
+_PARTS = {"blocks": Block, "sentences": Sentence, "mentions": Mention}
+_DOC_FIELDS = tuple(f for f in Doc.__slots__ if f not in _PARTS)
+_doc_fields = attrgetter(*_DOC_FIELDS)
+_part_fields = {name: attrgetter(*cls.__slots__) for name, cls in _PARTS.items()}
+_reject_fields = attrgetter(*Reject.__slots__)
+
+
+def _pack_doc(doc: Doc) -> tuple:
+    return (_doc_fields(doc), *([get(p) for p in getattr(doc, name)] for name, get in _part_fields.items()))
+
+
+def _unpack_doc(packed: tuple) -> Doc:
+    fields, *parts = packed
+    doc = Doc(**dict(zip(_DOC_FIELDS, fields, strict=True)))
+    for (name, cls), rows in zip(_PARTS.items(), parts, strict=True):
+        setattr(doc, name, [cls(*r) for r in rows])
+    return doc
+
+
+def _unpickle(packed: bytes) -> Processed:
+    batch = Processed.__new__(Processed)
+    batch._packed = packed
+    return batch

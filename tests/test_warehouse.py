@@ -131,3 +131,32 @@ def test_reader_waits_for_a_writer_in_another_process(tmp_path):
     assert db.query(path, "select count(*) from documents")[1] == [(1,)]
     assert time.monotonic() - start > 0.5  # it waited for the writer instead of failing
     holder.wait()
+
+
+def test_batch_pickles_as_plain_data_and_unpickles_lazily():
+    """A batch crosses processes whole and equal; unpickled, it stays packed until read (Prefect unpickles a
+    process pool's result once per ``result()`` call and per done-callback), and re-pickles as the same bytes."""
+    import pickle
+
+    docs = [_doc("Shoigu met Akar in Moscow.", "a"), _doc("Putin spoke.", "b")]
+    docs[0].published_at = docs[0].fetched_at = None
+    batch = Processed(docs, [Reject("c", "no_text", "empty")], {"clean": 1.5})
+    data = pickle.dumps(batch)
+    copy = pickle.loads(data)
+    assert isinstance(copy._packed, bytes)  # not decoded yet
+    assert pickle.dumps(copy) == data  # passed on as it came
+    assert copy.docs == docs and copy.rejects == batch.rejects and copy.seconds == {"clean": 1.5}
+    assert copy.docs[0].doc_id == docs[0].doc_id and copy.docs[0].mentions[0].entity_name == "Shoig"
+    assert not hasattr(copy, "_packed")  # decoded once
+
+
+def test_schema_statements_run_once_per_schema_version(tmp_path):
+    """A read-write connection re-creates tables and views only when their SQL changed (not per batch load)."""
+    path = tmp_path / "w.duckdb"
+    with db.connect(path) as con:
+        con.execute("drop view run_history")
+    with db.connect(path) as con:  # same schema version: the dropped view is not re-created
+        assert not con.execute("select * from duckdb_views() where view_name = 'run_history'").fetchall()
+        con.execute("update meta set value = 'old' where key = 'schema_version'")
+    with db.connect(path) as con:  # another version: everything is (re)created
+        assert con.execute("select * from duckdb_views() where view_name = 'run_history'").fetchall()

@@ -49,6 +49,7 @@ import json
 import re
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -72,18 +73,27 @@ _SPACE_EDGE_PUNCT = ' \t\r\n\u00a0"“”«»„‚‘(){}[]<>,;:!?'
 def _script(text: str) -> str:
     """Dominant script of ``text`` among letters: 'latin', 'cyrillic', 'arabic', 'greek', ... or 'none'."""
     counts: dict[str, int] = {}
-    for ch in text:
-        if not ch.isalpha():
-            continue
-        try:
-            name = unicodedata.name(ch)
-        except ValueError:
-            continue
-        script = name.split(" ", 1)[0].lower()
-        counts[script] = counts.get(script, 0) + 1
+    for ch, n in Counter(text).items():  # distinct characters, in order of first occurrence
+        script = _CHAR_SCRIPT.get(ch, 0)
+        if script == 0:
+            script = _CHAR_SCRIPT[ch] = _char_script(ch)
+        if script is not None:
+            counts[script] = counts.get(script, 0) + n
     if not counts:
         return "none"
     return max(counts.items(), key=lambda kv: kv[1])[0]
+
+
+_CHAR_SCRIPT: dict[str, str | None] = {}  # letter -> script, None for non-letters (a few thousand entries at most)
+
+
+def _char_script(ch: str) -> str | None:
+    if not ch.isalpha():
+        return None
+    try:
+        return unicodedata.name(ch).split(" ", 1)[0].lower()
+    except ValueError:
+        return None
 
 
 # --------------------------------------------------------------------------------------------- taggers
