@@ -271,7 +271,7 @@ def main() -> None:
     )
     print("time per stage (s, summed over batches):")
     print("  in the workers (in parallel, CPU):")
-    for key in ("clean", "segment", "language", "entities", "linking"):
+    for key in ("clean", "segment", "language", "entities", "linking", "embedding"):
         print(f"    {key:10s} {stages.get(key, 0.0):8.1f}")
     print("  in the flow process:")
     for key in ("prepare", "extract", "write", "load", "stories"):

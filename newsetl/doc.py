@@ -11,6 +11,7 @@ Stage ownership:
     langid   -> lang, lang_score, Sentence.lang, Sentence.lang_score
     ner      -> mentions (sent_idx, start, end, surface, label)
     link     -> Mention.entity_id
+    stories  -> embedding (the document vector that story grouping compares, computed with the CPU stages)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pickle
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
+from typing import Any
 
 BLOCK_KINDS = ("body", "title", "ad", "related", "comment", "cookie", "nav", "other")
 ENTITY_LABELS = ("PER", "ORG", "LOC", "MISC")
@@ -77,6 +79,7 @@ class Doc:
     lang: str = UNDETERMINED
     lang_score: float = 0.0
     mentions: list[Mention] = field(default_factory=list)
+    embedding: Any = field(default=None, repr=False, compare=False)  # numpy float32[512]: tasks.stories.embed_docs
     _hashed: tuple[str, str] | None = field(default=None, repr=False, compare=False)  # (text, its sha256)
 
     @property

@@ -23,6 +23,7 @@ from prefect.cache_policies import NO_CACHE  # batches are big: never hash them 
 from newsetl.doc import Doc, Processed, Reject
 from newsetl.lake import Lake, stem, table_of
 from newsetl.memory import release_memory
+from tasks.stories import STORIES_VERSION
 from warehouse import db
 
 TS = pa.timestamp("us", tz="UTC")
@@ -76,6 +77,9 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("entity_id", pa.string()),
             ("score", pa.float64()),
         ]
+    ),
+    "doc_embeddings": pa.schema(
+        [("doc_id", pa.string()), ("embedding", pa.list_(pa.float32())), ("stories_version", pa.string())]
     ),
     "entities": pa.schema(
         [
@@ -166,6 +170,10 @@ def to_rows(
             }
             for s in doc.sentences
         )
+        if doc.embedding is not None:
+            rows["doc_embeddings"].append(
+                {"doc_id": doc.doc_id, "embedding": doc.embedding, "stories_version": STORIES_VERSION}
+            )
         seen_spans: set[tuple[int, int]] = set()
         for m in doc.mentions:
             if (m.start, m.end) in seen_spans:

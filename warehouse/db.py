@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent
 SCHEMA_FILES = ("schema.sql", "schema_stories.sql")  # tables, in this order
 VIEW_DIRS = (HERE / "views" / "staging", HERE / "views" / "marts")
-DOC_TABLES = ("documents", "blocks", "sentences", "mentions")
+DOC_TABLES = ("documents", "blocks", "sentences", "mentions", "doc_embeddings")
 LOCK_WAIT_S = 120.0
 
 

@@ -31,6 +31,14 @@ CREATE TABLE IF NOT EXISTS doc_signatures (
     computed_at     TIMESTAMPTZ NOT NULL
 );
 
+-- The document vector of the stories (USE multilingual v3 over title + lead), computed by the ingest
+-- workers with the other CPU stages and loaded with the document's other rows (lake/doc_embeddings).
+CREATE TABLE IF NOT EXISTS doc_embeddings (
+    doc_id          VARCHAR PRIMARY KEY,
+    embedding       FLOAT[] NOT NULL,
+    stories_version VARCHAR NOT NULL
+);
+
 -- LSH buckets of the MinHash signatures (one row per band): candidate near-duplicates share a bucket.
 CREATE TABLE IF NOT EXISTS doc_lsh (
     bucket BIGINT NOT NULL,
