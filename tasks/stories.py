@@ -30,7 +30,9 @@ Two questions are answered for every document, once (incremental, idempotent):
 
 Incremental: the per-document state (signature, LSH buckets, embedding, entity ids, day) is kept in
 ``doc_signatures`` / ``doc_lsh``; a run computes it for the documents that have none (or an older
-``STORIES_VERSION``) and compares them with the stored documents of the same date window only.
+``STORIES_VERSION``) and compares them with the stored documents of the same date window only. The
+embedding, the expensive part, is computed earlier, by the ingest workers (:func:`embed_docs`, table
+``doc_embeddings``); only documents without one are encoded here.
 """
 
 from __future__ import annotations
@@ -51,7 +53,6 @@ import numpy as np
 from prefect import task
 
 from newsetl.doc import Doc
-from warehouse import db
 
 STORIES_VERSION = "stories-1"
 
@@ -514,6 +515,8 @@ def update_stories_fn(db_path: Path, chunk: int = CHUNK_DOCS) -> dict:
 
     New documents are taken ``chunk`` at a time, oldest first, each chunk assigned against everything stored
     before it (as consecutive runs would be): memory stays flat however many documents a run loaded."""
+    from warehouse import db  # here, not at the top: the ingest workers import this module (embed_docs), not DuckDB
+
     t0 = time.perf_counter()
     with db.connect(db_path) as con:
         # rows of documents that left the warehouse, or of an older STORIES_VERSION, go
