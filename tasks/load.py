@@ -297,10 +297,11 @@ def load_reference(db_path: Path, lake: Lake, seeds_dir: Path) -> bool:
         paths[name] = lake.path("reference", f"{name}.parquet")
         lake.write_parquet(pa.Table.from_pylist(rows, schema=SCHEMAS[name]), paths[name])
     del kb, rows
-    release_memory()  # ~250 MB of reference rows: give them back before the run's batches start
-    return db.load_reference(
+    loaded = db.load_reference(
         db_path, lake.uri(paths["entities"]), lake.uri(paths["entity_aliases"]), version, lake.remote_fs
     )
+    release_memory()  # ~250 MB of reference rows and their load: give them back before the run's batches
+    return loaded
 
 
 @contextmanager

@@ -89,6 +89,25 @@ def test_seeds_group_the_same_phone_call_across_languages(seeded_copy):
     assert rows == [(["fr", "tr"], 2)]
 
 
+def test_document_vectors_come_from_the_workers_and_equal_the_ones_stories_would_compute(seeded_copy):
+    """The ingest workers store each document's vector (doc_embeddings); update-stories uses them as they are and
+    encodes only documents without one (loaded before vectors were stored): both ways give the same stories."""
+    _, rows = db.query(seeded_copy, "select len(embedding), stories_version from doc_embeddings")
+    assert len(rows) == 5 and set(rows) == {(512, stories.STORIES_VERSION)}
+    with_vectors = stories.update_stories_fn(seeded_copy)
+    assert with_vectors["assigned"] == 5 and with_vectors["seconds_features"] < 1.0  # nothing left to encode
+    first = story_by_seed(seeded_copy)
+    _, stored = db.query(seeded_copy, "select doc_id, embedding from doc_signatures order by doc_id")
+    with db.connect(seeded_copy) as con:
+        for table in (*TABLES, "doc_embeddings"):
+            con.execute(f"delete from {table}")
+    assert stories.update_stories_fn(seeded_copy)["assigned"] == 5
+    assert story_by_seed(seeded_copy) == first
+    _, computed = db.query(seeded_copy, "select doc_id, embedding from doc_signatures order by doc_id")
+    for (a, va), (b, vb) in zip(stored, computed, strict=True):
+        assert a == b and max(abs(x - y) for x, y in zip(va, vb, strict=True)) < 1e-4
+
+
 def test_rerun_adds_no_row(seeded_copy):
     stories.update_stories_fn(seeded_copy)
     before = counts(seeded_copy)

@@ -331,7 +331,7 @@ def _token_features(w: str, lang: str = "", version: int = CRF_FEATURES_VERSION)
 class CrfFeaturizer:
     """Token features for the CRF taggers, cached per word form."""
 
-    _MAX_CACHE = 50_000  # words; caps the memory a worker adds as the corpus grows (~100 MB a language)
+    _MAX_CACHE = 20_000  # words; caps the memory a worker adds as the corpus grows (~40 MB a language)
 
     def __init__(
         self,
