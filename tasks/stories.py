@@ -428,7 +428,7 @@ def _read_known(con, new: Sequence[Features]) -> tuple[list[Known], dict[int, se
         where = "(s.day is null or s.day between ? and ?)"
         params = [min(days) - _days(WINDOW_DAYS), max(days) + _days(WINDOW_DAYS)]
     known: dict[str, Known] = {}
-    for doc_id, day, emb, ents, story_id, dup_of in con.execute(
+    table = con.sql(
         f"""
         select s.doc_id, s.day, s.embedding, s.entities, st.story_id, du.duplicate_of
         from doc_signatures as s
@@ -436,9 +436,12 @@ def _read_known(con, new: Sequence[Features]) -> tuple[list[Known], dict[int, se
         left join duplicates as du using (doc_id)
         where s.stories_version = ? and (({where}) or s.doc_id in (select unnest(?)))
         """,
-        [STORIES_VERSION, *params, dup_ids],
-    ).fetchall():
-        known[doc_id] = Known(doc_id, day, np.asarray(emb, dtype=np.float32), frozenset(ents), story_id, dup_of)
+        params=[STORIES_VERSION, *params, dup_ids],
+    ).to_arrow_table()
+    embeddings = _matrix(table.column("embedding"))
+    columns = [table.column(c).to_pylist() for c in ("doc_id", "day", "entities", "story_id", "duplicate_of")]
+    for i, (doc_id, day, ents, story_id, dup_of) in enumerate(zip(*columns, strict=True)):
+        known[doc_id] = Known(doc_id, day, embeddings[i], frozenset(ents), story_id, dup_of)
     for doc_id, text in con.execute(
         "select doc_id, text from documents where doc_id in (select unnest(?))", [dup_ids]
     ).fetchall():
@@ -459,6 +462,15 @@ def _read_known(con, new: Sequence[Features]) -> tuple[list[Known], dict[int, se
         for e in f.entities:
             df[e] = df.get(e, 0) + 1
     return list(known.values()), buckets, idf_weights(df, n_docs + len(new))
+
+
+def _matrix(vectors) -> np.ndarray:  # noqa: ANN001 - a pyarrow list<float> column, no nulls
+    """The vectors of a list column as one float32 matrix, one row each, without a Python float per value (a
+    window of 10,000 stored documents fetched as Python lists held ~5 million float objects at once)."""
+    values = vectors.combine_chunks()
+    if len(values) == 0:
+        return np.zeros((0, 512), dtype=np.float32)
+    return values.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(len(values), -1)
 
 
 def _days(n: int):  # noqa: ANN202
