@@ -281,15 +281,15 @@ class Known:
 
 
 def featurize(docs: Sequence[NewDoc]) -> list[Features]:
-    missing = [d for d in docs if d.embedding is None]
+    missing = [d for d in docs if d.embedding is None]  # loaded without a vector from the ingest workers
     vectors = embed([embedding_segments(d.title, d.sentences, d.text) for d in missing], threads=2)  # cores free
-    computed = {id(d): v for d, v in zip(missing, vectors, strict=True)}
+    for d, v in zip(missing, vectors, strict=True):
+        d.embedding = v
     out = []
     for d in docs:
-        e = d.embedding if d.embedding is not None else computed[id(d)]
         sh = shingles(d.text)
         sig = minhash(sh)
-        out.append(Features(d.doc_id, d.day, sh, sig, lsh_buckets(sig), e, d.entities))
+        out.append(Features(d.doc_id, d.day, sh, sig, lsh_buckets(sig), d.embedding, d.entities))
     return out
 
 
