@@ -189,15 +189,6 @@ def run_pipeline(corpus: Path, data_dir: Path, workers: int, batch_size: int, en
     return run_measured(cmd + ["--batch-size", str(batch_size)], env)
 
 
-def _process(batch, seeds: Path):  # noqa: ANN001, ANN202 - the worker side of run_plain
-    from newsetl.doc import Processed
-    from tasks.process import clean_and_segment, enrich
-
-    cleaned = clean_and_segment(batch.docs)
-    enriched = enrich(cleaned.docs, seeds)
-    return Processed(enriched.docs, cleaned.rejects + enriched.rejects)
-
-
 def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None:
     """The same work as ``newsetl run`` — same functions, same process pool (forked from a server that preloaded
     the models), same window of batches in flight, same single writer, stories once at the end — with no
@@ -210,8 +201,8 @@ def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None
     from newsetl.runner import PRELOAD
     from newsetl.version import PIPELINE_VERSION
     from tasks import load
-    from tasks.extract import extract_many, list_sources
-    from tasks.process import dedupe
+    from tasks.extract import list_sources
+    from tasks.process import dedupe, process
     from tasks.stories import update_stories_fn
     from warehouse import db
 
@@ -227,7 +218,7 @@ def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
 
         def submit(batch: list[str]):  # noqa: ANN202
-            return pool.submit(_process, Processed(extract_many(batch, known).docs, []), paths.seeds)
+            return pool.submit(process, batch, known, paths.seeds)
 
         window = [submit(b) for b in batches[: workers + 1]]
         for i in range(len(batches)):
@@ -307,10 +298,10 @@ def main() -> None:
     )
     print("time per stage (s, summed over batches):")
     print("  in the workers (in parallel, CPU):")
-    for key in ("clean", "segment", "language", "entities", "linking", "embedding"):
+    for key in ("extract", "clean", "segment", "language", "entities", "linking", "embedding"):
         print(f"    {key:10s} {stages.get(key, 0.0):8.1f}")
     print("  in the flow process:")
-    for key in ("prepare", "extract", "write", "load", "stories"):
+    for key in ("prepare", "write", "load", "stories"):
         print(f"    {key:10s} {stages.get(key, 0.0):8.1f}")
     if plain is not None:
         overhead = wall - plain[0]

@@ -21,14 +21,15 @@ from prefect.artifacts import (
     create_table_artifact,
     update_progress_artifact,
 )
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 
 from newsetl.config import Paths
 from newsetl.report import build_run_report
-from newsetl.runner import SharedModelsTaskRunner
+from newsetl.runner import SharedModelsTaskRunner, release_workers
 from newsetl.version import PIPELINE_VERSION
 from tasks import load
-from tasks.extract import extract_batch, list_sources, skip_unchanged
+from tasks.extract import is_url, list_sources, skip_unchanged
 from tasks.process import Processed, dedupe, process_batch
 from tasks.stories import update_stories
 from warehouse import db
@@ -96,18 +97,15 @@ def ingest(
             progress = create_progress_artifact(0.0, key="ingest-progress", description="batches loaded")
             seen_ids = set(loaded_ids)  # a document already loaded from another input is a duplicate
 
-            # Extract in this process (I/O); clean+segment+enrich in the task runner's workers (CPU), one task run
-            # per batch; write and load here, in order (the single writer). A bounded window of batches in flight
-            # keeps memory flat.
-            def submit(batch: list[str]) -> tuple:
-                t0 = time.perf_counter()
-                extracted = extract_batch(batch, known)
-                timings["extract"] += time.perf_counter() - t0
-                if not extracted.docs:  # all skipped (unchanged) or rejected: nothing for the workers
-                    return extracted, None
-                future = process_batch.submit(Processed(extracted.docs, []), paths.seeds)
-                extracted.docs = []  # the worker has its copy: do not hold the raw pages of a batch in flight
-                return extracted, future
+            # Each batch's URIs go to the task runner's workers, which extract, clean+segment and enrich it (CPU, one
+            # task run per batch); write and load happen here, in order (the single writer). A bounded window of
+            # batches in flight keeps memory flat.
+            def submit(batch: list[str]) -> PrefectFuture | None:
+                if not batch:
+                    return None
+                # the skip set is only needed for URLs (skip_unchanged checked the files): don't ship it otherwise
+                known_here = known if any(map(is_url, batch)) else frozenset()
+                return process_batch.submit(batch, known_here, paths.seeds)
 
             pending = iter(batches)
             window = deque(submit(b) for b in islice(pending, max_in_flight))
@@ -116,13 +114,13 @@ def ingest(
             load.load_reference(paths.db, paths.lake, paths.seeds)
             timings["prepare"] += time.perf_counter() - t0
             while window:
-                extracted, future = window.popleft()
+                future = window.popleft()
                 if (upcoming := next(pending, None)) is not None:
                     window.append(submit(upcoming))
                 processed = Processed([], []) if future is None else future.result()
                 docs, duplicates = dedupe(processed.docs, seen_ids)
                 first = n_done == 0
-                rejects = extracted.rejects + processed.rejects + (source_rejects if first else [])
+                rejects = processed.rejects + (source_rejects if first else [])
                 if docs or rejects or duplicates:  # a batch of unchanged inputs has nothing to write
                     t0 = time.perf_counter()
                     key, files = load.write_batch(
@@ -132,7 +130,7 @@ def ingest(
                     load.load_batch(paths.db, paths.lake, files, key, run_id)
                     timings.update(write=t1 - t0, load=time.perf_counter() - t1)
                 n_done += 1
-                skipped = len(extracted.skipped) + len(duplicates)
+                skipped = len(processed.skipped) + len(duplicates)
                 counts.update(loaded=len(docs), skipped=skipped, rejected=len(rejects))
                 timings.update(processed.seconds)
                 update_progress_artifact(progress, 100.0 * n_done / len(batches))
@@ -144,6 +142,7 @@ def ingest(
                     skipped,
                     len(rejects),
                 )
+            release_workers()  # the models' memory goes before stories run in this process
             t0 = time.perf_counter()
             story_counts = update_stories(paths.db)  # one pass over the new documents (cheaper than per batch)
             timings["stories"] += time.perf_counter() - t0

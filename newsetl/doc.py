@@ -113,17 +113,24 @@ class Processed:
     unpickles lazily: Prefect's process pool deserialises a task's result once per ``result()`` call and once
     per done-callback, so the batch is only decoded when its contents are first read."""
 
-    __slots__ = ("docs", "rejects", "seconds", "_packed")
+    __slots__ = ("docs", "rejects", "seconds", "skipped", "_packed")
 
-    def __init__(self, docs: list[Doc], rejects: list[Reject], seconds: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        docs: list[Doc],
+        rejects: list[Reject],
+        seconds: dict[str, float] | None = None,
+        skipped: list[str] | None = None,
+    ) -> None:
         self.docs = docs
         self.rejects = rejects
         self.seconds = seconds or {}  # wall time per stage, for the benchmarks
+        self.skipped = skipped or []  # inputs whose raw content this pipeline version already loaded
 
     def __getattr__(self, name: str):  # noqa: ANN204 - only reached while the slots are unset: still packed
         if name == "_packed":
             raise AttributeError(name)
-        docs, rejects, self.seconds = pickle.loads(self._packed)
+        docs, rejects, self.seconds, self.skipped = pickle.loads(self._packed)
         self.docs = [_unpack_doc(d) for d in docs]
         self.rejects = [Reject(*r) for r in rejects]
         del self._packed
@@ -133,7 +140,8 @@ class Processed:
         try:
             packed = self._packed  # never opened here: pass the bytes on as they came
         except AttributeError:
-            state = ([_pack_doc(d) for d in self.docs], [_reject_fields(r) for r in self.rejects], self.seconds)
+            docs, rejects = [_pack_doc(d) for d in self.docs], [_reject_fields(r) for r in self.rejects]
+            state = (docs, rejects, self.seconds, self.skipped)
             packed = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
         return _unpickle, (packed,)
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from multiprocessing import forkserver
 from typing import Any
 
 import prefect.task_runners as prefect_runners
+from prefect.context import FlowRunContext
 from prefect.task_runners import ProcessPoolTaskRunner
 
 PRELOAD = "newsetl.preload"
@@ -46,3 +48,18 @@ class SharedModelsTaskRunner(ProcessPoolTaskRunner):
                 return super().__enter__()
             finally:
                 prefect_runners.multiprocessing = multiprocessing
+
+    def release(self) -> None:
+        """Stop the worker processes and their forkserver now (the runner stays entered: ``__exit__`` copes)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        forkserver._forkserver._stop()  # noqa: SLF001 - restarted on demand by the next pool that needs it
+
+
+def release_workers() -> None:
+    """After a flow's last batch: stop its workers and their forkserver (with the models: ~1 GB), so that what the
+    flow process does next (story grouping) does not run beside idle workers. A no-op on other task runners."""
+    ctx = FlowRunContext.get()
+    if ctx is not None and isinstance(ctx.task_runner, SharedModelsTaskRunner):
+        ctx.task_runner.release()

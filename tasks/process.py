@@ -21,6 +21,7 @@ from tasks.clean import clean
 from tasks.enrich.langid import detect_language
 from tasks.enrich.link import KnowledgeBase, known_name_mentions, link_entities_batch
 from tasks.enrich.ner import tag_entities_batch
+from tasks.extract import extract_batch
 from tasks.segment import segment
 from tasks.stories import embed_docs
 
@@ -113,11 +114,27 @@ def enrich_batch(cleaned: Processed, seeds_dir: Path) -> Processed:
     return enrich(cleaned.docs, seeds_dir)
 
 
-@task(name="process-batch", cache_policy=NO_CACHE)
-def process_batch(extracted: Processed, seeds_dir: Path) -> Processed:
-    """One batch's CPU work in one worker: clean+segment, then enrich, as nested task runs (each visible and
-    retryable on its own) without sending the documents back and forth between processes in between."""
-    cleaned = clean_batch(extracted)
-    enriched = enrich_batch(cleaned, seeds_dir)
+def _process(uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path, steps: tuple) -> Processed:
+    extract_step, clean_step, enrich_step = steps
+    t0 = time.perf_counter()
+    extracted = extract_step(uris, known_raw_hashes)
+    extract_s = time.perf_counter() - t0
+    cleaned = clean_step(Processed(extracted.docs, []))
+    enriched = enrich_step(cleaned, seeds_dir)
     release_memory()  # a worker stays at its models' size instead of creeping up with every batch
-    return Processed(enriched.docs, cleaned.rejects + enriched.rejects, cleaned.seconds | enriched.seconds)
+    rejects = extracted.rejects + cleaned.rejects + enriched.rejects
+    seconds = {"extract": extract_s} | cleaned.seconds | enriched.seconds
+    return Processed(enriched.docs, rejects, seconds, extracted.skipped)
+
+
+@task(name="process-batch", cache_policy=NO_CACHE)
+def process_batch(uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path) -> Processed:
+    """One batch's work in one worker: extract (read and decode the sources), clean+segment, then enrich, as
+    nested task runs (each visible and retryable on its own). The flow sends the batch's URIs, not its pages:
+    raw pages never cross between processes, and the flow process never holds a batch of them."""
+    return _process(uris, known_raw_hashes, seeds_dir, (extract_batch, clean_batch, enrich_batch))
+
+
+def process(uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path) -> Processed:
+    """:func:`process_batch` without Prefect (the benchmarks' reference): the same functions in the same order."""
+    return _process(uris, known_raw_hashes, seeds_dir, (extract_batch.fn, clean_batch.fn, enrich_batch.fn))

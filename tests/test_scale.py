@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
+from pathlib import Path
 
 from prefect import flow, task
 
@@ -76,3 +78,27 @@ def test_workers_are_forked_from_a_server_that_loaded_the_models(prefect_harness
     assert {f["start_method"] for f in facts} == {"forkserver"}
     assert all(f["preloaded"] for f in facts)
     assert all({"tr", "ar", "en", "ru", "fr"} <= set(f["taggers"]) for f in facts), facts
+
+
+@flow
+def _release_after_batches(n: int) -> dict:
+    from multiprocessing import forkserver
+
+    from newsetl.runner import release_workers
+
+    pids = {f.result()["pid"] for f in [_worker_facts.submit() for _ in range(n)]}
+    release_workers()
+    return {"pids": pids, "forkserver": forkserver._forkserver._forkserver_pid}
+
+
+def test_release_workers_stops_the_pool_and_its_forkserver(prefect_harness):
+    """The ingest flow calls release_workers() after its last batch, before stories run in the flow process: the
+    workers and the forkserver (the models: ~1 GB) are gone, and the flow still ends cleanly."""
+    from newsetl.runner import SharedModelsTaskRunner
+
+    out = _release_after_batches.with_options(task_runner=SharedModelsTaskRunner(max_workers=2))(4)
+    assert out["forkserver"] is None
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in out["pids"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in out["pids"] if Path(f"/proc/{pid}").exists()]

@@ -140,12 +140,13 @@ def test_batch_pickles_as_plain_data_and_unpickles_lazily():
 
     docs = [_doc("Shoigu met Akar in Moscow.", "a"), _doc("Putin spoke.", "b")]
     docs[0].published_at = docs[0].fetched_at = None
-    batch = Processed(docs, [Reject("c", "no_text", "empty")], {"clean": 1.5})
+    batch = Processed(docs, [Reject("c", "no_text", "empty")], {"clean": 1.5}, ["d.html"])
     data = pickle.dumps(batch)
     copy = pickle.loads(data)
     assert isinstance(copy._packed, bytes)  # not decoded yet
     assert pickle.dumps(copy) == data  # passed on as it came
     assert copy.docs == docs and copy.rejects == batch.rejects and copy.seconds == {"clean": 1.5}
+    assert copy.skipped == ["d.html"]
     assert copy.docs[0].doc_id == docs[0].doc_id and copy.docs[0].mentions[0].entity_name == "Shoig"
     assert not hasattr(copy, "_packed")  # decoded once
 
