@@ -199,6 +199,20 @@ def test_idempotent():
     assert len(doc.mentions) == n
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_vocabulary_is_bounded(lang, monkeypatch):
+    """spaCy keeps every word form it has seen: past MAX_VOCAB the tagger's tokenizer (CRF) or pipeline (spaCy fr)
+    is rebuilt, so a worker's memory stays flat over a varied corpus, and the mentions do not change."""
+    text = EN if lang == "en" else FR
+    before = [(m.surface, m.label) for m in ner.tag_entities(make_doc(text, lang)).mentions]
+    tagger = ner._get_tagger(lang)
+    vocab = (tagger.tokenizer if lang == "en" else tagger.nlp).vocab
+    monkeypatch.setattr(ner, "MAX_VOCAB", len(vocab) - 1)
+    after = [(m.surface, m.label) for m in ner.tag_entities(make_doc(text, lang)).mentions]
+    assert (tagger.tokenizer if lang == "en" else tagger.nlp).vocab is not vocab
+    assert after == before and before
+
+
 def test_version():
     assert isinstance(ner.NER_VERSION, str) and ner.NER_VERSION
 

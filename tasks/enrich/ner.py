@@ -50,8 +50,9 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from newsetl.doc import UNDETERMINED, Doc, Mention
 
@@ -60,6 +61,9 @@ NER_VERSION = "ner-0.4.0"
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
 BATCH_SIZE = 256
+#: Word forms a spaCy vocabulary may hold before its tokenizer (or pipeline) is rebuilt. spaCy keeps every word form
+#: it has seen, ~400 bytes each and without bound: a worker running through a varied corpus would grow forever.
+MAX_VOCAB = 150_000
 
 # A span (start, end, label, score) relative to the tagged text.
 Span = tuple[int, int, str, float]
@@ -120,13 +124,17 @@ class _SpacyTagger:
         label_map: dict[str, str] | None = None,
         strip_apostrophe: bool = False,
         trim_lowercase_head: bool = False,
+        reload: Callable[[], Any] | None = None,
     ):
         self.nlp = nlp
+        self.reload = reload  # a fresh pipeline, when the vocabulary passes MAX_VOCAB
         self.label_map = label_map or {}
         self.strip_apostrophe = strip_apostrophe
         self.trim_lowercase_head = trim_lowercase_head
 
     def tag(self, texts: list[str]) -> list[list[Span]]:
+        if self.reload is not None and len(self.nlp.vocab) > MAX_VOCAB:
+            self.nlp = self.reload()
         out: list[list[Span]] = []
         with _single_thread_blas():
             sdocs = list(self.nlp.pipe(texts, batch_size=BATCH_SIZE))
@@ -541,6 +549,8 @@ class _CrfTagger:
         self._lock = threading.Lock()  # a crfsuite Tagger keeps the last sequence: one caller at a time
 
     def tag(self, texts: list[str]) -> list[list[Span]]:
+        if len(self.tokenizer.vocab) > MAX_VOCAB:
+            self.tokenizer = make_tokenizer(self.lang)
         out: list[list[Span]] = []
         for text in texts:
             toks = self.tokenizer(text)
@@ -704,7 +714,7 @@ def _load_trained(lang: str):
         return None
 
 
-def _load_fr():
+def _fr_nlp():
     import spacy
 
     nlp = spacy.load(
@@ -712,9 +722,12 @@ def _load_fr():
         exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"],
     )
     _use_numpy_matmul(nlp.get_pipe("ner").model)
-    return _SpacyTagger(
-        nlp, label_map={"PER": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC"}, trim_lowercase_head=True
-    )
+    return nlp
+
+
+def _load_fr():
+    labels = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC"}
+    return _SpacyTagger(_fr_nlp(), label_map=labels, trim_lowercase_head=True, reload=_fr_nlp)
 
 
 def _use_numpy_matmul(model) -> None:
