@@ -35,13 +35,12 @@ def warm() -> None:
     docs.append(Doc(source_uri="preload.html", raw_text=f"<html><body>{page}</body></html>", media_type="html"))
     docs += [Doc(source_uri=f"preload-{i}.txt", raw_text=text, media_type="text") for i, text in enumerate(SAMPLES)]
     enrich(clean_and_segment(docs).docs, paths.seeds)
-    # What Prefect's process-pool worker imports at its first task run: the flow module (in the pickled run
-    # context), the task engine, and Prefect's integrations (prefect-dask, and with it dask and distributed:
-    # Prefect loads them on its first block lookup). Imported here, they are shared instead of ~15 MB a worker.
+    # What Prefect's process-pool worker imports at its first task run: the task engine and Prefect's integrations
+    # (prefect-dask, and with it dask and distributed: Prefect loads them on its first block lookup). Imported
+    # here, they are shared instead of ~15 MB a worker. (Not the flow module that the worker also imports: it
+    # brings DuckDB, whose bindings print "leaked instances" when this process exits, after the last batch.)
     import prefect.task_engine  # noqa: F401
     from prefect.plugins import load_prefect_collections
-
-    import flows.ingest  # noqa: F401
 
     load_prefect_collections()
     release_memory()
