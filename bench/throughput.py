@@ -64,18 +64,22 @@ def build_corpus(out: Path, n: int) -> tuple[list[Path], int]:
     return files, total
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state, ppid, …, utime, stime at 11 and 12), or
+    None for a process that is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def process_tree(pid: int) -> list[int]:
     """``pid`` and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
+        if entry.isdigit() and (fields := _stat(entry)):
+            children.setdefault(int(fields[1]), []).append(int(entry))
     out, stack = [], [pid]
     while stack:
         p = stack.pop()
@@ -161,15 +165,8 @@ def start_prefect_server(home: Path) -> tuple[subprocess.Popen, dict[str, str], 
 
 def cpu_seconds(pid: int) -> float:
     """CPU seconds used so far by ``pid`` and its descendants."""
-    total = 0
-    for p in process_tree(pid):
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    ticks = sum(int(f[11]) + int(f[12]) for p in process_tree(pid) if (f := _stat(p)))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def wait_idle(server_pid: int, limit_s: float = 120.0) -> float:
