@@ -205,7 +205,7 @@ def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None
 
     paths = Paths.resolve(data_dir)
     db.mark_interrupted_runs(paths.db, "plain")
-    known, seen = db.known_inputs(paths.db, PIPELINE_VERSION)
+    known, seen, _ = db.known_inputs(paths.db, PIPELINE_VERSION)
     load.load_reference.fn(paths.db, paths.lake, paths.seeds)
     uris, _ = list_sources([corpus])
     batches = [uris[i : i + batch_size] for i in range(0, len(uris), batch_size)]

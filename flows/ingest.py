@@ -41,9 +41,9 @@ def list_sources_task(sources: list[str]):  # noqa: ANN201
 
 
 @task(name="prepare-warehouse", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=load.is_transient)
-def prepare_warehouse(paths: Paths, run_id: str) -> tuple[frozenset[str], frozenset[str]]:
+def prepare_warehouse(paths: Paths, run_id: str) -> db.KnownInputs:
     """Create the schema, close out interrupted runs and their orphan lake files; return what this pipeline
-    version already loaded (raw hashes, doc ids): the incremental skip sets."""
+    version already loaded: the incremental skip sets."""
     db.mark_interrupted_runs(paths.db, run_id)
     load.remove_orphans(paths.lake, paths.db)
     return db.known_inputs(paths.db, PIPELINE_VERSION)
@@ -87,15 +87,19 @@ def ingest(
         db.record_run(paths.db, run)
         try:
             t0 = time.perf_counter()
-            known, loaded_ids = prepare_warehouse(paths, run_id)
+            known = prepare_warehouse(paths, run_id)
             timings["prepare"] += time.perf_counter() - t0
             uris, source_rejects = list_sources_task(sources)
             counts["seen"] = len(uris) + len(source_rejects)
-            uris, unchanged = skip_unchanged(uris, known)
-            counts["skipped"] += len(unchanged)
+            split = skip_unchanged(uris, known.raw_hashes, known.stamps)
+            uris = split.todo
+            counts["skipped"] += len(split.unchanged)
+            logger.info("%d inputs unchanged, %d to process", len(split.unchanged), len(uris))
+            if split.restamps:  # found unchanged by their hash (touched, or too fresh last time): stamp them now
+                load.restamp_inputs(paths.db, split.restamps)
             batches = [uris[i : i + batch_size] for i in range(0, len(uris), batch_size)] or [[]]
             progress = create_progress_artifact(0.0, key="ingest-progress", description="batches loaded")
-            seen_ids = set(loaded_ids)  # a document already loaded from another input is a duplicate
+            seen_ids = set(known.doc_ids)  # a document already loaded from another input is a duplicate
 
             # Each batch's URIs go to the task runner's workers, which extract, clean+segment and enrich it (CPU, one
             # task run per batch); write and load happen here, in order (the single writer). A bounded window of
@@ -104,7 +108,7 @@ def ingest(
                 if not batch:
                     return None
                 # the skip set is only needed for URLs (skip_unchanged checked the files): don't ship it otherwise
-                known_here = known if any(map(is_url, batch)) else frozenset()
+                known_here = known.raw_hashes if any(map(is_url, batch)) else frozenset()
                 return process_batch.submit(batch, known_here, paths.seeds)
 
             pending = iter(batches)

@@ -66,6 +66,7 @@ class Doc:
     media_type: str = "text"  # "text" or "html"
     fetched_at: datetime | None = None
     raw_hash: str = ""  # sha256 of the raw input bytes (incremental skip key)
+    file_stamp: str | None = None  # size:mtime_ns:ctime_ns of a local file (the skip check before hashing)
     # clean
     text: str = ""
     title: str | None = None

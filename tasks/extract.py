@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {suffix + ".gz" for suffix 
 MAX_BYTES = int(os.environ.get("NEWSETL_MAX_BYTES", 20 * 1024 * 1024))
 HTTP_TIMEOUT_S = float(os.environ.get("NEWSETL_HTTP_TIMEOUT", 20))
 ALLOW_PRIVATE_URLS = os.environ.get("NEWSETL_ALLOW_PRIVATE_URLS", "") == "1"
+SETTLE_NS = 2 * 10**9  # a file changed this recently may change again within its timestamp's granularity
 
 
 class TransientError(RuntimeError):
@@ -61,6 +63,7 @@ class RawInput:
     data: bytes
     media_type: str  # "text" or "html"
     fetched_at: datetime
+    stamp: str | None = None  # a local file's :func:`file_stamp` when it was read
 
     @property
     def raw_hash(self) -> str:
@@ -143,9 +146,9 @@ def read_file(uri: str) -> RawInput:
     try:
         if not path.is_file():
             raise RejectedInput("not_a_file", f"{uri} is not a regular file (broken link, loop or device)")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise RejectedInput("too_large", f"{size} bytes > limit {MAX_BYTES} (NEWSETL_MAX_BYTES)")
+        st = path.stat()
+        if st.st_size > MAX_BYTES:
+            raise RejectedInput("too_large", f"{st.st_size} bytes > limit {MAX_BYTES} (NEWSETL_MAX_BYTES)")
         data = path.read_bytes()
     except OSError as exc:
         if exc.errno in (40,):  # ELOOP
@@ -153,8 +156,17 @@ def read_file(uri: str) -> RawInput:
         raise RejectedInput("unreadable", str(exc)) from exc
     if data[:2] == b"\x1f\x8b":
         data = _gunzip(data, uri)
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    return RawInput(uri, data, _media_type(uri, data), mtime)
+    mtime = datetime.fromtimestamp(st.st_mtime, tz=UTC)
+    return RawInput(uri, data, _media_type(uri, data), mtime, file_stamp(st))
+
+
+def file_stamp(st: os.stat_result) -> str | None:
+    """``size:mtime_ns:ctime_ns`` of a file: while it stays the same, so do the file's bytes (the quick check of
+    make and rsync; the ctime also changes when a tool rewrites a file and restores its mtime). None for a file
+    changed in the last :data:`SETTLE_NS`: a second write within its timestamp's tick would keep the stamp."""
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < SETTLE_NS:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
 def _check_host(url: str) -> None:
@@ -302,7 +314,12 @@ def extract(uri: str) -> Doc:
     raw = read_url(uri) if is_url(uri) else read_file(uri)
     text = decode(raw.data)
     return Doc(
-        source_uri=uri, raw_text=text, media_type=raw.media_type, fetched_at=raw.fetched_at, raw_hash=raw.raw_hash
+        source_uri=uri,
+        raw_text=text,
+        media_type=raw.media_type,
+        fetched_at=raw.fetched_at,
+        raw_hash=raw.raw_hash,
+        file_stamp=raw.stamp,
     )
 
 
@@ -341,22 +358,43 @@ def extract_many(uris: list[str], known_raw_hashes: frozenset[str] = frozenset()
     return out
 
 
-def split_unchanged(uris: list[str], known_raw_hashes: frozenset[str]) -> tuple[list[str], list[str]]:
-    """(to extract, unchanged): a local file whose bytes (gunzipped) hash to an input already loaded by this
-    pipeline version is unchanged. Reading and hashing a file is far cheaper than a batch's task run, so an
-    unchanged corpus needs no extract task at all. URLs are left to extract (fetching twice would cost more
-    than it saves), and so are unreadable or bad files (they get their reject there)."""
+@dataclass(slots=True)
+class Unchanged:
+    """:func:`split_unchanged`'s verdict: the inputs to extract, the unchanged ones, and the fresh stamps of
+    unchanged files whose stamp was not known (``(uri, raw_hash, stamp)``: record them for the next run)."""
+
+    todo: list[str]
+    unchanged: list[str]
+    restamps: list[tuple[str, str, str]]
+
+
+def split_unchanged(
+    uris: list[str], known_raw_hashes: frozenset[str], known_stamps: Mapping[str, str] | None = None
+) -> Unchanged:
+    """A local file is unchanged when its stamp is the one recorded when this pipeline version loaded it
+    (:func:`file_stamp`: one ``stat``, no read), or else when its bytes (gunzipped) hash to an input already
+    loaded by this pipeline version. Either is far cheaper than a batch's task run, so an unchanged corpus
+    needs no extract task at all. URLs are left to extract (fetching twice would cost more than it saves),
+    and so are unreadable or bad files (they get their reject there)."""
+    out = Unchanged([], [], [])
     if not known_raw_hashes:
-        return list(uris), []
-    todo, unchanged = [], []
+        out.todo = list(uris)
+        return out
+    known_stamps = known_stamps or {}
     for uri in uris:
         if not is_url(uri):
-            with contextlib.suppress(RejectedInput):
-                if read_file(uri).raw_hash in known_raw_hashes:
-                    unchanged.append(uri)
+            with contextlib.suppress(RejectedInput, OSError):
+                if (stamp := known_stamps.get(uri)) is not None and stamp == file_stamp(os.stat(uri)):
+                    out.unchanged.append(uri)
                     continue
-        todo.append(uri)
-    return todo, unchanged
+                raw = read_file(uri)
+                if (raw_hash := raw.raw_hash) in known_raw_hashes:
+                    out.unchanged.append(uri)
+                    if raw.stamp is not None:
+                        out.restamps.append((uri, raw_hash, raw.stamp))
+                    continue
+        out.todo.append(uri)
+    return out
 
 
 def is_transient(task, task_run, state) -> bool:  # noqa: ANN001
@@ -371,8 +409,8 @@ def is_transient(task, task_run, state) -> bool:  # noqa: ANN001
 
 
 @task(name="skip-unchanged", cache_policy=NO_CACHE)
-def skip_unchanged(uris: list[str], known_raw_hashes: frozenset[str]) -> tuple[list[str], list[str]]:
-    return split_unchanged(uris, known_raw_hashes)
+def skip_unchanged(uris: list[str], known_raw_hashes: frozenset[str], known_stamps: Mapping[str, str]) -> Unchanged:
+    return split_unchanged(uris, known_raw_hashes, known_stamps)
 
 
 @task(name="extract", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 4, 16], retry_condition_fn=is_transient)

@@ -95,6 +95,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         [
             ("source_uri", pa.string()),
             ("raw_hash", pa.string()),
+            ("file_stamp", pa.string()),
             ("doc_id", pa.string()),
             ("pipeline_version", pa.string()),
             ("run_id", pa.string()),
@@ -213,6 +214,7 @@ def to_rows(
         {
             "source_uri": d.source_uri,
             "raw_hash": d.raw_hash,
+            "file_stamp": d.file_stamp,
             "doc_id": d.doc_id,
             "pipeline_version": pipeline_version,
             "run_id": run_id,
@@ -272,6 +274,11 @@ def write_batch(
 )
 def load_batch(db_path: Path, lake: Lake, files: dict[str, str], key: str, run_id: str) -> int:
     return db.load_batch(db_path, {t: lake.uri(p) for t, p in files.items()}, key, run_id, lake.remote_fs)
+
+
+@task(name="restamp-inputs", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=is_transient)
+def restamp_inputs(db_path: Path, restamps: list[tuple[str, str, str]]) -> int:
+    return db.restamp_inputs(db_path, restamps)
 
 
 def reference_version(seeds_dir: Path) -> str:

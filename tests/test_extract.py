@@ -108,7 +108,49 @@ def test_split_unchanged_reads_local_files_only(tmp_path):
     gz.write_bytes(gzip.compress(old.read_bytes()))  # same article bytes once gunzipped: unchanged
     known = frozenset({read_file(str(old)).raw_hash})
     uris = [str(old), str(new), str(gz), str(tmp_path / "missing.txt"), "https://example.org/a"]
-    todo, unchanged = split_unchanged(uris, known)
-    assert unchanged == [str(old), str(gz)]
-    assert todo == [str(new), str(tmp_path / "missing.txt"), "https://example.org/a"]  # extract rejects/fetches
-    assert split_unchanged(uris, frozenset()) == (uris, [])
+    out = split_unchanged(uris, known)
+    assert out.unchanged == [str(old), str(gz)]
+    assert out.todo == [str(new), str(tmp_path / "missing.txt"), "https://example.org/a"]  # extract rejects/fetches
+    assert out.restamps == []  # files written just now get no stamp: they may change again within their mtime tick
+    assert split_unchanged(uris, frozenset()).todo == uris
+
+
+def test_a_file_keeping_its_stamp_is_skipped_without_a_read(tmp_path, monkeypatch):
+    """The quick check before hashing: a file whose size, mtime and ctime are those recorded is not read; a
+    changed stamp means a read and a hash, so a rewrite of the same size is reprocessed and a touch is not."""
+    import tasks.extract as extract_mod
+
+    monkeypatch.setattr(extract_mod, "SETTLE_NS", 0)
+    path = tmp_path / "a.txt"
+    path.write_text(TURKISH, encoding="utf-8")
+    first = extract(str(path))
+    assert first.file_stamp == f"{path.stat().st_size}:{path.stat().st_mtime_ns}:{path.stat().st_ctime_ns}"
+    known, stamps = frozenset({first.raw_hash}), {str(path): first.file_stamp}
+
+    def no_reads(uri):
+        raise AssertionError(f"{uri} was read")
+
+    with monkeypatch.context() as m:
+        m.setattr(extract_mod, "read_file", no_reads)
+        assert extract_mod.split_unchanged([str(path)], known, stamps).unchanged == [str(path)]
+
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - 10**9))  # touched: same bytes, new stamp
+    touched = extract_mod.split_unchanged([str(path)], known, stamps)
+    assert touched.unchanged == [str(path)]
+    assert touched.restamps == [(str(path), first.raw_hash, extract_mod.file_stamp(path.stat()))]
+
+    path.write_text(TURKISH.replace("Akar", "Ak4r"), encoding="utf-8")  # same size, other bytes
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - 2 * 10**9))  # (a coarse clock could keep the mtime)
+    assert path.stat().st_size == st.st_size
+    changed = extract_mod.split_unchanged([str(path)], known, stamps | {str(path): touched.restamps[0][2]})
+    assert changed.todo == [str(path)] and changed.unchanged == [] and changed.restamps == []
+
+
+def test_a_file_changed_a_moment_ago_gets_no_stamp(tmp_path):
+    path = tmp_path / "fresh.txt"
+    path.write_text(TURKISH, encoding="utf-8")
+    assert extract(str(path)).file_stamp is None
+    os.utime(path, ns=(0, 0))  # an old mtime does not help: the ctime says the file changed just now
+    assert extract(str(path)).file_stamp is None

@@ -46,6 +46,21 @@ def test_dask_runner_and_incremental_runs(prefect_harness, tmp_path, monkeypatch
     assert _count(data_dir, "select count(*) from documents where pipeline_version = 'test-new-version'") == 4
     assert _count(data_dir, "select count(*) - count(distinct (doc_id, sent_idx)) from sentences") == 0
 
+    # the files' stamps were recorded (size, mtime, ctime): unchanged files are skipped without a read, and a file
+    # rewritten in place with the same size is read and reprocessed
+    assert _count(data_dir, "select count(file_stamp) from inputs") == 4
+    target = sorted(corpus.glob("*.txt"))[0]
+    before = target.read_bytes()
+    target.write_bytes(before.replace(b"telefon", b"telafon", 1))  # in the article's text
+    assert target.stat().st_size == len(before)
+    import tasks.extract as extract_mod
+
+    reads, read_file = [], extract_mod.read_file
+    monkeypatch.setattr(extract_mod, "read_file", lambda uri: reads.append(uri) or read_file(uri))
+    fourth = ingest_flow.run_ingest([str(corpus)], str(data_dir), batch_size=2, workers=1)
+    assert fourth["counts"]["loaded"] == 1 and fourth["counts"]["skipped"] == 3, (fourth["counts"], reads)
+    assert set(reads) == {str(target)}
+
 
 @task
 def _worker_facts() -> dict:

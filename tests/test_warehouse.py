@@ -161,3 +161,33 @@ def test_schema_statements_run_once_per_schema_version(tmp_path):
         con.execute("update meta set value = 'old' where key = 'schema_version'")
     with db.connect(path) as con:  # another version: everything is (re)created
         assert con.execute("select * from duckdb_views() where view_name = 'run_history'").fetchall()
+
+
+def test_known_inputs_carry_file_stamps_and_restamps_need_the_same_hash(tmp_path):
+    docs = [_doc("Alice met Bob in Paris.", "a"), _doc("Carol went to Rome.", "b")]
+    docs[0].file_stamp = "23:1:1"
+    _load(tmp_path, docs, [])
+    path = tmp_path / "db.duckdb"
+    known = db.known_inputs(path, "v1")
+    assert known.raw_hashes == {"ra", "rb"} and known.doc_ids == {d.doc_id for d in docs}
+    assert known.stamps == {"a": "23:1:1"}  # b (a URL, or a file too fresh to stamp) has none
+    # b's bytes were hashed and found unchanged: its stamp is recorded; a stale hash for a records nothing
+    assert db.restamp_inputs(path, [("b", "rb", "19:2:2"), ("a", "r-other", "23:9:9")]) == 1
+    assert db.known_inputs(path, "v1").stamps == {"a": "23:1:1", "b": "19:2:2"}
+    assert db.known_inputs(path, "v2") == db.KnownInputs(frozenset(), frozenset(), {})
+
+
+def test_a_warehouse_from_before_file_stamps_gains_the_column(tmp_path):
+    path = tmp_path / "db.duckdb"
+    with db.connect(path) as con:
+        con.execute("drop table inputs")
+        con.execute(
+            """create table inputs (source_uri varchar primary key, raw_hash varchar not null, doc_id varchar not null,
+            pipeline_version varchar not null, run_id varchar not null, seen_at timestamptz not null)"""
+        )
+        con.execute("insert into inputs values ('a', 'ra', 'd', 'v1', 'r', now())")
+        con.execute("update meta set value = 'old' where key = 'schema_version'")
+    docs = [_doc("Alice met Bob in Paris.", "a")]
+    docs[0].file_stamp = "23:1:1"
+    _load(tmp_path, docs, [])
+    assert db.query(path, "select source_uri, raw_hash, file_stamp from inputs")[1] == [("a", "ra", "23:1:1")]

@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
+import pyarrow as pa
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -109,19 +110,40 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("insert or replace into meta values ('schema_version', ?)", [version])
 
 
-def known_inputs(db_path: Path, pipeline_version: str) -> tuple[frozenset[str], frozenset[str]]:
-    """What this pipeline version already loaded: the raw hashes of its inputs (skipped before parsing) and
-    its doc ids (an input whose article is already a document is a duplicate, whatever its URI)."""
+class KnownInputs(NamedTuple):
+    """What a pipeline version already loaded: the incremental skip sets."""
+
+    raw_hashes: frozenset[str]  # of its inputs' bytes: such an input is skipped before parsing
+    doc_ids: frozenset[str]  # an input whose article is already a document is a duplicate, whatever its URI
+    stamps: dict[str, str]  # source_uri -> file stamp: a local file that still has it is skipped without a read
+
+
+def known_inputs(db_path: Path, pipeline_version: str) -> KnownInputs:
     if not Path(db_path).exists():
-        return frozenset(), frozenset()
+        return KnownInputs(frozenset(), frozenset(), {})
     with connect(db_path) as con:
-        hashes = con.execute(
-            """select inputs.raw_hash from inputs join documents using (doc_id)
+        rows = con.execute(
+            """select inputs.source_uri, inputs.raw_hash, inputs.file_stamp from inputs join documents using (doc_id)
             where inputs.pipeline_version = ? and documents.pipeline_version = ?""",
             [pipeline_version, pipeline_version],
         ).fetchall()
         doc_ids = con.execute("select doc_id from documents where pipeline_version = ?", [pipeline_version]).fetchall()
-    return frozenset(r[0] for r in hashes), frozenset(r[0] for r in doc_ids)
+    stamps = {uri: stamp for uri, _, stamp in rows if stamp is not None}
+    return KnownInputs(frozenset(r[1] for r in rows), frozenset(r[0] for r in doc_ids), stamps)
+
+
+def restamp_inputs(db_path: Path, restamps: list[tuple[str, str, str]]) -> int:
+    """Record the file stamps of inputs found unchanged by their hash (``(source_uri, raw_hash, stamp)``), so
+    that the next run skips them without reading them. Only the row of that URI with that hash takes it."""
+    if not restamps:
+        return 0
+    uris, hashes, stamps = (list(col) for col in zip(*restamps, strict=True))
+    with transaction(db_path) as con:
+        con.register("restamped", pa.table({"source_uri": uris, "raw_hash": hashes, "file_stamp": stamps}))
+        return con.execute(
+            """update inputs set file_stamp = r.file_stamp from restamped r
+            where inputs.source_uri = r.source_uri and inputs.raw_hash = r.raw_hash"""
+        ).fetchone()[0]
 
 
 def _parquet(files: dict[str, str], table: str) -> str | None:
@@ -157,7 +179,8 @@ def load_batch(
         if src := _parquet(files, "inputs"):
             con.execute(
                 f"""insert into inputs by name select * from {src}
-                on conflict (source_uri) do update set raw_hash = excluded.raw_hash, doc_id = excluded.doc_id,
+                on conflict (source_uri) do update set raw_hash = excluded.raw_hash,
+                    file_stamp = excluded.file_stamp, doc_id = excluded.doc_id,
                     pipeline_version = excluded.pipeline_version, run_id = excluded.run_id,
                     seen_at = excluded.seen_at"""
             )

@@ -99,11 +99,14 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS inputs (
     source_uri       VARCHAR PRIMARY KEY,
     raw_hash         VARCHAR NOT NULL,  -- sha256 of the input bytes
+    file_stamp       VARCHAR,           -- size:mtime_ns:ctime_ns of a local file (unchanged while this is)
     doc_id           VARCHAR NOT NULL,  -- the document it became (inputs with the same article share one)
     pipeline_version VARCHAR NOT NULL,
     run_id           VARCHAR NOT NULL,
     seen_at          TIMESTAMPTZ NOT NULL
 );
+
+ALTER TABLE inputs ADD COLUMN IF NOT EXISTS file_stamp VARCHAR;  -- warehouses made before session 6
 
 -- Which lake batches are in the warehouse (resume after a crash loads the written-but-unloaded ones).
 CREATE TABLE IF NOT EXISTS batches (
