@@ -32,9 +32,10 @@ sys.path.insert(0, str(REPO))
 
 from newsetl.config import Paths  # noqa: E402
 from newsetl.doc import Doc, Processed  # noqa: E402
+from newsetl.lake import Lake  # noqa: E402
 from newsetl.version import PIPELINE_VERSION  # noqa: E402
 from tasks import stories  # noqa: E402
-from tasks.load import write_batch  # noqa: E402
+from tasks.load import load_batch, write_batch  # noqa: E402
 from tasks.process import clean_and_segment, dedupe, enrich  # noqa: E402
 from warehouse import db  # noqa: E402
 
@@ -63,10 +64,9 @@ def build_warehouse(items: list[dict], data_dir: Path) -> dict[str, list[str]]:
         ids.setdefault(d.doc_id, []).append(it["id"])
     # the same clean text is one document (the ingest flow's dedupe): an exact duplicate by doc_id
     kept, _ = dedupe(enriched.docs, set())
-    key, files = write_batch.fn(
-        Processed(kept, cleaned.rejects + enriched.rejects), "bench", data_dir / "lake", PIPELINE_VERSION
-    )
-    db.load_batch(data_dir / "newsetl.duckdb", files, key, "bench")
+    lake = Lake.of(data_dir / "lake")
+    key, files = write_batch.fn(Processed(kept, cleaned.rejects + enriched.rejects), "bench", lake, PIPELINE_VERSION)
+    load_batch.fn(data_dir / "newsetl.duckdb", lake, files, key, "bench")
     return ids
 
 

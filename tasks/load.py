@@ -23,7 +23,7 @@ from prefect.cache_policies import NO_CACHE  # batches are big: never hash them 
 from newsetl.doc import Doc, Processed, Reject
 from newsetl.lake import Lake, stem, table_of
 from newsetl.memory import release_memory
-from tasks.stories import STORIES_VERSION
+from tasks.stories import EMBED_VERSION
 from warehouse import db
 
 TS = pa.timestamp("us", tz="UTC")
@@ -173,7 +173,7 @@ def to_rows(
         )
         if doc.embedding is not None:
             rows["doc_embeddings"].append(
-                {"doc_id": doc.doc_id, "embedding": doc.embedding, "stories_version": STORIES_VERSION}
+                {"doc_id": doc.doc_id, "embedding": doc.embedding, "stories_version": EMBED_VERSION}
             )
         seen_spans: set[tuple[int, int]] = set()
         for m in doc.mentions:

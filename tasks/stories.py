@@ -54,7 +54,8 @@ from prefect import task
 
 from newsetl.doc import Doc
 
-STORIES_VERSION = "stories-1"
+STORIES_VERSION = "stories-2"  # signatures, buckets and assignments (stories-2: faster shingle and MinHash hashes)
+EMBED_VERSION = "stories-1"  # the document vectors (doc_embeddings.stories_version): model and input text
 
 # near duplicates
 SHINGLE_K = 4
@@ -76,10 +77,9 @@ ENTITY_SUPPORT = 2  # shared entities needed for full entity evidence
 ENTITY_MIN = 2  # linked entities each document needs for entity evidence to count (else embeddings only)
 
 _MAX32 = np.uint64(0xFFFFFFFF)
-_PRIME = np.uint64((1 << 61) - 1)
 _rng = np.random.default_rng(20201012)
-_PERM_A = _rng.integers(1, 1 << 32, NUM_PERM, dtype=np.uint64)
-_PERM_B = _rng.integers(0, 1 << 32, NUM_PERM, dtype=np.uint64)
+_PERM_A = _rng.integers(0, 1 << 64, NUM_PERM, dtype=np.uint64, endpoint=False)
+_PERM_B = _rng.integers(0, 1 << 64, NUM_PERM, dtype=np.uint64, endpoint=False)
 _WORD = re.compile(r"\w+")
 
 
@@ -95,22 +95,49 @@ def _h32(s: str) -> int:
     return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=4).digest(), "little")
 
 
+@lru_cache(maxsize=200_000)
+def _word_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # the k word hashes of a shingle are combined as a polynomial in this
+
+
 def shingles(text: str, k: int = SHINGLE_K) -> frozenset[int]:
-    """32-bit hashes of the word k-grams of ``text`` (the whole text if it has fewer than k words)."""
+    """32-bit hashes of the word k-grams of ``text`` (the whole text if it has fewer than k words).
+
+    Each word is hashed once (blake2b, cached); a k-gram's hash is a polynomial of its words' hashes mod 2^64,
+    through splitmix64's finaliser, computed for all k-grams at once in numpy (hashing every joined k-gram
+    string cost ~1.3 ms a document, the largest part of the stories stage)."""
     toks = words(text)
     if not toks:
         return frozenset()
     if len(toks) < k:
         return frozenset({_h32(" ".join(toks))})
-    return frozenset(_h32(" ".join(toks[i : i + k])) for i in range(len(toks) - k + 1))
+    w = np.fromiter(map(_word_hash, toks), dtype=np.uint64, count=len(toks))
+    n = len(toks) - k + 1
+    h = w[:n].copy()
+    for j in range(1, k):  # uint64 arithmetic wraps: the polynomial is mod 2^64
+        h *= _GOLDEN
+        h += w[j : j + n]
+    h ^= h >> np.uint64(30)  # splitmix64 finaliser: every output bit depends on every input bit
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return frozenset((h & _MAX32).tolist())
 
 
 def minhash(shingle_set: Iterable[int]) -> np.ndarray:
-    """NUM_PERM-value MinHash signature (uint32) of a set of 32-bit shingle hashes."""
+    """NUM_PERM-value MinHash signature (uint32) of a set of 32-bit shingle hashes. Each permutation is a
+    multiply-add-shift hash, ``(a*x + b) mod 2^64 >> 32`` with random 64-bit ``a``, ``b``: 2-independent, like
+    the mod-prime scheme it replaced, and 3× cheaper (no division)."""
     x = np.fromiter(shingle_set, dtype=np.uint64)
     if x.size == 0:
         return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
-    h = (_PERM_A[:, None] * x[None, :] + _PERM_B[:, None]) % _PRIME & _MAX32
+    h = np.multiply.outer(_PERM_A, x)  # wraps mod 2^64
+    h += _PERM_B[:, None]
+    h >>= np.uint64(32)
     return h.min(axis=1).astype(np.uint32)
 
 
@@ -189,7 +216,7 @@ def embed(segments_per_doc: Sequence[Sequence[str]], threads: int = 1) -> np.nda
 def embed_docs(docs: list[Doc]) -> list[Doc]:
     """Component (runs in the ingest workers with the other CPU stages): set ``doc.embedding``, the vector that
     story grouping compares. Stored in ``doc_embeddings``; :func:`update_stories_fn` computes the vectors of
-    documents that have none (loaded before, or by an older ``STORIES_VERSION``)."""
+    documents that have none (loaded before, or by an older ``EMBED_VERSION``)."""
     segments = [embedding_segments(d.title, [s.text for s in d.sentences[:LEAD_SENTENCES]], d.text) for d in docs]
     for doc, vec in zip(docs, embed(segments), strict=True):
         doc.embedding = vec
@@ -384,7 +411,7 @@ def _read_new(con, limit: int | None = None) -> list[NewDoc]:  # noqa: ANN001
         order by happened_at nulls last, d.loaded_at, d.doc_id
         """
         + (f" limit {int(limit)}" if limit else ""),
-        [STORIES_VERSION, STORIES_VERSION],
+        [STORIES_VERSION, EMBED_VERSION],
     ).fetchall()
     docs = {
         r[0]: NewDoc(

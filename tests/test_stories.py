@@ -93,7 +93,7 @@ def test_document_vectors_come_from_the_workers_and_equal_the_ones_stories_would
     """The ingest workers store each document's vector (doc_embeddings); update-stories uses them as they are and
     encodes only documents without one (loaded before vectors were stored): both ways give the same stories."""
     _, rows = db.query(seeded_copy, "select len(embedding), stories_version from doc_embeddings")
-    assert len(rows) == 5 and set(rows) == {(512, stories.STORIES_VERSION)}
+    assert len(rows) == 5 and set(rows) == {(512, stories.EMBED_VERSION)}
     with_vectors = stories.update_stories_fn(seeded_copy)
     assert with_vectors["assigned"] == 5 and with_vectors["seconds_features"] < 1.0  # nothing left to encode
     first = story_by_seed(seeded_copy)
@@ -250,3 +250,25 @@ def test_short_quote_inside_a_long_article_is_not_a_duplicate():
     ov, jac = stories.overlap(long, short)
     assert ov == 1.0 and jac < stories.DUP_JACCARD
     assert stories.is_duplicate(long, short) is None
+
+
+PINNED_SIGNATURE = [848281947, 2278897756, 1384890037, 783785107]
+
+
+def test_signatures_are_stable_and_tied_to_the_stories_version():
+    """Stored signatures and LSH buckets are compared with new ones on later runs, in other processes: their
+    hashes must not depend on the process (no ``hash()``), and a change of them must come with a new
+    STORIES_VERSION (which recomputes the stored ones). Update both together."""
+    sig = stories.minhash(stories.shingles("The port of Marseille, on strike again."))
+    assert stories.STORIES_VERSION == "stories-2"
+    assert sig[:4].tolist() == PINNED_SIGNATURE
+
+
+def test_minhash_estimates_the_jaccard_index():
+    words = [f"w{i}" for i in range(400)]
+    a = stories.shingles(" ".join(words[:300]))
+    b = stories.shingles(" ".join(words[100:]))  # 197 shared 4-grams of 297 each: Jaccard 197 / 397 = 0.50
+    _, jaccard = stories.overlap(a, b)
+    estimate = float((stories.minhash(a) == stories.minhash(b)).mean())
+    assert abs(jaccard - 0.496) < 0.01 and abs(estimate - jaccard) < 0.2  # 64 permutations: sd ~0.06
+    assert len(stories.shingles(" ".join(words))) == 397  # no collisions among 397 distinct 4-grams

@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS doc_signatures (
 CREATE TABLE IF NOT EXISTS doc_embeddings (
     doc_id          VARCHAR PRIMARY KEY,
     embedding       FLOAT[] NOT NULL,
-    stories_version VARCHAR NOT NULL
+    stories_version VARCHAR NOT NULL  -- tasks.stories.EMBED_VERSION
 );
 
 -- LSH buckets of the MinHash signatures (one row per band): candidate near-duplicates share a bucket.
