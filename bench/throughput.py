@@ -105,6 +105,9 @@ def memory(pids: list[int]) -> tuple[int, int]:
     return rss, pss
 
 
+WORKER_STAGES = ("extract", "clean", "segment", "language", "entities", "linking", "embedding")
+
+
 def run_measured(cmd: list[str], env: dict[str, str], every_s: float = 0.5) -> tuple[float, int, int, str]:
     """Run ``cmd``; return its wall time, the peak RSS and peak PSS of its process tree, and its output.
 
@@ -212,6 +215,7 @@ def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None
     seen = set(seen)
     ctx = multiprocessing.get_context("forkserver")  # as newsetl.runner.SharedModelsTaskRunner
     ctx.set_forkserver_preload([PRELOAD])
+    worker_s = 0.0
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
 
         def submit(batch: list[str]):  # noqa: ANN202
@@ -227,7 +231,9 @@ def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None
                 Processed(docs, done.rejects), "plain", paths.lake, PIPELINE_VERSION, duplicates
             )
             load.load_batch.fn(paths.db, paths.lake, files, key, "plain")
+            worker_s += sum(done.seconds.get(k, 0.0) for k in WORKER_STAGES)
     update_stories_fn(paths.db)  # once, after the last batch, as the flow does
+    print(f"worker stage seconds: {worker_s:.3f}")
 
 
 def last_run(data_dir: Path, env: dict[str, str]) -> dict:
@@ -295,7 +301,7 @@ def main() -> None:
     )
     print("time per stage (s, summed over batches):")
     print("  in the workers (in parallel, CPU):")
-    for key in ("extract", "clean", "segment", "language", "entities", "linking", "embedding"):
+    for key in WORKER_STAGES:
         print(f"    {key:10s} {stages.get(key, 0.0):8.1f}")
     print("  in the flow process:")
     for key in ("prepare", "write", "load", "stories"):
@@ -305,6 +311,13 @@ def main() -> None:
         print(
             f"orchestration overhead: the same work without Prefect (same functions, pool and writer) took "
             f"{plain[0]:.1f} s; Prefect adds {overhead:.1f} s = {100 * overhead / wall:.1f}% of the run"
+        )
+        plain_work = float(re.search(r"worker stage seconds: ([\d.]+)", plain[3]).group(1))
+        work = sum(stages.get(k, 0.0) for k in WORKER_STAGES)
+        print(
+            f"  the workers' stage time, the same work in both runs: {work:.1f} s with Prefect, {plain_work:.1f} s "
+            f"without ({100 * (work / plain_work - 1):+.1f}%: the same functions on the same batches, so a gap here "
+            "is the machine's speed or Prefect's threads competing for the cores)"
         )
     traf_rate = n_html / traf_cpu if traf_cpu else float("nan")
     print(f"trafilatura alone: {n_html} HTML pages in {traf_cpu:.1f} CPU s = {traf_rate:.1f} pages/s (one core)")

@@ -595,6 +595,7 @@ def update_stories_fn(db_path: Path, chunk: int = CHUNK_DOCS) -> dict:
             duplicates=len(result.duplicates),
             new_stories=sum(1 for s, d, _ in result.stories if s == d),
         )
+    _word_hash.cache_clear()  # up to ~40 MB of word hashes: not kept in the flow process between runs
     return {
         **counts,
         "seconds_features": round(seconds_features, 3),
