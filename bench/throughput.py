@@ -1,6 +1,6 @@
 """Throughput of the whole pipeline on a corpus built from ../shared/eval pages, against trafilatura alone.
 
-    .venv/bin/python bench/throughput.py [--docs 2000] [--workers 2] [--batch-size 100]
+    .venv/bin/python bench/throughput.py [--docs 2000] [--workers 2] [--batch-size 100] [--repeat 2]
 
 Builds ``--docs`` documents from the HTML pages of ../shared/eval/extraction and the bundled seeds,
 each copy varied (an edition number in every paragraph) so that content hashes differ; runs
@@ -8,6 +8,11 @@ each copy varied (an edition number in every paragraph) so that content hashes d
 RSS of the whole process tree; then reads the per-stage seconds the run stored in ``runs.stage_seconds``.
 In the same run, trafilatura alone extracts the same HTML pages (one core), and the ratio is printed.
 A second ``newsetl run`` over the same corpus measures the incremental (all unchanged) case.
+
+Orchestration overhead is the difference to the same work run without Prefect. On a shared machine whose
+speed drifts between runs, one pair of ~90 s runs is noisy: ``--repeat`` runs pairs in alternating order
+(without/with, with/without, …: a drift in time favours neither side) and prints each pair, their median,
+and the CPU seconds of both sides (the Prefect run's including what the Prefect server spent on it).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
@@ -24,6 +30,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -108,12 +115,26 @@ def memory(pids: list[int]) -> tuple[int, int]:
 WORKER_STAGES = ("extract", "clean", "segment", "language", "entities", "linking", "embedding")
 
 
-def run_measured(cmd: list[str], env: dict[str, str], every_s: float = 0.5) -> tuple[float, int, int, str]:
-    """Run ``cmd``; return its wall time, the peak RSS and peak PSS of its process tree, and its output.
+class Measured(NamedTuple):
+    wall: float
+    peak_rss: int
+    peak_pss: int
+    cpu: float  # user + system seconds of the command and every descendant it reaped
+    output: str
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_measured(cmd: list[str], env: dict[str, str], every_s: float = 0.5) -> Measured:
+    """Run ``cmd``; return its wall time, the peak RSS and peak PSS of its process tree, its CPU time and its output.
 
     Reading ``smaps_rollup`` costs the reader ~50 ms of CPU per sample for a tree of big processes: the sampler
     is a thread of lowest priority (niceness is per thread on Linux), so the measuring does not slow the
     measured run."""
+    cpu0 = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     peak = [0, 0]
@@ -131,10 +152,11 @@ def run_measured(cmd: list[str], env: dict[str, str], every_s: float = 0.5) -> t
     out.extend(proc.stdout)
     proc.wait()
     elapsed = time.perf_counter() - start
+    cpu = _children_cpu() - cpu0
     sampler.join()
     if proc.returncode != 0:
         sys.exit(f"{cmd[:4]} failed:\n" + "".join(out[-40:]))
-    return elapsed, peak[0], peak[1], "".join(out)
+    return Measured(elapsed, peak[0], peak[1], cpu, "".join(out))
 
 
 def start_prefect_server(home: Path) -> tuple[subprocess.Popen, dict[str, str], float]:
@@ -184,9 +206,8 @@ def wait_idle(server_pid: int, limit_s: float = 120.0) -> float:
     return time.perf_counter() - start
 
 
-def run_pipeline(corpus: Path, data_dir: Path, workers: int, batch_size: int, env: dict[str, str]):
-    cmd = NEWSETL + ["run", str(corpus), "--data-dir", str(data_dir), "--workers", str(workers)]
-    return run_measured(cmd + ["--batch-size", str(batch_size)], env)
+def run_pipeline(corpus: Path, data_dir: Path, opts: list[str], env: dict[str, str]) -> Measured:
+    return run_measured(NEWSETL + ["run", str(corpus), "--data-dir", str(data_dir)] + opts, env)
 
 
 def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None:
@@ -195,6 +216,7 @@ def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None
     Prefect at all: the reference for the orchestration overhead."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import forkserver
 
     from newsetl.config import Paths
     from newsetl.doc import Processed
@@ -232,6 +254,7 @@ def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None
             )
             load.load_batch.fn(paths.db, paths.lake, files, key, "plain")
             worker_s += sum(done.seconds.get(k, 0.0) for k in WORKER_STAGES)
+    forkserver._forkserver._stop()  # noqa: SLF001 - as release_workers() before stories (and reaped: its CPU counts)
     update_stories_fn(paths.db)  # once, after the last batch, as the flow does
     print(f"worker stage seconds: {worker_s:.3f}")
 
@@ -256,16 +279,35 @@ def trafilatura_alone(files: list[Path]) -> tuple[int, float]:
     return len(html), time.process_time() - start
 
 
+class Pair(NamedTuple):
+    plain: Measured
+    prefect: Measured
+    server_cpu: float  # what the Prefect server spent on the Prefect run, until it was idle again
+    row: dict  # the Prefect run's row in ``runs``
+
+    @property
+    def overhead(self) -> float:
+        return (self.prefect.wall - self.plain.wall) / self.prefect.wall
+
+    @property
+    def work_gap(self) -> float:
+        """The workers' summed stage time with Prefect over without, minus 1: the same functions on the same batches."""
+        plain_work = float(re.search(r"worker stage seconds: ([\d.]+)", self.plain.output).group(1))
+        return sum(self.row["stage_seconds"].get(k, 0.0) for k in WORKER_STAGES) / plain_work - 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--skip-plain", action="store_true", help="skip the no-Prefect reference run")
+    parser.add_argument("--repeat", type=int, default=2, help="pairs of runs without and with Prefect, alternated")
+    parser.add_argument("--skip-plain", action="store_true", help="one Prefect run, no reference run without Prefect")
     parser.add_argument("--plain", nargs=2, metavar=("CORPUS", "DATA_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.plain:
         return run_plain(*args.plain, args.workers, args.batch_size)
+    opts = ["--workers", str(args.workers), "--batch-size", str(args.batch_size)]
     with tempfile.TemporaryDirectory(prefix="newsetl-bench-") as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
@@ -273,31 +315,48 @@ def main() -> None:
         n_html, traf_cpu = trafilatura_alone(files)
         server, env, server_s = start_prefect_server(Path(tmp) / "prefect-home")
         try:
-            plain = None
-            if not args.skip_plain:
-                cmd = [sys.executable, __file__, "--plain", str(corpus), str(Path(tmp) / "plain")]
-                plain = run_measured(cmd + ["--workers", str(args.workers), "--batch-size", str(args.batch_size)], env)
-            data_dir = Path(tmp) / "data"
-            wall, peak_rss, peak_pss, _ = run_pipeline(corpus, data_dir, args.workers, args.batch_size, env)
-            first = last_run(data_dir, env)
-            settle_s = wait_idle(server.pid)
-            wall2, _, _, _ = run_pipeline(corpus, data_dir, args.workers, args.batch_size, env)
-            second = last_run(data_dir, env)
+
+            def with_prefect(r: int) -> tuple[Measured, float, dict]:
+                cpu0 = cpu_seconds(server.pid)
+                run = run_pipeline(corpus, Path(tmp) / f"data{r}", opts, env)
+                wait_idle(server.pid)  # the server's backlog of the run's events and logs is the run's cost too
+                return run, cpu_seconds(server.pid) - cpu0, last_run(Path(tmp) / f"data{r}", env)
+
+            def without(r: int) -> Measured:
+                return run_measured([sys.executable, __file__, "--plain", str(corpus), f"{tmp}/plain{r}"] + opts, env)
+
+            pairs = []
+            for r in range(1 if args.skip_plain else args.repeat):
+                if args.skip_plain:
+                    pairs.append(Pair(None, *with_prefect(r)))
+                elif r % 2 == 0:
+                    plain = without(r)
+                    pairs.append(Pair(plain, *with_prefect(r)))
+                else:
+                    prefect = with_prefect(r)
+                    pairs.append(Pair(without(r), *prefect))
+            first = pairs[0].row
+            second = run_pipeline(corpus, Path(tmp) / "data0", opts, env)
+            second_row = last_run(Path(tmp) / "data0", env)
             server_rss, _ = memory(process_tree(server.pid))
         finally:
             os.killpg(server.pid, 15)
             server.wait()
 
+    run = pairs[0].prefect
     stages = first["stage_seconds"]
     print(f"corpus: {args.docs} documents ({n_html} HTML), {total_bytes / 1e6:.1f} MB; workers={args.workers}")
     print(f"prefect server (started once, before the runs, as in a deployment): {server_s:.1f} s to start")
     print(
-        f"first run:  {wall:7.1f} s  {args.docs / wall:6.1f} docs/s  {total_bytes / 1e6 / wall:5.2f} MB/s  "
+        f"first run:  {run.wall:7.1f} s  {args.docs / run.wall:6.1f} docs/s  {total_bytes / 1e6 / run.wall:5.2f} MB/s  "
         f"loaded={first['n_loaded']} skipped={first['n_skipped']} rejected={first['n_rejected']}"
     )
+    if len(pairs) > 1:
+        walls = ", ".join(f"{p.prefect.wall:.1f} s ({args.docs / p.prefect.wall:.1f} docs/s)" for p in pairs)
+        print(f"  all {len(pairs)} runs with Prefect: {walls}")
     print(
-        f"peak memory of the run's process tree: PSS {peak_pss / 2**30:.2f} GiB, summed RSS {peak_rss / 2**30:.2f} GiB "
-        f"(prefect server apart: RSS {server_rss / 2**30:.2f} GiB)"
+        f"peak memory of the run's process tree: PSS {run.peak_pss / 2**30:.2f} GiB, summed RSS "
+        f"{run.peak_rss / 2**30:.2f} GiB (prefect server apart: RSS {server_rss / 2**30:.2f} GiB)"
     )
     print("time per stage (s, summed over batches):")
     print("  in the workers (in parallel, CPU):")
@@ -306,26 +365,33 @@ def main() -> None:
     print("  in the flow process:")
     for key in ("prepare", "write", "load", "stories"):
         print(f"    {key:10s} {stages.get(key, 0.0):8.1f}")
-    if plain is not None:
-        overhead = wall - plain[0]
+    if not args.skip_plain:
         print(
-            f"orchestration overhead: the same work without Prefect (same functions, pool and writer) took "
-            f"{plain[0]:.1f} s; Prefect adds {overhead:.1f} s = {100 * overhead / wall:.1f}% of the run"
+            "orchestration overhead: the same work without Prefect (same functions, pool and writer), in pairs "
+            "run in alternating order; the workers' stage time is the same functions on the same batches, so a "
+            "gap there is the machine's speed or Prefect's threads competing for the cores"
         )
-        plain_work = float(re.search(r"worker stage seconds: ([\d.]+)", plain[3]).group(1))
-        work = sum(stages.get(k, 0.0) for k in WORKER_STAGES)
-        print(
-            f"  the workers' stage time, the same work in both runs: {work:.1f} s with Prefect, {plain_work:.1f} s "
-            f"without ({100 * (work / plain_work - 1):+.1f}%: the same functions on the same batches, so a gap here "
-            "is the machine's speed or Prefect's threads competing for the cores)"
-        )
+        for i, p in enumerate(pairs, 1):
+            order = "without, then with" if i % 2 else "with, then without"
+            print(
+                f"  pair {i} ({order}): {p.plain.wall:.1f} s without, {p.prefect.wall:.1f} s with Prefect: "
+                f"{p.prefect.wall - p.plain.wall:+.1f} s = {100 * p.overhead:+.1f}% of the run; "
+                f"workers' stage time {100 * p.work_gap:+.1f}%"
+            )
+            print(
+                f"    CPU seconds: {p.plain.cpu:.1f} without, {p.prefect.cpu:.1f} with + {p.server_cpu:.1f} in the "
+                f"Prefect server = {100 * ((p.prefect.cpu + p.server_cpu) / p.plain.cpu - 1):+.1f}%"
+            )
+        overheads = sorted(p.overhead for p in pairs)
+        median = (overheads[(len(overheads) - 1) // 2] + overheads[len(overheads) // 2]) / 2
+        print(f"  Prefect's share of the run, median of {len(pairs)} pairs: {100 * median:.1f}%")
     traf_rate = n_html / traf_cpu if traf_cpu else float("nan")
     print(f"trafilatura alone: {n_html} HTML pages in {traf_cpu:.1f} CPU s = {traf_rate:.1f} pages/s (one core)")
-    print(f"pipeline time / trafilatura time on the same pages: {wall / (traf_cpu * args.docs / max(n_html, 1)):.2f}x")
+    ratio = run.wall / (traf_cpu * args.docs / max(n_html, 1))
+    print(f"pipeline time / trafilatura time on the same pages: {ratio:.2f}x")
     print(
-        f"second run (unchanged): {wall2:7.1f} s = {100 * wall2 / wall:.1f}% of the first; "
-        f"loaded={second['n_loaded']} skipped={second['n_skipped']} "
-        f"(started once the server was idle: {settle_s:.0f} s after the first)"
+        f"second run (unchanged): {second.wall:7.1f} s = {100 * second.wall / run.wall:.1f}% of the first; "
+        f"loaded={second_row['n_loaded']} skipped={second_row['n_skipped']} (started once the server was idle)"
     )
 
 
