@@ -96,12 +96,34 @@ def test_arabic_seed_like():
     assert surfaces.get("ليبيا") == "LOC"
 
 
-@pytest.mark.xfail(reason="ar CRF (dev PER recall ~0.45) misses rare foreign names such as Hulusi Akar", strict=False)
-def test_arabic_hulusi_akar():
+def test_arabic_known_name_the_model_misses():
+    """The ar CRF (dev PER recall ~0.48) misses "خلوصي أكار"; the curated name is tagged all the same."""
     doc = ner.tag_entities(make_doc(AR, "ar"))
+    check_offsets(doc)
     surfaces = {m.surface: m.label for m in doc.mentions}
     assert surfaces.get("خلوصي أكار") == "PER"
-    assert any("أنقرة" in s and lab == "LOC" for s, lab in surfaces.items())
+
+
+@pytest.mark.xfail(reason="ar CRF misses Ankara (a one-word place: left to the model)", strict=False)
+def test_arabic_ankara():
+    doc = ner.tag_entities(make_doc(AR, "ar"))
+    assert any("أنقرة" in m.surface and m.label == "LOC" for m in doc.mentions)
+
+
+def test_known_names_replace_what_they_overlap():
+    gaz = ner.Gazetteer("en", {"PER": ["hulusi akar"], "ORG": ["nato", "red crescent"], "LOC": ["red crescent"]})
+    words = "Minister Hulusi Akar met NATO and the Red Crescent".split()
+    # only multi-word people and organisations are forced: "NATO" is one word, "Red Crescent" is also a place
+    assert ner.known_names(gaz, words) == [(1, 3, "PER")]
+    spans, scores = ner.with_known_names([(0, 2, "PER"), (4, 5, "ORG")], [0.6, 0.9], ner.known_names(gaz, words))
+    assert spans == [(1, 3, "PER"), (4, 5, "ORG")]
+    assert scores == [1.0, 0.9]
+
+
+def test_known_names_leave_arabic_proclitics_to_the_model():
+    gaz = ner.Gazetteer("ar", {"PER": [" ".join(ner.gaz_norm(w, "ar") for w in "خلوصي أكار".split())]})
+    assert ner.known_names(gaz, "التقى خلوصي أكار".split()) == [(1, 3, "PER")]
+    assert ner.known_names(gaz, "ووصل وخلوصي أكار".split()) == []
 
 
 FR = (
