@@ -405,11 +405,12 @@ class CrfFeaturizer:
                 return ["up=" + str(c[0])]
         return ["u=none"]
 
-    def __call__(self, words: list[str]) -> list[list[str]]:
-        """One list of string features per word."""
+    def __call__(self, words: list[str], gaz: list[str | None] | None = None) -> list[list[str]]:
+        """One list of string features per word (``gaz``: ``self.gazetteer.match(words)``, if already made)."""
         entries = [self._entry(w) for w in words]
         n = len(entries)
-        gaz = self.gazetteer.match(words) if self.gazetteer is not None else None
+        if gaz is None and self.gazetteer is not None:
+            gaz = self.gazetteer.match(words)
         fwd = self.version >= 2
         if gaz is not None and self.lang != "ar":  # cased scripts: is the matched token capitalised?
             gaz = [g and (g + ("|C" if words[k][:1].isupper() else "|l")) for k, g in enumerate(gaz)]
@@ -527,15 +528,17 @@ def bio_to_spans(tags: list[str]) -> list[tuple[int, int, str]]:
 KNOWN_LABELS = frozenset({"PER", "ORG"})
 
 
-def known_names(gaz: Gazetteer | None, words: list[str]) -> list[tuple[int, int, str]]:
+def known_names(
+    gaz: Gazetteer | None, words: list[str], matched: list[str | None] | None = None
+) -> list[tuple[int, int, str]]:
     """Token spans of the curated people and organisations (``seeds/people_orgs.csv``, in the model's
     gazetteer) of two words or more that ``words`` contain: "Hulusi Akar", "خلوصي أكار", "Birleşmiş Milletler".
     Names that are also a place ("LOCORG"), single words and Arabic names behind a proclitic are left to the
-    model."""
+    model. ``matched``: ``gaz.match(words)`` when the caller has it already."""
     if gaz is None:
         return []
     out = []
-    for a, b, label in bio_to_spans([t or "O" for t in gaz.match(words)]):
+    for a, b, label in bio_to_spans([t or "O" for t in matched or gaz.match(words)]):
         if label in KNOWN_LABELS and b - a >= 2 and (gaz.lang != "ar" or gaz_norm(words[a], "ar") in gaz.first_max):
             out.append((a, b, label))
     return out
@@ -588,12 +591,14 @@ class _CrfTagger:
                 out.append([])
                 continue
             words = [t.text for t in toks]
-            xseq = self.featurize(words)
+            gaz = self.featurize.gazetteer
+            matched = gaz.match(words) if gaz is not None else None
+            xseq = self.featurize(words, matched)
             with self._lock:
                 tags = self.tagger.tag(xseq)
                 spans_tok = bio_to_spans(tags)
                 scores = [min(self.tagger.marginal(tags[i], i) for i in range(a, b)) for a, b, _ in spans_tok]
-            spans_tok, scores = with_known_names(spans_tok, scores, known_names(self.featurize.gazetteer, words))
+            spans_tok, scores = with_known_names(spans_tok, scores, known_names(gaz, words, matched))
             spans: list[Span] = []
             for (a, b, label), score in zip(spans_tok, scores, strict=True):
                 start = toks[a].idx
