@@ -280,7 +280,7 @@ def trafilatura_alone(files: list[Path]) -> tuple[int, float]:
 
 
 class Pair(NamedTuple):
-    plain: Measured
+    plain: Measured | None  # None with --skip-plain
     prefect: Measured
     server_cpu: float  # what the Prefect server spent on the Prefect run, until it was idle again
     row: dict  # the Prefect run's row in ``runs``
