@@ -318,23 +318,25 @@ def main() -> None:
 
             def with_prefect(r: int) -> tuple[Measured, float, dict]:
                 cpu0 = cpu_seconds(server.pid)
-                run = run_pipeline(corpus, Path(tmp) / f"data{r}", opts, env)
+                data_dir = Path(tmp) / f"data{r}"
+                run = run_pipeline(corpus, data_dir, opts, env)
                 wait_idle(server.pid)  # the server's backlog of the run's events and logs is the run's cost too
-                return run, cpu_seconds(server.pid) - cpu0, last_run(Path(tmp) / f"data{r}", env)
+                return run, cpu_seconds(server.pid) - cpu0, last_run(data_dir, env)
 
             def without(r: int) -> Measured:
                 return run_measured([sys.executable, __file__, "--plain", str(corpus), f"{tmp}/plain{r}"] + opts, env)
 
-            pairs = []
-            for r in range(1 if args.skip_plain else args.repeat):
-                if args.skip_plain:
-                    pairs.append(Pair(None, *with_prefect(r)))
-                elif r % 2 == 0:
-                    plain = without(r)
-                    pairs.append(Pair(plain, *with_prefect(r)))
-                else:
-                    prefect = with_prefect(r)
-                    pairs.append(Pair(without(r), *prefect))
+            if args.skip_plain:
+                pairs = [Pair(None, *with_prefect(0))]
+            else:
+                pairs = []
+                for r in range(args.repeat):  # alternating order: without first in even pairs, with first in odd
+                    if r % 2 == 0:
+                        plain = without(r)
+                        pairs.append(Pair(plain, *with_prefect(r)))
+                    else:
+                        prefect = with_prefect(r)
+                        pairs.append(Pair(without(r), *prefect))
             first = pairs[0].row
             second = run_pipeline(corpus, Path(tmp) / "data0", opts, env)
             second_row = last_run(Path(tmp) / "data0", env)
