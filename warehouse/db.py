@@ -401,6 +401,7 @@ FINGERPRINT_COLUMNS = {
     "entities": "entity_id, name, label",
     "entity_aliases": "entity_id, alias, lang",
     "rejects": "source_uri, reason",
+    "document_versions": "source_uri, version, doc_id, is_current, title",
 }
 
 
