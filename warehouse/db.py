@@ -283,6 +283,7 @@ def _record_versions(con: duckdb.DuckDBPyConnection, inputs: str, now: datetime)
         )
         for table in DOC_TABLES:
             con.execute(f"delete from {table} where doc_id in (select doc_id from _gone)")
+        con.execute("drop table _gone")
     # the representative of each document involved: its current source seen first
     con.execute(
         f"""update documents set {", ".join(f"{c} = r.{c}" for c in SOURCE_COLUMNS)}
