@@ -268,22 +268,9 @@ def _record_versions(con: duckdb.DuckDBPyConnection, inputs: str, now: datetime)
         [now],
     )
     # documents that were a batch source's article and are no source's current version any more
-    gone = con.execute(
-        """select distinct current_doc_id from _batch_versions
-        where current_doc_id is not null and current_doc_id <> doc_id
-          and current_doc_id not in (select doc_id from document_versions where is_current)"""
-    ).fetchall()
-    removed = frozenset(r[0] for r in gone)
-    if removed:
-        con.execute("create or replace temp table _gone as select unnest(?) as doc_id", [sorted(removed)])
-        con.execute(
-            """update document_versions set text = d.text from documents as d
-            where document_versions.doc_id = d.doc_id and d.doc_id in (select doc_id from _gone)
-              and document_versions.text is null"""
-        )
-        for table in DOC_TABLES:
-            con.execute(f"delete from {table} where doc_id in (select doc_id from _gone)")
-        con.execute("drop table _gone")
+    removed: frozenset[str] = frozenset()
+    if con.execute("select count(*) from _batch_versions where current_doc_id <> doc_id").fetchone()[0]:
+        removed = _drop_gone_documents(con)
     # the representative of each document involved: its current source seen first
     con.execute(
         f"""update documents set {", ".join(f"{c} = r.{c}" for c in SOURCE_COLUMNS)}
@@ -303,9 +290,35 @@ def _record_versions(con: duckdb.DuckDBPyConnection, inputs: str, now: datetime)
             select c.* from current as c join first_seen as f using (source_uri)
             qualify row_number() over (partition by c.doc_id order by f.first_seen, c.source_uri) = 1
         ) as r
-        where documents.doc_id = r.doc_id"""
+        where documents.doc_id = r.doc_id
+          and ({", ".join(f"documents.{c}" for c in SOURCE_COLUMNS)})
+              is distinct from ({", ".join(f"r.{c}" for c in SOURCE_COLUMNS)})"""
     )
     con.execute("drop table _batch_versions")
+    return removed
+
+
+def _drop_gone_documents(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Delete the documents (and their parts) that were the current article of a source of ``_batch_versions`` and
+    are no source's current version any more; their versions keep their text. Returns their doc ids."""
+    con.execute(
+        """create or replace temp table _gone as
+        select distinct b.current_doc_id as doc_id from _batch_versions as b
+        where b.current_doc_id is not null and b.current_doc_id <> b.doc_id
+          and not exists (
+            select 1 from document_versions as v where v.doc_id = b.current_doc_id and v.is_current
+          )"""
+    )
+    removed = frozenset(r[0] for r in con.execute("select doc_id from _gone").fetchall())
+    if removed:
+        con.execute(
+            """update document_versions set text = d.text
+            from (select doc_id, text from documents where doc_id in (select doc_id from _gone)) as d
+            where document_versions.doc_id = d.doc_id and document_versions.text is null"""
+        )
+        for table in DOC_TABLES:
+            con.execute(f"delete from {table} where doc_id in (select doc_id from _gone)")
+    con.execute("drop table _gone")
     return removed
 
 
