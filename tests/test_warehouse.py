@@ -268,3 +268,10 @@ def test_versions_of_a_source_follow_its_raw_input(tmp_path):
         "rejects": 0, "batches": 0,
     }  # fmt: skip
     assert db.query(path, "select doc_id from documents")[1] == [(edited.doc_id,)]
+    # the same bytes cleaned otherwise (a new pipeline version): the current version changes in place
+    recleaned = _doc("Alice met Bob in Paris. They agreed!", "a")
+    recleaned.raw_hash, recleaned.title = "ra-edited", "Talks in Paris"
+    _load(tmp_path, [recleaned], [], "run-6")
+    assert versions()[-1] == (3, True, recleaned.doc_id, "Talks in Paris", "ra-edited") and len(versions()) == 3
+    assert db.query(path, "select doc_id from documents")[1] == [(recleaned.doc_id,)]
+    assert _counts(path)["sentences"] == 1
