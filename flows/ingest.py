@@ -122,7 +122,7 @@ def ingest(
                 if (upcoming := next(pending, None)) is not None:
                     window.append(submit(upcoming))
                 processed = Processed([], []) if future is None else future.result()
-                docs, duplicates = dedupe(processed.docs, seen_ids)
+                docs, duplicates = load.split_updates(*dedupe(processed.docs, seen_ids), known.doc_ids)
                 first = n_done == 0
                 rejects = processed.rejects + (source_rejects if first else [])
                 if docs or rejects or duplicates:  # a batch of unchanged inputs has nothing to write
@@ -131,7 +131,8 @@ def ingest(
                         Processed(docs, rejects), run_id, paths.lake, PIPELINE_VERSION, duplicates
                     )
                     t1 = time.perf_counter()
-                    load.load_batch(paths.db, paths.lake, files, key, run_id)
+                    loaded = load.load_batch(paths.db, paths.lake, files, key, run_id)
+                    seen_ids -= loaded.removed  # earlier versions gone: an input yielding one again reloads it
                     timings.update(write=t1 - t0, load=time.perf_counter() - t1)
                 n_done += 1
                 skipped = len(processed.skipped) + len(duplicates)

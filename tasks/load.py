@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,6 +100,13 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("pipeline_version", pa.string()),
             ("run_id", pa.string()),
             ("seen_at", TS),
+            # what the input yielded besides its article: its version (document_versions; not in inputs)
+            ("title", pa.string()),
+            ("published_at", TS),
+            ("site", pa.string()),
+            ("author", pa.string()),
+            ("media_type", pa.string()),
+            ("fetched_at", TS),
         ]
     ),
     "rejects": pa.schema(
@@ -219,6 +226,12 @@ def to_rows(
             "pipeline_version": pipeline_version,
             "run_id": run_id,
             "seen_at": now,
+            "title": d.title,
+            "published_at": d.published_at,
+            "site": d.site,
+            "author": d.author,
+            "media_type": d.media_type,
+            "fetched_at": d.fetched_at,
         }
         for d in [*docs, *duplicates]
     ]
@@ -227,6 +240,17 @@ def to_rows(
         for r in rejects
     ]
     return rows
+
+
+def split_updates(kept: list[Doc], duplicates: list[Doc], representatives: Mapping[str, str]) -> tuple[list, list]:
+    """Pure: after ``tasks.process.dedupe``, the duplicates that are their document's representative source
+    yielding it again (other bytes, the same article: a corrected title, date, author or site) are documents
+    again, so that the row and its lake files are rewritten. Returns (documents, duplicates)."""
+    own = [d for d in duplicates if representatives.get(d.doc_id) == d.source_uri]
+    if not own:
+        return kept, duplicates
+    ids = {id(d) for d in own}
+    return [*kept, *own], [d for d in duplicates if id(d) not in ids]
 
 
 def write_lake(rows: dict[str, list[dict]], lake: Lake, key: str) -> dict[str, str]:
@@ -272,7 +296,7 @@ def write_batch(
     retry_delay_seconds=[2, 10, 30],
     retry_condition_fn=is_transient,
 )
-def load_batch(db_path: Path, lake: Lake, files: dict[str, str], key: str, run_id: str) -> int:
+def load_batch(db_path: Path, lake: Lake, files: dict[str, str], key: str, run_id: str) -> db.BatchLoad:
     return db.load_batch(db_path, {t: lake.uri(p) for t, p in files.items()}, key, run_id, lake.remote_fs)
 
 

@@ -564,6 +564,11 @@ def update_stories_fn(db_path: Path, chunk: int = CHUNK_DOCS) -> dict:
             "delete from doc_signatures where stories_version <> ? or doc_id not in (select doc_id from documents)",
             [STORIES_VERSION],
         )
+        # a near duplicate of a document that left (an earlier version of an updated article) is assigned again
+        con.execute(
+            "delete from doc_signatures where doc_id in (select doc_id from duplicates "
+            "where duplicate_of not in (select doc_id from documents))"
+        )
         for table in ("duplicates", "stories", "doc_lsh"):
             con.execute(f"delete from {table} where doc_id not in (select doc_id from doc_signatures)")
         con.execute("delete from doc_embeddings where doc_id not in (select doc_id from documents)")

@@ -66,7 +66,7 @@ def _doc(text: str, uri: str) -> Doc:
 def _load(tmp_path, docs, rejects, run_id="run-1"):
     lake = Lake.of(tmp_path / "lake")
     key, files = load.write_batch.fn(Processed(docs, rejects), run_id, lake, "v1")
-    return load.load_batch.fn(tmp_path / "db.duckdb", lake, files, key, run_id)
+    return load.load_batch.fn(tmp_path / "db.duckdb", lake, files, key, run_id).n_docs
 
 
 def _counts(path):
@@ -169,12 +169,12 @@ def test_known_inputs_carry_file_stamps_and_restamps_need_the_same_hash(tmp_path
     _load(tmp_path, docs, [])
     path = tmp_path / "db.duckdb"
     known = db.known_inputs(path, "v1")
-    assert known.raw_hashes == {"ra", "rb"} and known.doc_ids == {d.doc_id for d in docs}
+    assert known.raw_hashes == {"ra", "rb"} and known.doc_ids == {d.doc_id: d.source_uri for d in docs}
     assert known.stamps == {"a": "23:1:1"}  # b (a URL, or a file too fresh to stamp) has none
     # b's bytes were hashed and found unchanged: its stamp is recorded; a stale hash for a records nothing
     assert db.restamp_inputs(path, [("b", "rb", "19:2:2"), ("a", "r-other", "23:9:9")]) == 1
     assert db.known_inputs(path, "v1").stamps == {"a": "23:1:1", "b": "19:2:2"}
-    assert db.known_inputs(path, "v2") == db.KnownInputs(frozenset(), frozenset(), {})
+    assert db.known_inputs(path, "v2") == db.KnownInputs(frozenset(), {}, {})
 
 
 def test_a_warehouse_from_before_file_stamps_gains_the_column(tmp_path):
@@ -191,3 +191,87 @@ def test_a_warehouse_from_before_file_stamps_gains_the_column(tmp_path):
     docs[0].file_stamp = "23:1:1"
     _load(tmp_path, docs, [])
     assert db.query(path, "select source_uri, raw_hash, file_stamp from inputs")[1] == [("a", "ra", "23:1:1")]
+
+
+def test_a_warehouse_from_before_versions_gains_them(tmp_path):
+    """An edit loaded by the loader of before versions is a second document of the same source: the migration
+    makes the older one the source's version 1 (text kept) and removes it from documents and their parts."""
+    path = tmp_path / "db.duckdb"
+    _load(tmp_path, [_doc("Alice met Bob in Paris.", "a"), _doc("Carol went to Rome.", "b")], [])
+    old_id = db.query(path, "select doc_id from inputs where source_uri = 'a'")[1][0][0]
+    with db.connect(path) as con:
+        con.execute("drop table document_versions")
+        for table in ("documents", "blocks", "sentences", "mentions"):  # the edit, as a second document
+            con.execute(
+                f"insert into {table} by name select * replace ('e' || substr(doc_id, 2) as doc_id"
+                + (
+                    ", text || ' Update.' as text, 'ra2' as raw_hash, loaded_at + interval 1 hour as loaded_at"
+                    if table == "documents"
+                    else ""
+                )  # fmt: skip
+                + f") from {table} where doc_id = ?",
+                [old_id],
+            )
+        new_id = "e" + old_id[1:]
+        con.execute("update inputs set doc_id = ?, raw_hash = 'ra2' where source_uri = 'a'", [new_id])
+        con.execute("update meta set value = 'old' where key = 'schema_version'")
+    assert _counts(path)["documents"] == 3
+    with db.connect(path):  # the first read-write connection migrates
+        pass
+    rows = db.query(
+        path,
+        "select source_uri, version, doc_id, is_current, text, valid_to is null from document_versions order by 1, 2",
+    )[1]
+    assert rows == [
+        ("a", 1, old_id, False, "Alice met Bob in Paris.", False),
+        ("a", 2, new_id, True, None, True),
+        ("b", 1, db.query(path, "select doc_id from inputs where source_uri = 'b'")[1][0][0], True, None, True),
+    ]
+    counts = _counts(path)
+    assert (counts["documents"], counts["blocks"], counts["sentences"], counts["mentions"]) == (2, 2, 2, 2)
+    history = db.query(path, "select version, text from document_history where source_uri = 'a' order by 1")[1]
+    assert history == [(1, "Alice met Bob in Paris."), (2, "Alice met Bob in Paris. Update.")]
+
+
+def test_versions_of_a_source_follow_its_raw_input(tmp_path):
+    """Loader level: the same bytes again change nothing; other bytes with the same article and metadata update
+    the current version in place; a new title or article makes the next version; a document no source has as
+    its current version leaves, with its parts."""
+    path = tmp_path / "db.duckdb"
+
+    def versions() -> list[tuple]:
+        return db.query(path, "select version, is_current, doc_id, title, raw_hash from document_versions order by 1")[
+            1
+        ]
+
+    first = _doc("Alice met Bob in Paris.", "a")
+    first.title = "Talks"
+    _load(tmp_path, [first], [])
+    _load(tmp_path, [first], [], "run-2")  # the same batch again
+    assert versions() == [(1, True, first.doc_id, "Talks", "ra")]
+    first.raw_hash = "ra-ad-rotated"  # other bytes around the same article and title
+    _load(tmp_path, [first], [], "run-3")
+    assert versions() == [(1, True, first.doc_id, "Talks", "ra-ad-rotated")]
+    first.raw_hash, first.title = "ra-retitled", "Talks in Paris"
+    _load(tmp_path, [first], [], "run-4")
+    assert versions() == [
+        (1, False, first.doc_id, "Talks", "ra-ad-rotated"),
+        (2, True, first.doc_id, "Talks in Paris", "ra-retitled"),
+    ]
+    assert db.query(path, "select title from documents")[1] == [("Talks in Paris",)]
+    edited = _doc("Alice met Bob in Paris. They agreed.", "a")
+    edited.raw_hash, edited.title = "ra-edited", "Talks in Paris"
+    _load(tmp_path, [edited], [], "run-5")
+    assert versions()[-1] == (3, True, edited.doc_id, "Talks in Paris", "ra-edited")
+    assert _counts(path) | {"batches": 0} == {
+        "documents": 1, "blocks": 1, "sentences": 1, "mentions": 1, "entities": 1, "entity_aliases": 1,
+        "rejects": 0, "batches": 0,
+    }  # fmt: skip
+    assert db.query(path, "select doc_id from documents")[1] == [(edited.doc_id,)]
+    # the same bytes cleaned otherwise (a new pipeline version): the current version changes in place
+    recleaned = _doc("Alice met Bob in Paris. They agreed!", "a")
+    recleaned.raw_hash, recleaned.title = "ra-edited", "Talks in Paris"
+    _load(tmp_path, [recleaned], [], "run-6")
+    assert versions()[-1] == (3, True, recleaned.doc_id, "Talks in Paris", "ra-edited") and len(versions()) == 3
+    assert db.query(path, "select doc_id from documents")[1] == [(recleaned.doc_id,)]
+    assert _counts(path)["sentences"] == 1

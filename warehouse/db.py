@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -114,22 +114,26 @@ class KnownInputs(NamedTuple):
     """What a pipeline version already loaded: the incremental skip sets."""
 
     raw_hashes: frozenset[str]  # of its inputs' bytes: such an input is skipped before parsing
-    doc_ids: frozenset[str]  # an input whose article is already a document is a duplicate, whatever its URI
+    # doc_id -> its representative source_uri: an input whose article is already a document is a duplicate,
+    # unless it comes from that source (then its title, date, author or site may have changed: it is reloaded)
+    doc_ids: Mapping[str, str]
     stamps: dict[str, str]  # source_uri -> file stamp: a local file that still has it is skipped without a read
 
 
 def known_inputs(db_path: Path, pipeline_version: str) -> KnownInputs:
     if not Path(db_path).exists():
-        return KnownInputs(frozenset(), frozenset(), {})
+        return KnownInputs(frozenset(), {}, {})
     with connect(db_path) as con:
         rows = con.execute(
             """select inputs.source_uri, inputs.raw_hash, inputs.file_stamp from inputs join documents using (doc_id)
             where inputs.pipeline_version = ? and documents.pipeline_version = ?""",
             [pipeline_version, pipeline_version],
         ).fetchall()
-        doc_ids = con.execute("select doc_id from documents where pipeline_version = ?", [pipeline_version]).fetchall()
+        doc_ids = con.execute(
+            "select doc_id, source_uri from documents where pipeline_version = ?", [pipeline_version]
+        ).fetchall()
     stamps = {uri: stamp for uri, _, stamp in rows if stamp is not None}
-    return KnownInputs(frozenset(r[1] for r in rows), frozenset(r[0] for r in doc_ids), stamps)
+    return KnownInputs(frozenset(r[1] for r in rows), dict(doc_ids), stamps)
 
 
 def restamp_inputs(db_path: Path, restamps: list[tuple[str, str, str]]) -> int:
@@ -155,16 +159,33 @@ def _literal(s: str) -> str:
     return "'" + str(s).replace("'", "''") + "'"
 
 
+class BatchLoad(NamedTuple):
+    """What :func:`load_batch` did: the documents it loaded, and the documents that left the warehouse because no
+    source's current version is their article any more (an input naming one of them later is a new document)."""
+
+    n_docs: int
+    removed: frozenset[str]
+
+
+# per-source columns of documents: those of the representative's current version (see document_versions)
+SOURCE_COLUMNS = ("source_uri", "title", "published_at", "site", "author", "raw_hash", "media_type", "fetched_at")
+VERSION_COLUMNS = ("doc_id", "raw_hash", "title", "published_at", "site", "author", "media_type", "fetched_at")
+# a new version starts when the raw input changed and one of these changed with it
+VERSIONED = ("doc_id", "title", "published_at", "site", "author")
+
+
 def load_batch(
     db_path: Path, files: dict[str, str], batch_key: str, run_id: str, filesystem: AbstractFileSystem | None = None
-) -> int:
-    """Load one batch's Parquet files (paths or URLs by table) in one transaction; returns the number of documents
-    loaded. ``filesystem``: the fsspec filesystem of a lake on object storage, registered for the load.
+) -> BatchLoad:
+    """Load one batch's Parquet files (paths or URLs by table) in one transaction. ``filesystem``: the fsspec
+    filesystem of a lake on object storage, registered for the load.
 
-    The batch's documents replace any earlier rows with the same doc_id (delete + insert), entities and
-    aliases are upserted, rejects are upserted by source_uri, and inputs that now load leave ``rejects``.
+    The batch's documents replace any earlier rows with the same doc_id (delete + insert), its inputs become their
+    sources' current versions (:func:`_record_versions`), entities and aliases are upserted, rejects are upserted
+    by source_uri, and inputs that now load leave ``rejects``.
     """
     now = datetime.now(UTC)
+    removed: frozenset[str] = frozenset()
     with transaction(db_path, filesystem) as con:
         docs = _parquet(files, "documents")
         if docs:
@@ -177,8 +198,10 @@ def load_batch(
                     con.execute(f"insert into {table} by name select * from {src}")
             con.execute(f"delete from rejects where source_uri in (select source_uri from {docs})")
         if src := _parquet(files, "inputs"):
+            removed = _record_versions(con, src, now)
             con.execute(
-                f"""insert into inputs by name select * from {src}
+                f"""insert into inputs by name
+                select source_uri, raw_hash, file_stamp, doc_id, pipeline_version, run_id, seen_at from {src}
                 on conflict (source_uri) do update set raw_hash = excluded.raw_hash,
                     file_stamp = excluded.file_stamp, doc_id = excluded.doc_id,
                     pipeline_version = excluded.pipeline_version, run_id = excluded.run_id,
@@ -198,7 +221,105 @@ def load_batch(
             )
         n_docs = con.execute(f"select count(*) from {docs}").fetchone()[0] if docs else 0
         con.execute("insert or replace into batches values (?, ?, ?, ?)", [batch_key, run_id, n_docs, now])
-    return n_docs
+    return BatchLoad(n_docs, removed)
+
+
+def _record_versions(con: duckdb.DuckDBPyConnection, inputs: str, now: datetime) -> frozenset[str]:
+    """Inside a batch's transaction, after its documents are in: make each of the batch's inputs its source's
+    current version, drop the documents that are no source's current version any more, and give the documents
+    involved the per-source columns of their representative. Returns the dropped doc ids.
+
+    An input whose source has no version gets version 1. One whose raw bytes are those of the current version
+    (the same input processed again, e.g. by a new pipeline version), or whose article and metadata are those of
+    the current version (other bytes around the same article), updates the current version in place. Any other
+    input (an edit, a corrected headline, a revert) closes the current version and adds the next one.
+    """
+    cols = ", ".join(VERSION_COLUMNS)
+    con.execute(
+        f"""create or replace temp table _batch_versions as
+        select i.source_uri, {", ".join(f"i.{c}" for c in VERSION_COLUMNS)}, i.pipeline_version, i.run_id,
+            c.version as current_version, c.doc_id as current_doc_id,
+            case
+                when c.version is null then 'new'
+                when c.raw_hash = i.raw_hash
+                    or ({" and ".join(f"c.{c} is not distinct from i.{c}" for c in VERSIONED)}) then 'same'
+                else 'next'
+            end as change
+        from {inputs} as i
+        left join document_versions as c on c.source_uri = i.source_uri and c.is_current"""
+    )
+    con.execute(
+        """update document_versions set is_current = false, valid_to = ?
+        from _batch_versions as b
+        where document_versions.source_uri = b.source_uri and document_versions.is_current and b.change = 'next'""",
+        [now],
+    )
+    con.execute(
+        f"""update document_versions set {", ".join(f"{c} = b.{c}" for c in VERSION_COLUMNS)},
+            pipeline_version = b.pipeline_version, run_id = b.run_id
+        from _batch_versions as b
+        where document_versions.source_uri = b.source_uri and document_versions.is_current and b.change = 'same'"""
+    )
+    con.execute(
+        f"""insert into document_versions by name
+        select source_uri, coalesce(current_version, 0) + 1 as version, {cols}, null as text, true as is_current,
+            ?::timestamptz as valid_from, null as valid_to, pipeline_version, run_id
+        from _batch_versions where change <> 'same'""",
+        [now],
+    )
+    # documents that were a batch source's article and are no source's current version any more
+    removed: frozenset[str] = frozenset()
+    if con.execute("select count(*) from _batch_versions where current_doc_id <> doc_id").fetchone()[0]:
+        removed = _drop_gone_documents(con)
+    # the representative of each document involved: its current source seen first
+    con.execute(
+        f"""update documents set {", ".join(f"{c} = r.{c}" for c in SOURCE_COLUMNS)}
+        from (
+            with involved as (
+                select doc_id from _batch_versions union select current_doc_id from _batch_versions
+            ),
+            current as (
+                select source_uri, {cols} from document_versions
+                where is_current and doc_id in (select doc_id from involved)
+            ),
+            first_seen as (
+                select source_uri, min(valid_from) as first_seen from document_versions
+                where source_uri in (select source_uri from current)
+                group by source_uri
+            )
+            select c.* from current as c join first_seen as f using (source_uri)
+            qualify row_number() over (partition by c.doc_id order by f.first_seen, c.source_uri) = 1
+        ) as r
+        where documents.doc_id = r.doc_id
+          and ({", ".join(f"documents.{c}" for c in SOURCE_COLUMNS)})
+              is distinct from ({", ".join(f"r.{c}" for c in SOURCE_COLUMNS)})"""
+    )
+    con.execute("drop table _batch_versions")
+    return removed
+
+
+def _drop_gone_documents(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Delete the documents (and their parts) that were the current article of a source of ``_batch_versions`` and
+    are no source's current version any more; their versions keep their text. Returns their doc ids."""
+    con.execute(
+        """create or replace temp table _gone as
+        select distinct b.current_doc_id as doc_id from _batch_versions as b
+        where b.current_doc_id is not null and b.current_doc_id <> b.doc_id
+          and not exists (
+            select 1 from document_versions as v where v.doc_id = b.current_doc_id and v.is_current
+          )"""
+    )
+    removed = frozenset(r[0] for r in con.execute("select doc_id from _gone").fetchall())
+    if removed:
+        con.execute(
+            """update document_versions set text = d.text
+            from (select doc_id, text from documents where doc_id in (select doc_id from _gone)) as d
+            where document_versions.doc_id = d.doc_id and document_versions.text is null"""
+        )
+        for table in DOC_TABLES:
+            con.execute(f"delete from {table} where doc_id in (select doc_id from _gone)")
+    con.execute("drop table _gone")
+    return removed
 
 
 def loaded_batches(db_path: Path) -> frozenset[str]:
@@ -294,6 +415,7 @@ FINGERPRINT_COLUMNS = {
     "entities": "entity_id, name, label",
     "entity_aliases": "entity_id, alias, lang",
     "rejects": "source_uri, reason",
+    "document_versions": "source_uri, version, doc_id, is_current, title",
 }
 
 

@@ -81,7 +81,7 @@ def prune_runs(db_path: Path, keep_days: int, now: datetime | None = None) -> li
 
 def table_counts(db_path: Path) -> dict[str, int]:
     """Rows per warehouse table (for the maintenance report)."""
-    tables = (*db.DOC_TABLES, "entities", "entity_aliases", "rejects", "runs", "batches")
+    tables = (*db.DOC_TABLES, "document_versions", "entities", "entity_aliases", "rejects", "runs", "batches")
     with db.connect(db_path, read_only=True) as con:
         return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
 

@@ -108,6 +108,75 @@ CREATE TABLE IF NOT EXISTS inputs (
 
 ALTER TABLE inputs ADD COLUMN IF NOT EXISTS file_stamp VARCHAR;  -- warehouses made before session 6
 
+-- Every version of every source (docs/VERSIONS.md): a source (inputs.source_uri) has one current version,
+-- the one inputs points to; a new version starts when its raw input changed and yielded another article text
+-- or another title, date, author or site; earlier versions stay here with is_current = false.
+-- documents holds the articles that are some source's current version; its per-source columns (source_uri,
+-- title, published_at, site, author, raw_hash, media_type, fetched_at) are those of the current version of
+-- its earliest source (first seen), the representative.
+CREATE TABLE IF NOT EXISTS document_versions (
+    source_uri       VARCHAR NOT NULL,
+    version          INTEGER NOT NULL,     -- 1, 2, ... per source
+    doc_id           VARCHAR NOT NULL,     -- the article of this version (documents.doc_id while current)
+    raw_hash         VARCHAR NOT NULL,
+    title            VARCHAR,
+    published_at     TIMESTAMPTZ,
+    site             VARCHAR,
+    author           VARCHAR,
+    media_type       VARCHAR,
+    fetched_at       TIMESTAMPTZ,
+    text             VARCHAR,              -- kept once no current version has this doc_id (documents row gone)
+    is_current       BOOLEAN NOT NULL,
+    valid_from       TIMESTAMPTZ NOT NULL, -- loaded at
+    valid_to         TIMESTAMPTZ,          -- superseded at (NULL while current)
+    pipeline_version VARCHAR NOT NULL,
+    run_id           VARCHAR NOT NULL,
+    PRIMARY KEY (source_uri, version)
+);
+
+-- Warehouses made before versions: each input becomes its source's current version; a document that no input
+-- points to any more but whose source_uri has another article from other bytes (an edit loaded as a second
+-- document) becomes an earlier version of that source, and leaves documents.
+INSERT INTO document_versions BY NAME
+WITH todo AS (
+    SELECT * FROM inputs WHERE source_uri NOT IN (SELECT source_uri FROM document_versions)
+),
+earlier AS (
+    SELECT d.source_uri, d.doc_id, d.raw_hash, d.title, d.published_at, d.site, d.author, d.media_type,
+        d.fetched_at, d.text, false AS is_current, d.loaded_at AS valid_from, d.pipeline_version, d.run_id
+    FROM documents AS d
+    JOIN todo AS i ON i.source_uri = d.source_uri AND i.doc_id <> d.doc_id AND i.raw_hash <> d.raw_hash
+    WHERE d.doc_id NOT IN (SELECT doc_id FROM inputs)
+),
+now_current AS (
+    SELECT i.source_uri, i.doc_id, i.raw_hash, d.title, d.published_at, d.site, d.author, d.media_type,
+        d.fetched_at, NULL::VARCHAR AS text, true AS is_current, coalesce(d.loaded_at, i.seen_at) AS valid_from,
+        i.pipeline_version, i.run_id
+    FROM todo AS i
+    LEFT JOIN documents AS d USING (doc_id)
+),
+every AS (
+    SELECT * FROM earlier UNION ALL SELECT * FROM now_current
+)
+SELECT
+    *,
+    row_number() OVER (PARTITION BY source_uri ORDER BY is_current, valid_from, doc_id)::INTEGER AS version,
+    lead(valid_from) OVER (PARTITION BY source_uri ORDER BY is_current, valid_from, doc_id) AS valid_to
+FROM every;
+
+DELETE FROM blocks WHERE doc_id IN (
+    SELECT doc_id FROM document_versions WHERE NOT is_current AND doc_id NOT IN (SELECT doc_id FROM inputs)
+);
+DELETE FROM sentences WHERE doc_id IN (
+    SELECT doc_id FROM document_versions WHERE NOT is_current AND doc_id NOT IN (SELECT doc_id FROM inputs)
+);
+DELETE FROM mentions WHERE doc_id IN (
+    SELECT doc_id FROM document_versions WHERE NOT is_current AND doc_id NOT IN (SELECT doc_id FROM inputs)
+);
+DELETE FROM documents WHERE doc_id IN (
+    SELECT doc_id FROM document_versions WHERE NOT is_current AND doc_id NOT IN (SELECT doc_id FROM inputs)
+);
+
 -- Which lake batches are in the warehouse (resume after a crash loads the written-but-unloaded ones).
 CREATE TABLE IF NOT EXISTS batches (
     batch_key VARCHAR PRIMARY KEY,
