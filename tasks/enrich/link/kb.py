@@ -21,6 +21,7 @@ from .names import (
     ru_stem,
     skeleton,
 )
+from .parts import NameTable, PersonName, split_person
 
 PEOPLE_ORGS_FILE = "people_orgs.csv"
 # Cities at least this big may be matched by lossy keys or suffix-stripped forms of one word.
@@ -65,6 +66,9 @@ class KnowledgeBase:
         # tier -> key -> space-separated entity ids, best first
         self.index: dict[str, dict[str, str]] = {"k1": {}, "k2": {}, "st": {}, "sk": {}}
         self.surnames: dict[str, str] = {}  # phonetic surname key -> person ids
+        self.names = NameTable()  # name-part identities (seeds/name_parts.parquet)
+        self.person_parts: dict[tuple[str, str], set[str]] = {}  # (family part, initial) -> curated persons
+        self.family_parts: dict[str, set[str]] = {}  # family part -> curated persons
         self._people_aliases: list[dict] = []
 
     # -- loading ----------------------------------------------------------------------------
@@ -155,6 +159,7 @@ class KnowledgeBase:
         path = self.seeds_dir / PEOPLE_ORGS_FILE
         if not path.exists():
             return
+        self.names = NameTable.load(self.seeds_dir)
         with path.open(encoding="utf-8", newline="") as f:
             rows = [r for r in csv.DictReader(f) if r["entity_id"] and not r["entity_id"].startswith("#")]
         added: dict[str, dict[str, list[str]]] = {"k1": {}, "k2": {}, "st": {}, "sk": {}}
@@ -179,6 +184,7 @@ class KnowledgeBase:
             if len(sk.replace(" ", "")) >= 4:
                 add("sk", sk, eid)
             if label == "PER":
+                self._index_parts(eid, alias, lang)
                 toks = clean_surface(alias, lang).split()
                 if len(toks) >= 2 and _has_surname(alias):
                     last = phon(toks[-1], lang)
@@ -194,6 +200,26 @@ class KnowledgeBase:
                 rest = [e for e in old.split() if e not in eids] if old else []
                 idx[k] = " ".join(eids + rest)
         self.surnames = {k: " ".join(v) for k, v in surn.items()}
+
+    def _index_parts(self, eid: str, alias: str, lang: str) -> None:
+        """A curated person under the identities of their name parts, so that spellings the CSV does
+        not list (Шойгу, شويغو, Sergei Kuzhugetovich Shoigu) still find them."""
+        p = split_person(clean_surface(alias, lang, "PER"), lang, self.names)
+        if p is None or not p.family or not p.given:
+            return
+        self.person_parts.setdefault((p.family, p.initial), set()).add(eid)
+        if _has_surname(alias):
+            self.family_parts.setdefault(p.family, set()).add(eid)
+
+    def person_lookup(self, p: PersonName) -> str | None:
+        """The curated person with this family part and given initial, when there is exactly one."""
+        hit = self.person_parts.get((p.family or "", p.initial))
+        return next(iter(hit)) if hit and len(hit) == 1 else None
+
+    def family_lookup(self, family: str | None) -> str | None:
+        """The curated person with this family part, when there is exactly one."""
+        hit = self.family_parts.get(family or "")
+        return next(iter(hit)) if hit and len(hit) == 1 else None
 
     # -- reference tables for the warehouse --------------------------------------------------
 

@@ -7,6 +7,7 @@ import functools
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from .names import (
     skeleton,
     weak_forms,
 )
+from .parts import NameTable, PersonName, person_id, split_person
 
 # --------------------------------------------------------------------------------------------
 # Linking
@@ -40,6 +42,9 @@ class _M:
     ids: list[str] = field(default_factory=list)  # reference candidates, best first
     eid: str | None = None
     tail_word: str | None = None  # last word of a 2-word person mention that opens a sentence
+    table: NameTable | None = None
+    person: PersonName | None = None  # name parts of a PER mention
+    ambiguous: bool = False  # a family name alone that fits several full names of its document
 
     def rebase(self, form: str) -> None:
         self.base = form
@@ -47,6 +52,21 @@ class _M:
         self.key = phon(form, self.lang) or unicodedata.normalize("NFKC", form).strip().casefold()
         toks = [phon(t, self.lang) for t in form.split()]
         self.tokens = [t for t in toks if t]
+        if self.table is not None and self.mention.label == "PER":
+            self.person = split_person(form, self.lang, self.table)
+            if self.person is not None:
+                # part keys: the same for every spelling of a part, in every script
+                self.tokens = [*self.person.given, self.person.family]
+
+    @property
+    def cls(self) -> str:
+        return "PER" if self.mention.label == "PER" else "NAM"
+
+    def unknown_id(self) -> str:
+        """Id of an entity nobody listed: from its name parts for a person, else from its key."""
+        if self.person is not None and self.person.family:
+            return person_id(self.person)
+        return _unknown_id(self.mention.label, self.key)
 
     @property
     def is_person(self) -> bool:
@@ -67,7 +87,7 @@ def _mention_lang(doc: Doc, m: Mention) -> str | None:
     return doc.lang if doc.lang and doc.lang != "und" else None
 
 
-def _prepare(doc: Doc) -> list[_M]:
+def _prepare(doc: Doc, table: NameTable | None = None) -> list[_M]:
     out = []
     for m in doc.mentions:
         lang = _mention_lang(doc, m)
@@ -87,7 +107,7 @@ def _prepare(doc: Doc) -> list[_M]:
                 for form in (clean_surface(part, lang), clean_surface(part, lang, "PER")):
                     if form and form != base and form not in weak:
                         weak.append(form)
-        mm = _M(m, lang, script, base, weak)
+        mm = _M(m, lang, script, base, weak, table=table)
         mm.rebase(base)
         toks = base.split()
         if (
@@ -132,7 +152,7 @@ class _Registry:
         eid = mm.eid
         if not eid:
             return
-        self.by_key.setdefault(mm.key, set()).add(eid)
+        self.by_key.setdefault(mm.cls + "|" + mm.key, set()).add(eid)
         if mm.is_person and len(mm.tokens) >= 2:
             self.fullnames.setdefault(eid, set()).add(frozenset(mm.tokens))
             for pos, t in (("F|", mm.tokens[0]), ("L|", mm.tokens[-1])):
@@ -165,6 +185,17 @@ class _Registry:
         if not mm.tokens or (not mm.is_person and not (in_doc and len(mm.tokens) == 1)):
             return None
         if len(mm.tokens) == 1:
+            if mm.person is not None and mm.person.family:
+                k = mm.person.family
+                hit = set(self.token1.get("L|" + k, ()))
+                if in_doc:
+                    hit |= self.token1.get("F|" + k, set())
+                if len(hit) == 1:
+                    return next(iter(hit))
+                if hit and in_doc:
+                    mm.ambiguous = True  # Trump beside Donald and Melania Trump: keeps a family-only id
+                if hit or mm.ambiguous:
+                    return None
             for f in (mm.base, *mm.weak):
                 k = phon(f, mm.lang)
                 if mm.script == "cyrillic":
@@ -188,7 +219,7 @@ class _Registry:
 
     def same_key(self, mm: _M, forms: Iterable[str]) -> str | None:
         for f in forms:
-            hit = self.by_key.get(phon(f, mm.lang))
+            hit = self.by_key.get(mm.cls + "|" + phon(f, mm.lang))
             if hit and len(hit) == 1:
                 return next(iter(hit))
         return None
@@ -232,6 +263,10 @@ def _reference_pass(kb: KnowledgeBase, mms: list[_M]) -> None:
                 if ids:
                     mm.rebase(w)
                     break
+        if not ids and mm.person is not None and mm.person.given:
+            # a curated person by the identities of their parts (Сергей Кужугетович Шойгу)
+            eid = kb.person_lookup(mm.person)
+            ids = [eid] if eid else []
         mm.ids = ids
     countries = {mm.ids[0][4:] for mm in mms if mm.ids and mm.ids[0].startswith("iso:")}
     for mm in mms:
@@ -256,7 +291,7 @@ def _local_unknowns(mms: list[_M], reg: _Registry) -> None:
         # a shorter person name may still belong to a longer one (stage 3)
         if mm.is_person and reg.partial(mm, in_doc=True):
             continue
-        mm.eid = _unknown_id(mm.mention.label, mm.key)
+        mm.eid = mm.unknown_id()
         if len(mm.base) > len(reg.names.get(mm.eid, "")):
             reg.names[mm.eid] = mm.base
         reg.add(mm)
@@ -269,16 +304,51 @@ def _evidence_pass(mms: list[_M], reg: _Registry, in_doc: bool) -> None:
     for mm in mms:
         if mm.eid:
             continue
-        eid = reg.partial(mm, in_doc=in_doc) or reg.same_key(mm, mm.weak) or reg.cross_script(mm)
+        eid = reg.partial(mm, in_doc=in_doc)
+        if not eid and not mm.ambiguous:
+            eid = reg.same_key(mm, mm.weak) or reg.cross_script(mm)
         if eid:
             mm.eid = eid
     if in_doc:
+        _acronyms(mms)
         for mm in mms:
             if not mm.eid and not mm.is_person:
                 mm.eid = _unknown_id(mm.mention.label, mm.key)
                 if len(mm.base) > len(reg.names.get(mm.eid, "")):
                     reg.names[mm.eid] = mm.base
                 reg.add(mm)
+
+
+_ACRONYM_RE = re.compile(r"[A-ZА-ЯЁ][A-ZА-ЯЁ&]{1,7}")
+_FUNCTION_WORDS = frozenset(
+    "of the for and on in at to a an de du des la le les et pour sur en del y für und der die das von "
+    "ve ile için и по для на в с о об".split()
+)
+
+
+def _initials(form: str) -> str:
+    words = [w for w in re.split(r"[\s\-‐/]+", form) if w and w.casefold() not in _FUNCTION_WORDS]
+    return "".join(w[0] for w in words).casefold()
+
+
+def _acronyms(mms: list[_M]) -> None:
+    """Within a document, an acronym and its expansion are one organisation (IRGC / Islamic Revolutionary
+    Guard Corps, ОДКБ / Организация Договора о коллективной безопасности): the reference id of either
+    wins, else the expansion's id. Persons are never part of it."""
+    longs = [mm for mm in mms if not mm.is_person and mm.eid and len(mm.base.split()) >= 2]
+    for mm in mms:
+        if mm.is_person or not _ACRONYM_RE.fullmatch(mm.base):
+            continue
+        hits = {x.eid for x in longs if _initials(x.base) == mm.base.casefold().replace("&", "")}
+        if len(hits) != 1:
+            continue
+        eid = next(iter(hits))
+        if mm.eid and not mm.eid.startswith("u:"):
+            for x in longs:  # the acronym is a reference entity: its expansion joins it
+                if x.eid == eid and eid.startswith("u:"):
+                    x.eid = mm.eid
+        else:
+            mm.eid = eid
 
 
 def _cross_script_merge(mms: list[_M], reg: _Registry) -> None:
@@ -299,18 +369,21 @@ def _cross_script_merge(mms: list[_M], reg: _Registry) -> None:
 def _final_pass(kb: KnowledgeBase, mms: list[_M], reg: _Registry) -> None:
     """Stage 4: unique reference surnames (Putin, Erdoğan), then unknown ids."""
     for mm in mms:
-        if mm.eid or not mm.is_person or len(mm.tokens) != 1:
+        if mm.eid or not mm.is_person or len(mm.tokens) != 1 or mm.ambiguous:
             continue
         for f in (mm.base, *mm.weak):
             eid = kb.surname_lookup(f, mm.lang, mm.script)
             if eid:
                 mm.eid = eid
                 break
+        if not mm.eid and mm.person is not None:
+            # a curated person's family name in any script (شويغو, Шойгу), when unique in the table
+            mm.eid = kb.family_lookup(mm.person.family)
     for mm in mms:
         if mm.eid:
             continue
         eid = reg.same_key(mm, [mm.base])
-        mm.eid = eid or _unknown_id(mm.mention.label, mm.key)
+        mm.eid = eid or mm.unknown_id()
         if not eid and len(mm.base) > len(reg.names.get(mm.eid, "")):
             reg.names[mm.eid] = mm.base
 
@@ -318,7 +391,7 @@ def _final_pass(kb: KnowledgeBase, mms: list[_M], reg: _Registry) -> None:
 def link_entities_batch(docs: list[Doc], kb: KnowledgeBase) -> list[Doc]:
     """Link all mentions of ``docs``. Partial names resolve within their document first, then
     across the documents of the batch. Offsets and surfaces are never changed."""
-    prepared = [_prepare(d) for d in docs]
+    prepared = [_prepare(d, kb.names) for d in docs]
     batch = _Registry()
     regs = []
     for mms in prepared:
@@ -338,13 +411,28 @@ def link_entities_batch(docs: list[Doc], kb: KnowledgeBase) -> list[Doc]:
         _evidence_pass(mms, batch, in_doc=False)
         _final_pass(kb, mms, reg)
         batch.names.update({k: v for k, v in reg.names.items() if k not in batch.names})
+    names = _names(prepared)
     for mms in prepared:
         for mm in mms:
             m = mm.mention
             m.entity_id = mm.eid
             e = kb.entities.get(mm.eid) if mm.eid else None
-            m.entity_name = e.name if e else batch.names.get(mm.eid, mm.base)
+            m.entity_name = e.name if e else names.get(mm.eid, mm.base)
     return docs
+
+
+def _names(prepared: list[list[_M]]) -> dict[str, str]:
+    """The name of an entity nobody listed: its most frequent full form in the batch (several words
+    beat one word, then the count, then the longer form)."""
+    counts: dict[str, Counter[str]] = {}
+    for mms in prepared:
+        for mm in mms:
+            if mm.eid and mm.base:
+                counts.setdefault(mm.eid, Counter())[mm.base] += 1
+    return {
+        eid: max(c.items(), key=lambda kv: (len(kv[0].split()) >= 2, kv[1], len(kv[0]), kv[0]))[0]
+        for eid, c in counts.items()
+    }
 
 
 def link_entities(doc: Doc, kb: KnowledgeBase) -> Doc:

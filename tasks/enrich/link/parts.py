@@ -1,0 +1,297 @@
+"""Name parts of persons and their identities across scripts.
+
+A person mention is split into parts (given, middle, family; a Russian patronymic is recognised and left
+out of the identity; particles such as al-/bin/de/van stay with the part they introduce). Each part is
+normalised for its language before any look-up, then mapped to a *part key*: a Latin phonetic key shared
+by every spelling of that name part (``Шойгу``, ``شويغو``, ``Şoygu`` -> ``shoigu``).
+
+Evidence, strongest first (the compact table ``seeds/name_parts.parquet``, built by ``tools/build_names.py``):
+
+1. ``rigour`` name-part groups (spellings in all scripts keyed by Wikidata ids), indexed at build time;
+2. Wikidata/Wikipedia name-token pairs of ``shared/names`` (English-Russian, English-Arabic);
+3. a romanisation key (``phon`` of the spelling itself), weakest: used for Latin and Cyrillic parts the
+   table does not know, never for Arabic (an unknown Arabic part keeps an Arabic-only key).
+
+Per-language normal forms: Russian case forms to the nominative (``pymorphy3`` lemmas and a few endings,
+accepted when the table knows the result), Turkish suffixes without an apostrophe only when the stem is a
+known name, Arabic proclitics (و ف ب ل ك ال لل بال) only when the rest is a known name; Arabic diacritics,
+tatweel and alef/ya/ta-marbuta variants are folded by :func:`~tasks.enrich.link.names.arabic_norm`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .names import _ARABIC_RE, _CYRILLIC_RE, ABJAD_NS, arabic_norm, fold, phon
+
+PARTS_FILE = "name_parts.parquet"
+
+# particles that introduce a part (kept with it, never a part of their own)
+PARTICLES = frozenset(
+    "al el ul bin ben ibn bint abu ebu de da di du des del della van von der den ter la le dos "
+    "бен бин ибн аль эль ад ас ван фон дер де ди да дель ла ле "
+    "بن ابن بنت ابو".split()
+)
+_RU_PATRONYMIC = re.compile(r"(ович|евич|ьич|ич)(а|у|ем|е)?$|(овн|евн|ичн|иничн)(а|ы|е|у|ой|ою)$")
+_RU_ENDINGS = (
+    "ами",
+    "ого",
+    "ому",
+    "ыми",
+    "ими",
+    "ой",
+    "ою",
+    "ом",
+    "ым",
+    "им",
+    "ем",
+    "ую",
+    "ых",
+    "а",
+    "у",
+    "е",
+    "ы",
+    "и",
+    "ю",
+    "я",
+)
+_RU_REFILL = ("", "й", "ь", "а", "я")
+_AR_PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال", "و", "ف", "ب", "ل", "ك")
+_TR_SUFFIXES = tuple(
+    sorted(
+        "nın nin nun nün ın in un ün ya ye yı yi yu yü a e ı i u ü da de ta te dan den tan ten la le yla yle".split(),
+        key=len,
+        reverse=True,
+    )
+)
+_INITIAL_CLASS = str.maketrans({"c": "k", "q": "k"})
+
+
+def norm_token(token: str) -> str:
+    """The spelling of one name part as stored in the table: lowercase, ё->е, Arabic folded."""
+    t = token.strip(" .,;:!?\"'’«»()[]").lower().replace("ё", "е")
+    if _ARABIC_RE.search(t):
+        t = arabic_norm(t).replace("\u0640", "")
+    return t
+
+
+def ar_skeleton(token: str) -> str:
+    """Arabic spelling without its long-vowel letters after the first (كالفرت ~ كالفيرت -> كلفرت)."""
+    return token[:1] + "".join(c for c in token[1:] if c not in "اوي")
+
+
+@functools.cache
+def _morph():
+    import pymorphy3  # MIT; dictionaries inside pymorphy3-dicts-ru
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+_NAME_TAGS = ("Surn", "Name", "Patr")
+
+
+@functools.lru_cache(maxsize=100_000)
+def ru_lemmas(token: str) -> tuple[str, ...]:
+    """Nominative candidates of a Russian name part, most plausible first (Кляйна -> кляйн)."""
+    low = norm_token(token)
+    parses = _morph().parse(low)
+    named = [p.normal_form for p in parses if any(t in p.tag for t in _NAME_TAGS)]
+    other = [p.normal_form for p in parses if p.tag.POS == "NOUN"]
+    out = [low]
+    for form in (*named, *other):
+        if form not in out:
+            out.append(form.replace("ё", "е"))
+    for e in _RU_ENDINGS:
+        if low.endswith(e) and len(low) - len(e) >= 3:
+            for r in _RU_REFILL:
+                form = low[: -len(e)] + r
+                if form not in out:
+                    out.append(form)
+    return tuple(out)
+
+
+def is_patronymic(token: str) -> bool:
+    low = norm_token(token)
+    return bool(_CYRILLIC_RE.search(low)) and len(low) > 6 and bool(_RU_PATRONYMIC.search(low))
+
+
+@dataclass(frozen=True, slots=True)
+class PartKey:
+    key: str  # Latin phonetic key (or an Arabic-only key, ABJAD_NS + spelling)
+    evidence: str  # "table" (rigour or name pairs), "rom" (romanisation of the spelling), "ar" (Arabic only)
+
+
+class NameTable:
+    """The compact name-part table of ``seeds_dir`` (see :mod:`tools.build_names`). Load with :meth:`load`."""
+
+    _cache: dict[Path, NameTable] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, rows: dict[str, dict[str, str]] | None = None) -> None:
+        rows = rows or {}
+        self.ru: dict[str, str] = rows.get("ru", {})
+        self.ar: dict[str, str] = rows.get("ar", {})
+        self.ar_skel: dict[str, list[str]] = {}  # spelling without long vowels -> spellings, best first
+        for form in self.ar:
+            self.ar_skel.setdefault(ar_skeleton(form), []).append(form)
+        self.la: dict[str, str] = rows.get("la", {})  # Latin key -> canonical Latin key
+
+    @classmethod
+    def load(cls, seeds_dir: Path) -> NameTable:
+        seeds_dir = Path(seeds_dir).resolve()
+        with cls._lock:
+            t = cls._cache.get(seeds_dir)
+            if t is None:
+                t = cls._cache[seeds_dir] = cls._read(seeds_dir / PARTS_FILE)
+            return t
+
+    @classmethod
+    def _read(cls, path: Path) -> NameTable:
+        if not path.exists():
+            return cls()
+        import pyarrow.parquet as pq
+
+        t = pq.read_table(path, columns=["script", "form", "key"])
+        rows: dict[str, dict[str, str]] = {}
+        scripts = t.column("script").to_pylist()
+        forms = t.column("form").to_pylist()
+        keys = t.column("key").to_pylist()
+        # rows are sorted by script: one dict per slice, built in one C-level call
+        start, n = 0, len(scripts)
+        while start < n:
+            end = start
+            while end < n and scripts[end] == scripts[start]:
+                end += 1
+            rows[scripts[start]] = dict(zip(forms[start:end], keys[start:end], strict=True))
+            start = end
+        return cls(rows)
+
+    # -- one part ------------------------------------------------------------------------------
+
+    def canon(self, latin_key: str) -> str:
+        return self.la.get(latin_key, latin_key)
+
+    def known_latin(self, latin_key: str) -> bool:
+        return latin_key in self.la
+
+    @functools.lru_cache(maxsize=100_000)  # noqa: B019 - one table per process, kept for the process
+    def part(self, token: str, lang: str | None) -> PartKey | None:
+        """The identity of one name part (already without titles and apostrophe suffixes)."""
+        t = norm_token(token)
+        if not t:
+            return None
+        if _ARABIC_RE.search(t):
+            return self._arabic(t)
+        if _CYRILLIC_RE.search(t):
+            for form in ru_lemmas(t):
+                if form in self.ru:
+                    return PartKey(self.ru[form], "table")
+            forms = ru_lemmas(t)
+            nominative = next((f for f in forms[1:2] if f), forms[0])
+            k = phon(nominative)
+            return PartKey(self.canon(k), "rom") if k else None
+        k = phon(t, lang)
+        if not k:
+            return None
+        if k in self.la:
+            return PartKey(self.la[k], "table")
+        if lang in ("tr", "az"):
+            # Turkish suffix without an apostrophe: only when a lexicon confirms the stem
+            for suf in _TR_SUFFIXES:
+                if t.endswith(suf) and len(t) - len(suf) >= 3:
+                    s = phon(t[: -len(suf)], lang)
+                    if s in self.la:
+                        return PartKey(self.la[s], "table")
+        g = phon(t, None)
+        if g != k and g in self.la:
+            return PartKey(self.la[g], "table")
+        return PartKey(k, "rom")
+
+    def _arabic(self, t: str) -> PartKey:
+        for form in self._ar_forms(t):
+            if form in self.ar:
+                return PartKey(self.ar[form], "table")
+        for form in self._ar_forms(t):
+            spellings = self.ar_skel.get(ar_skeleton(form))
+            if spellings:
+                # the known spelling nearest to this one (كالفرت: كالفيرت, not كلايفرت)
+                near = min(spellings, key=lambda s: (_distance(s, form), s))
+                return PartKey(self.ar[near], "table")
+        return PartKey(ABJAD_NS + t, "ar")
+
+    def _ar_forms(self, t: str) -> list[str]:
+        """The spelling, then the spelling without a proclitic, only where the rest is a known name."""
+        out = [t]
+        for p in _AR_PROCLITICS:
+            if t.startswith(p) and len(t) - len(p) >= 3:
+                rest = t[len(p) :]
+                if rest in self.ar or ar_skeleton(rest) in self.ar_skel:
+                    out.append(rest)
+        return out
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance of two short spellings."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+# -- whole names ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PersonName:
+    given: tuple[str, ...]  # part keys of the given name(s), in order
+    family: str | None  # part key of the family name (the last part with its particles)
+    patronymic: str | None
+    evidence: str  # weakest evidence of the parts used for the id
+
+    @property
+    def initial(self) -> str:
+        return initial(self.given[0]) if self.given else ""
+
+
+def initial(key: str) -> str:
+    k = key.lstrip(ABJAD_NS)
+    return k[:1].translate(_INITIAL_CLASS) if k and key[:1] != ABJAD_NS else key[:2]
+
+
+def split_person(name: str, lang: str | None, table: NameTable) -> PersonName | None:
+    """Parts of a cleaned person name (titles and suffixes already gone): the last part is the family
+    name, a Russian patronymic is set apart, particles stay with the part they introduce."""
+    toks = [t for t in re.split(r"[\s\-‐]+", name) if t]
+    words: list[str] = []
+    for t in toks:
+        if fold(t) in PARTICLES or norm_token(t) in PARTICLES:
+            continue  # the particle belongs to the next part: it does not change the part's identity
+        words.append(t)
+    if not words:
+        return None
+    patr = None
+    if len(words) >= 3 and is_patronymic(words[-2]):
+        patr = words.pop(-2)
+    keys = [table.part(w, lang) for w in words]
+    keys = [k for k in keys if k is not None]
+    if not keys:
+        return None
+    fam = keys[-1]
+    given = tuple(k.key for k in keys[:-1])
+    ev = "table" if all(k.evidence == "table" for k in keys) else ("ar" if fam.evidence == "ar" else "rom")
+    pk = table.part(patr, lang) if patr else None
+    return PersonName(given, fam.key, pk.key if pk else None, ev)
+
+
+def person_id(p: PersonName) -> str:
+    """The id of a person nobody listed: family part + initial of the first given part (or the
+    family part alone), the same in every document, batch and script."""
+    return "u:" + hashlib.blake2b(f"PER|{p.family}|{p.initial}".encode(), digest_size=6).hexdigest()
