@@ -69,7 +69,6 @@ _TR_SUFFIXES = tuple(
         reverse=True,
     )
 )
-_INITIAL_CLASS = str.maketrans({"c": "k", "q": "k"})
 
 
 def norm_token(token: str) -> str:
@@ -113,6 +112,29 @@ def ru_lemmas(token: str) -> tuple[str, ...]:
                 if form not in out:
                     out.append(form)
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=100_000)
+def ru_nominative(token: str) -> str:
+    """Best guess at the nominative of a Russian name part no table knows: the lemma of a name the
+    dictionary knows (Медведева -> медведев), an instrumental ending cut (Зорбековым -> зорбеков),
+    else the spelling itself (foreign names in -и/-о/-у do not decline: Носекени)."""
+    low = norm_token(token)
+    for p in _morph().parse(low):
+        if any(t in p.tag for t in _NAME_TAGS) and type(p.methods_stack[0][0]).__name__ == "DictionaryAnalyzer":
+            return p.normal_form.replace("ё", "е")
+    m = re.fullmatch(r"(.{3,}[бвгджзклмнпрстфхцчшщ])(ом|ым|ем)", low)
+    return m.group(1) if m else low
+
+
+@functools.lru_cache(maxsize=100_000)
+def ru_oblique_lemma(token: str) -> str | None:
+    """The lemma when the dictionary's most likely reading of the word is a name in an oblique case."""
+    low = norm_token(token)
+    named = [p for p in _morph().parse(low) if any(t in p.tag for t in _NAME_TAGS)]
+    if named and named[0].tag.case not in (None, "nomn") and named[0].normal_form != low:
+        return named[0].normal_form.replace("ё", "е")
+    return None
 
 
 def is_patronymic(token: str) -> bool:
@@ -188,12 +210,13 @@ class NameTable:
         if _ARABIC_RE.search(t):
             return self._arabic(t)
         if _CYRILLIC_RE.search(t):
+            oblique = ru_oblique_lemma(t)
+            if oblique in self.ru:
+                return PartKey(self.ru[oblique], "table")  # Бута -> бут, though a name Бута exists
             for form in ru_lemmas(t):
                 if form in self.ru:
                     return PartKey(self.ru[form], "table")
-            forms = ru_lemmas(t)
-            nominative = next((f for f in forms[1:2] if f), forms[0])
-            k = phon(nominative)
+            k = phon(ru_nominative(t))
             return PartKey(self.canon(k), "rom") if k else None
         k = phon(t, lang)
         if not k:
@@ -262,8 +285,8 @@ class PersonName:
 
 
 def initial(key: str) -> str:
-    k = key.lstrip(ABJAD_NS)
-    return k[:1].translate(_INITIAL_CLASS) if k and key[:1] != ABJAD_NS else key[:2]
+    """Initial of a given-name part, in the coarse id alphabet (Osama ~ Usama, Cory ~ Kori)."""
+    return key[:2] if key[:1] == ABJAD_NS else id_key(key)[:1]
 
 
 def split_person(name: str, lang: str | None, table: NameTable) -> PersonName | None:
@@ -291,7 +314,21 @@ def split_person(name: str, lang: str | None, table: NameTable) -> PersonName | 
     return PersonName(given, fam.key, pk.key if pk else None, ev)
 
 
+_ID_TABLE = str.maketrans({"z": "s", "w": "v", "q": "k", "c": "k", "x": "k", "y": "i", "o": "a", "u": "a", "e": "i"})
+_ID_H_RE = re.compile(r"([bcdfgjklmnprstvz])h")
+_ID_DOUBLE_RE = re.compile(r"(.)\1+")
+
+
+def id_key(part_key: str) -> str:
+    """A coarser form of a part key for ids: vowel qualities, h-digraphs, s/z, c/k folded, so that a
+    spelling no table knows still meets its other-script form (Zerfuss ~ Зерфюсс)."""
+    if part_key[:1] == ABJAD_NS:
+        return part_key
+    k = _ID_H_RE.sub(r"\1", part_key).translate(_ID_TABLE)
+    return _ID_DOUBLE_RE.sub(r"\1", k)
+
+
 def person_id(p: PersonName) -> str:
     """The id of a person nobody listed: family part + initial of the first given part (or the
     family part alone), the same in every document, batch and script."""
-    return "u:" + hashlib.blake2b(f"PER|{p.family}|{p.initial}".encode(), digest_size=6).hexdigest()
+    return "u:" + hashlib.blake2b(f"PER|{id_key(p.family or '')}|{p.initial}".encode(), digest_size=6).hexdigest()
