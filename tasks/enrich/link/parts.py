@@ -94,7 +94,7 @@ def _morph():
 _NAME_TAGS = ("Surn", "Name", "Patr")
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=20_000)
 def ru_lemmas(token: str) -> tuple[str, ...]:
     """Nominative candidates of a Russian name part, most plausible first (Кляйна -> кляйн)."""
     low = norm_token(token)
@@ -114,7 +114,7 @@ def ru_lemmas(token: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=20_000)
 def ru_nominative(token: str) -> str:
     """Best guess at the nominative of a Russian name part no table knows: the lemma of a name the
     dictionary knows (Медведева -> медведев), an instrumental ending cut (Зорбековым -> зорбеков),
@@ -127,7 +127,7 @@ def ru_nominative(token: str) -> str:
     return m.group(1) if m else low
 
 
-@functools.lru_cache(maxsize=100_000)
+@functools.lru_cache(maxsize=20_000)
 def ru_oblique_lemma(token: str) -> str | None:
     """The lemma when the dictionary's most likely reading of the word is a name in an oblique case."""
     low = norm_token(token)
@@ -142,6 +142,64 @@ def is_patronymic(token: str) -> bool:
     return bool(_CYRILLIC_RE.search(low)) and len(low) > 6 and bool(_RU_PATRONYMIC.search(low))
 
 
+class _HashMap:
+    """A read-only str -> str map in a few MB where a dict takes ~100 bytes a row: sorted 64-bit
+    hashes of the keys (``hash()``, this process's) with indexes into an Arrow array of the distinct
+    values. Keys are not stored: a 64-bit collision between a query and a row is possible but
+    negligible. With ``multi``, a key may have several values (``getall``)."""
+
+    _CHUNK = 16_384
+
+    def __init__(self, keys, values, multi: bool = False) -> None:
+        """``keys``/``values``: Arrow string arrays (or lists) of equal length."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        keys = pa.array(keys, pa.string()) if not isinstance(keys, pa.Array) else keys
+        values = pa.array(values, pa.string()) if not isinstance(values, pa.Array) else values
+        enc = pc.dictionary_encode(values)
+        h = np.empty(len(keys), dtype=np.int64)
+        for i in range(0, len(keys), self._CHUNK):  # Python strings only a chunk at a time
+            chunk = keys.slice(i, self._CHUNK).to_pylist()
+            h[i : i + len(chunk)] = [hash(k) for k in chunk]
+        v = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+        order = np.argsort(h, kind="stable")
+        self._h, self._v = h[order], v[order]
+        self._values = enc.dictionary
+        self._multi = multi
+        self._np = np
+
+    def __len__(self) -> int:
+        return len(self._h)
+
+    def _find(self, key: str) -> int:
+        h = hash(key)
+        i = int(self._np.searchsorted(self._h, h))
+        return i if i < len(self._h) and self._h[i] == h else -1
+
+    def __contains__(self, key: str) -> bool:
+        return self._find(key) >= 0
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        i = self._find(key)
+        return self._values[int(self._v[i])].as_py() if i >= 0 else default
+
+    def __getitem__(self, key: str) -> str:
+        i = self._find(key)
+        if i < 0:
+            raise KeyError(key)
+        return self._values[int(self._v[i])].as_py()
+
+    def getall(self, key: str) -> list[str]:
+        i, h = self._find(key), hash(key)
+        out = []
+        while 0 <= i < len(self._h) and self._h[i] == h:
+            out.append(self._values[int(self._v[i])].as_py())
+            i += 1
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class PartKey:
     key: str  # Latin phonetic key (or an Arabic-only key, ABJAD_NS + spelling)
@@ -154,14 +212,31 @@ class NameTable:
     _cache: dict[Path, NameTable] = {}
     _lock = threading.Lock()
 
-    def __init__(self, rows: dict[str, dict[str, str]] | None = None) -> None:
-        rows = rows or {}
-        self.ru: dict[str, str] = rows.get("ru", {})
-        self.ar: dict[str, str] = rows.get("ar", {})
-        self.ar_skel: dict[str, list[str]] = {}  # spelling without long vowels -> spellings, best first
-        for form in self.ar:
-            self.ar_skel.setdefault(ar_skeleton(form), []).append(form)
-        self.la: dict[str, str] = rows.get("la", {})  # Latin key -> canonical Latin key
+    def __init__(self, table=None) -> None:
+        """``table``: the Arrow table of ``seeds/name_parts.parquet`` (script, form, key), or None."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if table is None:
+            table = pa.table(
+                {
+                    "script": pa.array([], pa.string()),
+                    "form": pa.array([], pa.string()),
+                    "key": pa.array([], pa.string()),
+                }
+            )
+
+        def part(script: str) -> tuple[pa.Array, pa.Array]:
+            t = table.filter(pc.equal(table.column("script"), script))
+            return t.column("form").combine_chunks(), t.column("key").combine_chunks()
+
+        self.ru = _HashMap(*part("ru"))  # Russian nominative -> Latin key
+        self.ar = _HashMap(*part("ar"))  # folded Arabic spelling -> Latin key
+        self.la = _HashMap(*part("la"))  # Latin key -> canonical Latin key
+        # Arabic spelling without its long vowels -> the known spellings (the nearest one wins)
+        ar_forms = part("ar")[0]
+        skel = pa.array([ar_skeleton(f) for f in ar_forms.to_pylist()], pa.string())
+        self.ar_skel = _HashMap(skel, ar_forms, multi=True)
 
     @classmethod
     def load(cls, seeds_dir: Path) -> NameTable:
@@ -178,20 +253,7 @@ class NameTable:
             return cls()
         import pyarrow.parquet as pq
 
-        t = pq.read_table(path, columns=["script", "form", "key"])
-        rows: dict[str, dict[str, str]] = {}
-        scripts = t.column("script").to_pylist()
-        forms = t.column("form").to_pylist()
-        keys = t.column("key").to_pylist()
-        # rows are sorted by script: one dict per slice, built in one C-level call
-        start, n = 0, len(scripts)
-        while start < n:
-            end = start
-            while end < n and scripts[end] == scripts[start]:
-                end += 1
-            rows[scripts[start]] = dict(zip(forms[start:end], keys[start:end], strict=True))
-            start = end
-        return cls(rows)
+        return cls(pq.read_table(path, columns=["script", "form", "key"]))
 
     # -- one part ------------------------------------------------------------------------------
 
@@ -201,7 +263,7 @@ class NameTable:
     def known_latin(self, latin_key: str) -> bool:
         return latin_key in self.la
 
-    @functools.lru_cache(maxsize=100_000)  # noqa: B019 - one table per process, kept for the process
+    @functools.lru_cache(maxsize=20_000)  # noqa: B019 - one table per process, kept for the process
     def part(self, token: str, lang: str | None) -> PartKey | None:
         """The identity of one name part (already without titles and apostrophe suffixes)."""
         t = norm_token(token)
@@ -240,7 +302,7 @@ class NameTable:
             if form in self.ar:
                 return PartKey(self.ar[form], "table")
         for form in self._ar_forms(t):
-            spellings = self.ar_skel.get(ar_skeleton(form))
+            spellings = self.ar_skel.getall(ar_skeleton(form))
             if spellings:
                 # the known spelling nearest to this one (كالفرت: كالفيرت, not كلايفرت)
                 near = min(spellings, key=lambda s: (_distance(s, form), s))
