@@ -128,10 +128,11 @@ def ru_nominative(token: str) -> str:
 
 
 @functools.lru_cache(maxsize=20_000)
-def ru_oblique_lemma(token: str) -> str | None:
-    """The lemma when the dictionary's most likely reading of the word is a name in an oblique case."""
+def ru_oblique_lemma(token: str, tags: tuple[str, ...] = _NAME_TAGS) -> str | None:
+    """The lemma when the dictionary's most likely reading of the word is a name in an oblique case
+    (``tags``: person names by default; ``("Geox", "Orgn")`` for places and organisations)."""
     low = norm_token(token)
-    named = [p for p in _morph().parse(low) if any(t in p.tag for t in _NAME_TAGS)]
+    named = [p for p in _morph().parse(low) if any(t in p.tag for t in tags)]
     if named and named[0].tag.case not in (None, "nomn") and named[0].normal_form != low:
         return named[0].normal_form.replace("ё", "е")
     return None
@@ -204,6 +205,7 @@ class _HashMap:
 class PartKey:
     key: str  # Latin phonetic key (or an Arabic-only key, ABJAD_NS + spelling)
     evidence: str  # "table" (rigour or name pairs), "rom" (romanisation of the spelling), "ar" (Arabic only)
+    form: str = ""  # the part's normal form in its own script (nominative, no suffix or proclitic)
 
 
 class NameTable:
@@ -274,40 +276,50 @@ class NameTable:
         if _CYRILLIC_RE.search(t):
             oblique = ru_oblique_lemma(t)
             if oblique in self.ru:
-                return PartKey(self.ru[oblique], "table")  # Бута -> бут, though a name Бута exists
+                return PartKey(self.ru[oblique], "table", oblique)  # Бута -> бут, though a name Бута exists
             for form in ru_lemmas(t):
                 if form in self.ru:
-                    return PartKey(self.ru[form], "table")
-            k = phon(ru_nominative(t))
-            return PartKey(self.canon(k), "rom") if k else None
+                    return PartKey(self.ru[form], "table", form)
+            nominative = ru_nominative(t)
+            k = phon(nominative)
+            return PartKey(self.canon(k), "rom", nominative) if k else None
         k = phon(t, lang)
         if not k:
             return None
         if k in self.la:
-            return PartKey(self.la[k], "table")
+            return PartKey(self.la[k], "table", t)
         if lang in ("tr", "az"):
             # Turkish suffix without an apostrophe: only when a lexicon confirms the stem
             for suf in _TR_SUFFIXES:
                 if t.endswith(suf) and len(t) - len(suf) >= 3:
                     s = phon(t[: -len(suf)], lang)
                     if s in self.la:
-                        return PartKey(self.la[s], "table")
+                        return PartKey(self.la[s], "table", t[: -len(suf)])
         g = phon(t, None)
         if g != k and g in self.la:
-            return PartKey(self.la[g], "table")
-        return PartKey(k, "rom")
+            return PartKey(self.la[g], "table", t)
+        return PartKey(k, "rom", t)
 
     def _arabic(self, t: str) -> PartKey:
         for form in self._ar_forms(t):
             if form in self.ar:
-                return PartKey(self.ar[form], "table")
+                return PartKey(self.ar[form], "table", form)
         for form in self._ar_forms(t):
             spellings = self.ar_skel.getall(ar_skeleton(form))
             if spellings:
                 # the known spelling nearest to this one (كالفرت: كالفيرت, not كلايفرت)
                 near = min(spellings, key=lambda s: (_distance(s, form), s))
-                return PartKey(self.ar[near], "table")
-        return PartKey(ABJAD_NS + t, "ar")
+                return PartKey(self.ar[near], "table", form)
+        return PartKey(ABJAD_NS + t, "ar", t)
+
+    def normal_form(self, name: str, lang: str | None) -> str:
+        """A name with each part in its normal form: lowercase, Russian nominative, no Turkish suffix
+        or Arabic proclitic the lexicon confirms (Майкла Фэллона -> майкл фэллон)."""
+        out = []
+        for w in re.split(r"\s+", name):
+            p = self.part(w, lang) if w and norm_token(w) not in PARTICLES else None
+            out.append(p.form if p else norm_token(w))
+        return " ".join(x for x in out if x)
 
     def _ar_forms(self, t: str) -> list[str]:
         """The spelling, then the spelling without a proclitic, only where the rest is a known name."""

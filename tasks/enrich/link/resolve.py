@@ -23,7 +23,7 @@ from .names import (
     skeleton,
     weak_forms,
 )
-from .parts import NameTable, PersonName, person_id, split_person
+from .parts import NameTable, PersonName, person_id, ru_oblique_lemma, split_person
 
 # --------------------------------------------------------------------------------------------
 # Linking
@@ -418,7 +418,19 @@ def link_entities_batch(docs: list[Doc], kb: KnowledgeBase) -> list[Doc]:
             m.entity_id = mm.eid
             e = kb.entities.get(mm.eid) if mm.eid else None
             m.entity_name = e.name if e else names.get(mm.eid, mm.base)
+            m.entity_norm = _normal_form(kb, mm)
     return docs
+
+
+def _normal_form(kb: KnowledgeBase, mm: _M) -> str:
+    """The surface's normal form for ``entity_aliases.norm``: a person's parts in their normal forms,
+    anything else its cleaned form, lowercased (Arabic folded)."""
+    if mm.is_person and mm.table is not None:
+        return mm.table.normal_form(mm.base, mm.lang)
+    base = _base_norm(mm.base).casefold()
+    if mm.script == "cyrillic" and " " not in base:
+        base = ru_oblique_lemma(base, ("Geox", "Orgn")) or base  # Москве -> москва
+    return base or mm.mention.surface.casefold()
 
 
 def _names(prepared: list[list[_M]]) -> dict[str, str]:
