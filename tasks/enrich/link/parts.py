@@ -94,17 +94,33 @@ def _morph():
 _NAME_TAGS = ("Surn", "Name", "Patr")
 
 
+def _in_dictionary(p) -> bool:
+    """A reading from the dictionary (not a guess for an unknown word), in the singular: names in the
+    plural are rare, and the plural readings invent lemmas (Линнес -> линнеса)."""
+    return type(p.methods_stack[0][0]).__name__ == "DictionaryAnalyzer" and "plur" not in p.tag
+
+
+def _nominative(p) -> str:
+    """The nominative singular of a parse, keeping its gender (Цыплаковой -> цыплакова, where the
+    lemma would be the masculine цыплаков)."""
+    form = p.inflect({"nomn", "sing"}) if p.tag.case not in (None, "nomn") else None
+    word = form.word if form is not None else (p.word if p.tag.case == "nomn" else p.normal_form)
+    return word.replace("ё", "е")
+
+
 @functools.lru_cache(maxsize=20_000)
 def ru_lemmas(token: str) -> tuple[str, ...]:
-    """Nominative candidates of a Russian name part, most plausible first (Кляйна -> кляйн)."""
+    """Nominative candidates of a Russian name part, most plausible first (Кляйна -> кляйн): the
+    spelling, the dictionary's readings as a name, then common case endings cut. The analyser's guesses
+    for words it does not know are left out: they invent endings (Линнес -> линнеса)."""
     low = norm_token(token)
-    parses = _morph().parse(low)
-    named = [p.normal_form for p in parses if any(t in p.tag for t in _NAME_TAGS)]
-    other = [p.normal_form for p in parses if p.tag.POS == "NOUN"]
+    parses = [p for p in _morph().parse(low) if _in_dictionary(p)]
+    named = [_nominative(p) for p in parses if any(t in p.tag for t in _NAME_TAGS)]
+    other = [_nominative(p) for p in parses if p.tag.POS == "NOUN"]
     out = [low]
     for form in (*named, *other):
         if form not in out:
-            out.append(form.replace("ё", "е"))
+            out.append(form)
     for e in _RU_ENDINGS:
         if low.endswith(e) and len(low) - len(e) >= 3:
             for r in _RU_REFILL:
@@ -116,25 +132,26 @@ def ru_lemmas(token: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=20_000)
 def ru_nominative(token: str) -> str:
-    """Best guess at the nominative of a Russian name part no table knows: the lemma of a name the
+    """Best guess at the nominative of a Russian name part no table knows: the nominative of a name the
     dictionary knows (Медведева -> медведев), an instrumental ending cut (Зорбековым -> зорбеков),
     else the spelling itself (foreign names in -и/-о/-у do not decline: Носекени)."""
     low = norm_token(token)
     for p in _morph().parse(low):
-        if any(t in p.tag for t in _NAME_TAGS) and type(p.methods_stack[0][0]).__name__ == "DictionaryAnalyzer":
-            return p.normal_form.replace("ё", "е")
+        if any(t in p.tag for t in _NAME_TAGS) and _in_dictionary(p):
+            return _nominative(p)
     m = re.fullmatch(r"(.{3,}[бвгджзклмнпрстфхцчшщ])(ом|ым|ем)", low)
     return m.group(1) if m else low
 
 
 @functools.lru_cache(maxsize=20_000)
 def ru_oblique_lemma(token: str, tags: tuple[str, ...] = _NAME_TAGS) -> str | None:
-    """The lemma when the dictionary's most likely reading of the word is a name in an oblique case
+    """The nominative when the dictionary's most likely reading of the word is a name in an oblique case
     (``tags``: person names by default; ``("Geox", "Orgn")`` for places and organisations)."""
     low = norm_token(token)
     named = [p for p in _morph().parse(low) if any(t in p.tag for t in tags)]
-    if named and named[0].tag.case not in (None, "nomn") and named[0].normal_form != low:
-        return named[0].normal_form.replace("ё", "е")
+    if named and named[0].tag.case not in (None, "nomn") and _in_dictionary(named[0]):
+        form = _nominative(named[0])
+        return form if form != low else None
     return None
 
 
