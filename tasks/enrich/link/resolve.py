@@ -146,7 +146,6 @@ class _Registry:
         self.token1: dict[str, set[str]] = {}  # first/last token of multi-token person names
         self.fullnames: dict[str, set[frozenset[str]]] = {}  # eid -> token sets
         self.skel: dict[str, set[str]] = {}
-        self.names: dict[str, str] = {}  # canonical names of unknown entities
 
     def add(self, mm: _M) -> None:
         eid = mm.eid
@@ -173,9 +172,6 @@ class _Registry:
         ):
             for k, v in src.items():
                 dst.setdefault(k, set()).update(v)
-        for k, v in other.names.items():
-            if len(v) > len(self.names.get(k, "")):
-                self.names[k] = v
 
     def partial(self, mm: _M, in_doc: bool = False) -> str | None:
         """Part of a person's name that belongs to exactly one full name seen here: a single token
@@ -292,8 +288,6 @@ def _local_unknowns(mms: list[_M], reg: _Registry) -> None:
         if mm.is_person and reg.partial(mm, in_doc=True):
             continue
         mm.eid = mm.unknown_id()
-        if len(mm.base) > len(reg.names.get(mm.eid, "")):
-            reg.names[mm.eid] = mm.base
         reg.add(mm)
 
 
@@ -314,8 +308,6 @@ def _evidence_pass(mms: list[_M], reg: _Registry, in_doc: bool) -> None:
         for mm in mms:
             if not mm.eid and not mm.is_person:
                 mm.eid = _unknown_id(mm.mention.label, mm.key)
-                if len(mm.base) > len(reg.names.get(mm.eid, "")):
-                    reg.names[mm.eid] = mm.base
                 reg.add(mm)
 
 
@@ -367,7 +359,7 @@ def _cross_script_merge(mms: list[_M], reg: _Registry) -> None:
 
 
 def _final_pass(kb: KnowledgeBase, mms: list[_M], reg: _Registry) -> None:
-    """Stage 4: unique reference surnames (Putin, Erdoğan), then unknown ids."""
+    """Stage 4: unique curated family names (Putin, Erdoğan; also by name parts: Шойгу, شويغو), then unknown ids."""
     for mm in mms:
         if mm.eid or not mm.is_person or len(mm.tokens) != 1 or mm.ambiguous:
             continue
@@ -384,8 +376,6 @@ def _final_pass(kb: KnowledgeBase, mms: list[_M], reg: _Registry) -> None:
             continue
         eid = reg.same_key(mm, [mm.base])
         mm.eid = eid or mm.unknown_id()
-        if not eid and len(mm.base) > len(reg.names.get(mm.eid, "")):
-            reg.names[mm.eid] = mm.base
 
 
 def link_entities_batch(docs: list[Doc], kb: KnowledgeBase) -> list[Doc]:
@@ -410,7 +400,6 @@ def link_entities_batch(docs: list[Doc], kb: KnowledgeBase) -> list[Doc]:
         _cross_script_merge(mms, batch)
         _evidence_pass(mms, batch, in_doc=False)
         _final_pass(kb, mms, reg)
-        batch.names.update({k: v for k, v in reg.names.items() if k not in batch.names})
     names = _names(prepared)
     for mms in prepared:
         for mm in mms:
@@ -418,11 +407,11 @@ def link_entities_batch(docs: list[Doc], kb: KnowledgeBase) -> list[Doc]:
             m.entity_id = mm.eid
             e = kb.entities.get(mm.eid) if mm.eid else None
             m.entity_name = e.name if e else names.get(mm.eid, mm.base)
-            m.entity_norm = _normal_form(kb, mm)
+            m.entity_norm = _normal_form(mm)
     return docs
 
 
-def _normal_form(kb: KnowledgeBase, mm: _M) -> str:
+def _normal_form(mm: _M) -> str:
     """The surface's normal form for ``entity_aliases.norm``: a person's parts in their normal forms,
     anything else its cleaned form, lowercased (Arabic folded)."""
     if mm.is_person and mm.table is not None:
