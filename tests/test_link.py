@@ -640,3 +640,18 @@ def test_normal_forms_of_surfaces(kb: KnowledgeBase) -> None:
     assert norms["Москве"] == "москва"
     assert norms["Şoygu'nun"] == "şoygu"
     assert norms["وكالفرت"] == "كالفرت"
+
+
+def test_unknown_person_id_does_not_depend_on_the_batch(kb: KnowledgeBase) -> None:
+    alone = make_doc("Kori Schulman spoke.", "en", [("Kori Schulman", "PER")], "a")
+    link_entities(alone, kb)
+    others = [
+        make_doc("Kori Schulman spoke.", "en", [("Kori Schulman", "PER")], "b"),
+        make_doc("Шульман и Кори Шульман", "ru", [("Шульман", "PER"), ("Кори Шульман", "PER")], "c"),
+        make_doc("Trump'ın ve Şoygu'nun", "tr", [("Trump'ın", "PER"), ("Şoygu'nun", "PER")], "d"),
+    ]
+    link_entities_batch(others, kb)
+    kori = alone.mentions[0].entity_id
+    assert others[0].mentions[0].entity_id == kori
+    assert [m.entity_id for m in others[1].mentions] == [kori, kori]  # the family name joins the full name
+    assert [m.entity_id for m in others[2].mentions] == ["Q22686", "kb:sergei-shoigu"]
