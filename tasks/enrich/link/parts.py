@@ -326,7 +326,8 @@ class NameTable:
             if spellings:
                 # the known spelling nearest to this one (كالفرت: كالفيرت, not كلايفرت)
                 near = min(spellings, key=lambda s: (_distance(s, form), s))
-                return PartKey(self.ar[near], "table", form)
+                if _distance(near, form) <= max(1, len(form) // 3):
+                    return PartKey(self.ar[near], "table", form)
         return PartKey(ABJAD_NS + t, "ar", t)
 
     def normal_form(self, name: str, lang: str | None) -> str:
