@@ -57,6 +57,7 @@ class Mention:
     score: float = 1.0
     entity_id: str | None = None
     entity_name: str | None = None  # canonical name of the linked entity (set by link)
+    entity_norm: str | None = None  # normal form of the surface: Russian nominative, no suffix/clitic (set by link)
 
 
 @dataclass(slots=True)

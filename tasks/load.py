@@ -90,7 +90,9 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("external_id", pa.string()),
         ]
     ),
-    "entity_aliases": pa.schema([("entity_id", pa.string()), ("alias", pa.string()), ("lang", pa.string())]),
+    "entity_aliases": pa.schema(
+        [("entity_id", pa.string()), ("alias", pa.string()), ("lang", pa.string()), ("norm", pa.string())]
+    ),
     "inputs": pa.schema(
         [
             ("source_uri", pa.string()),
@@ -216,7 +218,9 @@ def to_rows(
             alias = (m.entity_id, m.surface, lang)
             if alias not in seen_aliases:
                 seen_aliases.add(alias)
-                rows["entity_aliases"].append({"entity_id": m.entity_id, "alias": m.surface, "lang": lang})
+                rows["entity_aliases"].append(
+                    {"entity_id": m.entity_id, "alias": m.surface, "lang": lang, "norm": m.entity_norm}
+                )
     rows["inputs"] = [
         {
             "source_uri": d.source_uri,

@@ -502,3 +502,156 @@ def test_linking_is_cheap(kb: KnowledgeBase) -> None:
     t = time.process_time()
     link_entities(doc, kb)
     assert time.process_time() - t < 1.0  # 4500 mentions
+
+
+# --------------------------------------------------------------------------------------------
+# Name parts: the same person gets the same id in every script, each side linked on its own
+# --------------------------------------------------------------------------------------------
+
+
+def link_one(kb: KnowledgeBase, text: str, lang: str, mentions: list[tuple[str, str]]) -> list[str]:
+    """Ids of one document linked in a batch of its own (nothing shared with other documents)."""
+    return [m.entity_id for m in link_entities(make_doc(text, lang, mentions), kb).mentions]
+
+
+@pytest.mark.parametrize(
+    ("latin", "other", "lang"),
+    [
+        ("Kori Schulman", "Кори Шульман", "ru"),
+        ("Michael Fallon", "Майкл Фэллон", "ru"),
+        ("Michael Fallon", "Майкла Фэллона", "ru"),  # genitive
+        ("Knightley", "Найтли", "ru"),
+        ("Klein", "Кляйна", "ru"),  # genitive
+        ("Calvert", "كالفرت", "ar"),  # not spelled so in any table: the nearest known Arabic spelling
+        ("Calvert", "وكالفرت", "ar"),  # a proclitic on a known name
+        ("Melania Trump", "ميلانيا ترامب", "ar"),
+    ],
+)
+def test_unknown_person_same_id_across_scripts(kb: KnowledgeBase, latin: str, other: str, lang: str) -> None:
+    (a,) = link_one(kb, f"{latin} said.", "en", [(latin, "PER")])
+    (b,) = link_one(kb, f"{other} .", lang, [(other, "PER")])
+    assert a.startswith("u:")
+    assert a == b
+
+
+def test_different_given_names_are_different_people(kb: KnowledgeBase) -> None:
+    text = "Melania Trump and Donald Trump spoke. Trump left."
+    melania, donald, trump = link_one(
+        kb, text, "en", [("Melania Trump", "PER"), ("Donald Trump", "PER"), ("Trump", "PER")]
+    )
+    assert donald == "Q22686"
+    assert melania.startswith("u:") and melania != donald
+    assert trump not in (melania, donald)  # two full names fit: the family name alone stays apart
+    # one full name in the document: the family name alone joins it
+    melania2, trump2 = link_one(
+        kb, "Melania Trump spoke. Trump left.", "en", [("Melania Trump", "PER"), ("Trump", "PER")]
+    )
+    assert melania2 == trump2 == melania
+    # nothing in the document: the one curated Trump, in any script and case
+    for text, lang in (("Trump", "en"), ("Трампа", "ru"), ("ترامب", "ar")):
+        assert link_one(kb, text, lang, [(text, "PER")]) == ["Q22686"]
+
+
+def test_person_is_never_a_place(kb: KnowledgeBase) -> None:
+    (clinton,) = link_one(kb, "Клинтон заявила", "ru", [("Клинтон", "PER")])
+    assert clinton.startswith("u:")
+    (place,) = link_one(kb, "Clinton", "en", [("Clinton", "LOC")])
+    assert place.startswith("geo:") and place != clinton
+    # a person beside a place of the same spelling in one document keeps a person id
+    ids = link_one(kb, "Clinton Clinton", "en", [("Clinton", "LOC"), ("Clinton", "PER")])
+    assert ids[0].startswith("geo:") and ids[1].startswith("u:")
+
+
+@pytest.mark.parametrize(
+    ("surface", "lang"),
+    [("Шойгу", "ru"), ("Шойгу", "ru"), ("شويغو", "ar"), ("Сергей Кужугетович Шойгу", "ru"), ("Шойгу", "uk")],
+)
+def test_curated_person_found_through_name_parts(kb: KnowledgeBase, surface: str, lang: str) -> None:
+    assert link_one(kb, surface, lang, [(surface, "PER")]) == ["kb:sergei-shoigu"]
+
+
+def test_acronym_and_expansion_in_a_document(kb: KnowledgeBase) -> None:
+    text = "The Kazakh Defence Industry Association (KDIA) said. KDIA also spoke."
+    ids = link_one(kb, text, "en", [("Kazakh Defence Industry Association", "ORG"), ("KDIA", "ORG"), ("KDIA", "ORG")])
+    assert ids[0].startswith("u:") and len(set(ids)) == 1
+    text = "Организация Договора о коллективной безопасности (ОДКБ)"
+    ids = link_one(kb, text, "ru", [("Организация Договора о коллективной безопасности", "ORG"), ("ОДКБ", "ORG")])
+    assert ids == ["kb:csto", "kb:csto"]
+    for text, lang in (("NATO", "en"), ("НАТО", "ru"), ("الناتو", "ar"), ("OTAN", "fr")):
+        assert link_one(kb, text, lang, [(text, "ORG")]) == ["Q7184"]
+    # an acronym never takes a person's id
+    ids = link_one(kb, "Kemal Demir (KD) said", "en", [("Kemal Demir", "PER"), ("KD", "ORG")])
+    assert ids[0] != ids[1]
+
+
+def test_name_is_the_most_frequent_full_form(kb: KnowledgeBase) -> None:
+    text = "Zorbek Tashkentov came. Z. Tashkentov spoke. Zorbek Tashkentov left. Tashkentov"
+    doc = link_entities(
+        make_doc(
+            text,
+            "en",
+            [
+                ("Zorbek Tashkentov", "PER"),
+                ("Z. Tashkentov", "PER"),
+                ("Zorbek Tashkentov", "PER"),
+                ("Tashkentov", "PER"),
+            ],
+        ),
+        kb,
+    )
+    assert len({m.entity_id for m in doc.mentions}) == 1
+    assert {m.entity_name for m in doc.mentions} == {"Zorbek Tashkentov"}
+
+
+def test_russian_parts_to_nominative() -> None:
+    from tasks.enrich.link.parts import NameTable, split_person
+
+    table = NameTable.load(SEEDS)
+    assert table.part("Трампом", "ru") == table.part("Трампа", "ru")
+    assert table.part("Трампа", "ru").key == table.part("Trump", "en").key
+    assert table.part("Трампа", "ru").form == "трамп"
+    assert table.part("Кляйна", "ru").key == table.part("Klein", "en").key
+    p = split_person("Сергея Кужугетовича Шойгу", "ru", table)
+    assert p.family == table.part("Shoigu", "en").key and p.patronymic and p.initial == "s"
+    assert table.part("Şoygu'nun".split("'")[0], "tr").key == table.part("Шойгу", "ru").key
+    # a Turkish suffix without an apostrophe is cut only when the lexicon knows the stem
+    assert table.part("Trumpın", "tr").key == table.part("Trump", "en").key
+    # an Arabic proclitic is cut only when the rest is a known name
+    assert table.part("وترامب", "ar").key == table.part("Trump", "en").key
+    assert table.part("الحكومة", "ar").evidence == "ar"  # not a known name: no Latin identity
+
+
+def test_normal_forms_of_surfaces(kb: KnowledgeBase) -> None:
+    text = "Майкла Фэллона и Шойгу видели в Москве. Şoygu'nun Trumpın وكالفرت"
+    mentions = [
+        ("Майкла Фэллона", "PER"),
+        ("Шойгу", "PER"),
+        ("Москве", "LOC"),
+        ("Şoygu'nun", "PER"),
+        ("Trumpın", "PER"),
+        ("وكالفرت", "PER"),
+    ]
+    doc = make_doc(text, "ru", mentions)
+    doc.sentences[0].lang = "ru"
+    link_entities(doc, kb)
+    norms = {m.surface: m.entity_norm for m in doc.mentions}
+    assert norms["Майкла Фэллона"] == "майкл фэллон"
+    assert norms["Шойгу"] == "шойгу"
+    assert norms["Москве"] == "москва"
+    assert norms["Şoygu'nun"] == "şoygu"
+    assert norms["وكالفرت"] == "كالفرت"
+
+
+def test_unknown_person_id_does_not_depend_on_the_batch(kb: KnowledgeBase) -> None:
+    alone = make_doc("Kori Schulman spoke.", "en", [("Kori Schulman", "PER")], "a")
+    link_entities(alone, kb)
+    others = [
+        make_doc("Kori Schulman spoke.", "en", [("Kori Schulman", "PER")], "b"),
+        make_doc("Шульман и Кори Шульман", "ru", [("Шульман", "PER"), ("Кори Шульман", "PER")], "c"),
+        make_doc("Trump'ın ve Şoygu'nun", "tr", [("Trump'ın", "PER"), ("Şoygu'nun", "PER")], "d"),
+    ]
+    link_entities_batch(others, kb)
+    kori = alone.mentions[0].entity_id
+    assert others[0].mentions[0].entity_id == kori
+    assert [m.entity_id for m in others[1].mentions] == [kori, kori]  # the family name joins the full name
+    assert [m.entity_id for m in others[2].mentions] == ["Q22686", "kb:sergei-shoigu"]

@@ -1,4 +1,4 @@
-"""Build the places gazetteer used by ``tasks/enrich/link.py``.
+"""Build the places gazetteer used by ``tasks/enrich/link/`` (the linking stage).
 
 Sources (both shipped inside PyPI packages, nothing is downloaded):
 * countries, territories and CLDR regions with their names in every CLDR locale (``babel``);

@@ -107,6 +107,8 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
         return
     for sql in texts:
         con.execute(sql)
+    # columns added after a table was first created (CREATE TABLE IF NOT EXISTS leaves old tables as they were)
+    con.execute("alter table entity_aliases add column if not exists norm varchar")
     con.execute("insert or replace into meta values ('schema_version', ?)", [version])
 
 

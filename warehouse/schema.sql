@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS entity_aliases (
     entity_id VARCHAR NOT NULL,
     alias     VARCHAR NOT NULL,
     lang      VARCHAR NOT NULL,
+    norm      VARCHAR,  -- normal form: Russian nominative, no Turkish suffix/Arabic clitic, lowercase (linker)
     PRIMARY KEY (entity_id, alias, lang)
 );
 

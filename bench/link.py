@@ -1,0 +1,276 @@
+"""Entity linking: does the same person get the same id in every script, and what does linking cost?
+
+Method. Every mention is linked in a document and a batch of its own (nothing is shared between the two
+sides, as with two articles of two runs), and we count over every pair of PER mentions written in two
+different scripts: a pair is *predicted same* when both mentions got the same ``entity_id`` and *gold
+same* when they name the same person. Precision = both / predicted same, recall = both / gold same,
+per script pair: Latin-Cyrillic (en-ru), Latin-Arabic (en-ar, tr-ar), Latin-Latin (en-tr: Turkish
+spellings and suffixes). Two sets: (1) ``held-out names``: the Wikidata name-token pairs of
+``shared/names`` whose Latin token ``tools/build_names.py`` held out (no table was built from them),
+each token a one-word PER mention, a sample of ``--sample`` pairs per file, gold same = the two tokens
+are a listed pair; (2) ``real sentences``: ``bench/data/link_people.tsv``, 342 gold PER spans of 27
+people in real sentences of ``shared/ner-train`` (ru: factRuEval news; en: EWT, CrossNER politics, Broad
+Twitter Corpus; ar: WikiFANE/AQMAR; tr: Turkish Wiki NER), labelled by hand (see ``docs/ENTITIES.md``);
+the file holds offsets and labels only, the text is read from ``--data``; each sentence is a document
+with all its gold PER spans, linked on its own, and again with the sentences of each language in one batch. Cost: the linking stage alone (known-name spotting + linking) on the
+``dev`` sentences of the four languages with all their gold spans, in batches of 200 one-sentence
+documents: words per CPU-second, and the resident memory of the loaded reference data and name table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import resource
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from build_names import held_out  # noqa: E402
+
+from newsetl.doc import Doc, Mention, Sentence  # noqa: E402
+
+LABELLED = ROOT / "bench" / "data" / "link_people.tsv"
+SCRIPT = {"en": "Latin", "tr": "Latin", "fr": "Latin", "ru": "Cyrillic", "ar": "Arabic"}
+
+
+def _rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def read_conll(path: Path) -> list[list[tuple[str, str]]]:
+    sents, cur = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line:
+            if cur:
+                sents.append(cur)
+                cur = []
+            continue
+        tok, tag = line.split("\t")
+        cur.append((tok, tag))
+    if cur:
+        sents.append(cur)
+    return sents
+
+
+def sentence_doc(tokens: list[tuple[str, str]], lang: str, uri: str) -> tuple[Doc, dict[tuple[int, int], Mention]]:
+    """One sentence (tokens joined by spaces) as a document with all its gold spans; returns the
+    mentions by token span."""
+    starts, pos = [], 0
+    for tok, _ in tokens:
+        starts.append(pos)
+        pos += len(tok) + 1
+    text = " ".join(t for t, _ in tokens)
+    doc = Doc(source_uri=uri, text=text, lang=lang)
+    doc.sentences.append(Sentence(0, 0, len(text), text, lang))
+    spans: dict[tuple[int, int], Mention] = {}
+    i = 0
+    while i < len(tokens):
+        tag = tokens[i][1]
+        if tag.startswith("B-"):
+            label, j = tag[2:], i + 1
+            while j < len(tokens) and tokens[j][1] == "I-" + label:
+                j += 1
+            s, e = starts[i], starts[j - 1] + len(tokens[j - 1][0])
+            m = Mention(0, s, e, text[s:e], label)
+            doc.mentions.append(m)
+            spans[(i, j)] = m
+            i = j
+        else:
+            i += 1
+    return doc, spans
+
+
+def pair_scores(side_a: list[tuple[str, str]], side_b: list[tuple[str, str]], gold_same) -> tuple[float, float, int]:
+    """Precision, recall and gold-same pair count over all (a, b) pairs; sides are (gold, id) lists."""
+    by_id_b: dict[str, list[str]] = defaultdict(list)
+    for g, i in side_b:
+        by_id_b[i].append(g)
+    pred = tp = 0
+    for g, i in side_a:
+        hits = by_id_b.get(i, ())
+        pred += len(hits)
+        tp += sum(1 for h in hits if gold_same(g, h))
+    gold_b = Counter(g for g, _ in side_b)
+    gold = sum(n for g, _ in side_a for h, n in gold_b.items() if gold_same(g, h))
+    return (tp / pred if pred else float("nan")), (tp / gold if gold else float("nan")), gold
+
+
+def held_out_names(data: Path, kb, sample: int) -> list[tuple[str, float, float, int]]:
+    from tasks.enrich.link import link_entities
+
+    rows = []
+    for file, lang in (("wd_en_ru.tsv", "ru"), ("wd_en_ar.tsv", "ar")):
+        pairs = []
+        for line in (data / "names" / file).read_text(encoding="utf-8").splitlines():
+            la, other, _ = line.split("\t")
+            if held_out(la):
+                pairs.append((la, other))
+        pairs.sort(key=lambda p: hashlib.blake2b("|".join(p).encode(), digest_size=8).digest())
+        pairs = pairs[:sample]
+        gold = set(pairs)
+
+        def ids(tokens: list[str], lg: str) -> list[str]:
+            out = []
+            for t in tokens:
+                text = t[:1].upper() + t[1:]
+                doc = Doc(source_uri="n", text=text, lang=lg)
+                doc.sentences.append(Sentence(0, 0, len(text), text, lg))
+                doc.mentions.append(Mention(0, 0, len(text), text, "PER"))
+                out.append(link_entities(doc, kb).mentions[0].entity_id)
+            return out
+
+        latin = sorted({p[0] for p in pairs})
+        other = sorted({p[1] for p in pairs})
+        a = list(zip(latin, ids(latin, "en"), strict=True))
+        b = list(zip(other, ids(other, lang), strict=True))
+        p, r, n = pair_scores(a, b, lambda x, y, gold=gold: (x, y) in gold)
+        rows.append((f"Latin-{SCRIPT[lang]} (en-{lang}, {len(pairs)} held-out pairs)", p, r, n))
+    return rows
+
+
+def real_sentences(data: Path, kb, batched: bool = False) -> list[tuple[str, float, float, int]]:
+    """``batched``: the sentences of each language linked as one batch (as a run would), so that a family
+    name alone may join the one full name of the batch."""
+    from tasks.enrich.link import link_entities, link_entities_batch
+
+    labelled = list(csv.DictReader(LABELLED.open(encoding="utf-8"), delimiter="\t"))
+    by_sent: dict[tuple[str, str, int], list[dict]] = defaultdict(list)
+    for r in labelled:
+        by_sent[(r["lang"], r["file"], int(r["sent_idx"]))].append(r)
+    files = {(lang, f) for lang, f, _ in by_sent}
+    conll = {(lang, f): read_conll(data / "ner-train" / f) for lang, f in files}
+    got: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    docs: dict[str, list[Doc]] = defaultdict(list)
+    found = []
+    for (lang, f, si), rs in sorted(by_sent.items()):
+        doc, spans = sentence_doc(conll[(lang, f)][si], lang, f"{f}#{si}")
+        docs[lang].append(doc)
+        if not batched:
+            link_entities(doc, kb)
+        found += [(lang, r["person"], spans[(int(r["tok_start"]), int(r["tok_end"]))]) for r in rs]
+    if batched:
+        for batch in docs.values():
+            link_entities_batch(batch, kb)
+    for lang, person, m in found:
+        got[lang].append((person, m.entity_id))
+    rows = []
+    for a, b in (("en", "ru"), ("en", "ar"), ("tr", "ar"), ("en", "tr")):
+        p, r, n = pair_scores(got[a], got[b], lambda x, y: x == y)
+        people = len({g for g, _ in got[a]} & {g for g, _ in got[b]})
+        rows.append((f"{SCRIPT[a]}-{SCRIPT[b]} ({a}-{b}, {people} people)", p, r, n))
+    return rows
+
+
+def cost(data: Path, seeds: Path) -> list[str]:
+    import pyarrow.compute  # noqa: F401 - imported by the pipeline anyway: not the name table's cost
+
+    from newsetl.memory import release_memory
+    from tasks.enrich.link import KnowledgeBase, known_name_mentions, link_entities_batch
+    from tasks.enrich.link.parts import NameTable, _morph
+
+    release_memory()
+    before = _rss_mb()
+    t = time.process_time()
+    table = NameTable.load(seeds)
+    _morph().parse("путина")
+    table_s = time.process_time() - t
+    release_memory()
+    after_table = _rss_mb()
+    t = time.process_time()
+    kb = KnowledgeBase.load(seeds)
+    load_s = time.process_time() - t
+    release_memory()
+    after_kb = _rss_mb()
+    docs, words = [], 0
+    for lang in ("en", "ru", "ar", "tr"):
+        for i, sent in enumerate(read_conll(data / "ner-train" / lang / "dev.conll")):
+            doc, _ = sentence_doc(sent, lang, f"{lang}#{i}")
+            docs.append(doc)
+            words += len(sent)
+    speeds = []
+    for _ in range(2):  # the first pass starts with empty caches of name parts, the second has them warm
+        t = time.process_time()
+        for start in range(0, len(docs), 200):
+            batch = [known_name_mentions(d, kb) for d in docs[start : start + 200]]
+            link_entities_batch(batch, kb)
+        speeds.append(words / (time.process_time() - t))
+    n_mentions = sum(len(d.mentions) for d in docs)
+    size = (seeds / "name_parts.parquet").stat().st_size / 1e6
+    return [
+        f"- linking: {speeds[0]:,.0f} words per CPU-second with empty caches, {speeds[1]:,.0f} warm "
+        f"({len(docs)} dev sentences of en/ru/ar/tr, {words} words, {n_mentions} gold mentions, batches of 200)",
+        f"- memory (PSS): name-part table + Russian morphology +{after_table - before:.0f} MB "
+        f"(loaded in {table_s:.2f} CPU-s; table {size:.1f} MB on disk, {len(table.la) + len(table.ru) + len(table.ar):,}"
+        f" rows), places and curated entities +{after_kb - after_table:.0f} MB ({load_s:.2f} CPU-s); "
+        "both are loaded once in the forkserver and shared by the workers (newsetl/preload.py)",
+    ]
+
+
+def enrich_share(data: Path, seeds: Path, n_docs: int) -> list[str]:
+    """Seconds of each enrich stage on real pages (the HTML pages of shared/eval/extraction), after
+    extract, clean and segment: the linking stage's share of enrich."""
+    from tasks.extract import extract
+    from tasks.process import clean_and_segment, enrich
+
+    pages = sorted((data / "eval" / "extraction").glob("*/html/*.html"))[:n_docs]
+    docs = clean_and_segment([extract(str(p)) for p in pages]).docs
+    enrich(docs[:5], seeds)  # models loaded outside the measure
+    docs = clean_and_segment([extract(str(p)) for p in pages]).docs
+    secs: Counter[str] = Counter()
+    t = time.process_time()
+    for start in range(0, len(docs), 100):
+        secs.update(enrich(docs[start : start + 100], seeds).seconds)
+    cpu = time.process_time() - t
+    total = sum(secs.values())
+    parts = ", ".join(f"{k} {v:.1f} s" for k, v in secs.items())
+    return [
+        f"- share of enrich: linking {secs['linking'] / total:.1%} of the enrich stage's time on {len(docs)} real pages "
+        f"({parts}; {cpu:.1f} CPU-s in all)"
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", default=os.path.relpath(ROOT.parent / "shared"), help="shared data (default ../shared)")
+    ap.add_argument("--sample", type=int, default=1500, help="held-out pairs per names file")
+    ap.add_argument("--seeds", default=str(ROOT / "seeds"))
+    ap.add_argument("--enrich-docs", type=int, default=150, help="real pages for the share of enrich (0: skip)")
+    args = ap.parse_args()
+    data = Path(args.data)
+    if not data.is_absolute() and not data.exists():
+        data = ROOT / args.data
+    lines = ["### Entity linking: same person, same id", ""]
+    lines += cost(data, Path(args.seeds))
+    if args.enrich_docs:
+        lines += enrich_share(data, Path(args.seeds), args.enrich_docs)
+    from tasks.enrich.link import LINK_VERSION, KnowledgeBase
+
+    kb = KnowledgeBase.load(Path(args.seeds))
+    lines += ["", f"`{LINK_VERSION}`; pairs of PER mentions written in two scripts (see the docstring).", ""]
+    lines += ["| set | script pair | precision | recall | gold pairs |", "|---|---|---|---|---|"]
+    for name, rows in (
+        ("held-out names", held_out_names(data, kb, args.sample)),
+        ("real sentences", real_sentences(data, kb)),
+        ("real sentences, a batch per language", real_sentences(data, kb, batched=True)),
+    ):
+        for label, p, r, n in rows:
+            lines.append(f"| {name} | {label} | {p:.3f} | {r:.3f} | {n} |")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,426 @@
+"""Name parts of persons and their identities across scripts.
+
+A person mention is split into parts (given, middle, family; a Russian patronymic is recognised and left
+out of the identity; particles such as al-/bin/de/van stay with the part they introduce). Each part is
+normalised for its language before any look-up, then mapped to a *part key*: a Latin phonetic key shared
+by every spelling of that name part (``Шойгу``, ``شويغو``, ``Şoygu`` -> ``shoigu``).
+
+Evidence, strongest first (the compact table ``seeds/name_parts.parquet``, built by ``tools/build_names.py``):
+
+1. ``rigour`` name-part groups (spellings in all scripts keyed by Wikidata ids), indexed at build time;
+2. Wikidata/Wikipedia name-token pairs of ``shared/names`` (English-Russian, English-Arabic);
+3. a romanisation key (``phon`` of the spelling itself), weakest: used for Latin and Cyrillic parts the
+   table does not know, never for Arabic (an unknown Arabic part keeps an Arabic-only key).
+
+Per-language normal forms: Russian case forms to the nominative (``pymorphy3`` lemmas and a few endings,
+accepted when the table knows the result), Turkish suffixes without an apostrophe only when the stem is a
+known name, Arabic proclitics (و ف ب ل ك ال لل بال) only when the rest is a known name; Arabic diacritics,
+tatweel and alef/ya/ta-marbuta variants are folded by :func:`~tasks.enrich.link.names.arabic_norm`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .names import _ARABIC_RE, _CYRILLIC_RE, ABJAD_NS, arabic_norm, fold, phon
+
+PARTS_FILE = "name_parts.parquet"
+
+# particles that introduce a part (kept with it, never a part of their own)
+PARTICLES = frozenset(
+    "al el ul bin ben ibn bint abu ebu de da di du des del della van von der den ter la le dos "
+    "бен бин ибн аль эль ад ас ван фон дер де ди да дель ла ле "
+    "بن ابن بنت ابو".split()
+)
+_RU_PATRONYMIC = re.compile(r"(ович|евич|ьич|ич)(а|у|ем|е)?$|(овн|евн|ичн|иничн)(а|ы|е|у|ой|ою)$")
+_RU_ENDINGS = (
+    "ами",
+    "ого",
+    "ому",
+    "ыми",
+    "ими",
+    "ой",
+    "ою",
+    "ом",
+    "ым",
+    "им",
+    "ем",
+    "ую",
+    "ых",
+    "а",
+    "у",
+    "е",
+    "ы",
+    "и",
+    "ю",
+    "я",
+)
+_RU_REFILL = ("", "й", "ь", "а", "я")
+_AR_PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال", "و", "ف", "ب", "ل", "ك")
+_TR_SUFFIXES = tuple(
+    sorted(
+        "nın nin nun nün ın in un ün ya ye yı yi yu yü a e ı i u ü da de ta te dan den tan ten la le yla yle".split(),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def norm_token(token: str) -> str:
+    """The spelling of one name part as stored in the table: lowercase, ё->е, Arabic folded."""
+    t = token.strip(" .,;:!?\"'’«»()[]").lower().replace("ё", "е")
+    if _ARABIC_RE.search(t):
+        t = arabic_norm(t).replace("\u0640", "")
+    return t
+
+
+def ar_skeleton(token: str) -> str:
+    """Arabic spelling without its long-vowel letters after the first (كالفرت ~ كالفيرت -> كلفرت)."""
+    return token[:1] + "".join(c for c in token[1:] if c not in "اوي")
+
+
+@functools.cache
+def _morph():
+    import pymorphy3  # MIT; dictionaries inside pymorphy3-dicts-ru
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+_NAME_TAGS = ("Surn", "Name", "Patr")
+
+
+def _in_dictionary(p) -> bool:
+    """A reading from the dictionary (not a guess for an unknown word), in the singular: names in the
+    plural are rare, and the plural readings invent lemmas (Линнес -> линнеса)."""
+    return type(p.methods_stack[0][0]).__name__ == "DictionaryAnalyzer" and "plur" not in p.tag
+
+
+def _nominative(p) -> str:
+    """The nominative singular of a parse, keeping its gender (Цыплаковой -> цыплакова, where the
+    lemma would be the masculine цыплаков)."""
+    form = p.inflect({"nomn", "sing"}) if p.tag.case not in (None, "nomn") else None
+    word = form.word if form is not None else (p.word if p.tag.case == "nomn" else p.normal_form)
+    return word.replace("ё", "е")
+
+
+@functools.lru_cache(maxsize=20_000)
+def ru_lemmas(token: str) -> tuple[str, ...]:
+    """Nominative candidates of a Russian name part, most plausible first (Кляйна -> кляйн): the
+    spelling, the dictionary's readings as a name, then common case endings cut. The analyser's guesses
+    for words it does not know are left out: they invent endings (Линнес -> линнеса)."""
+    low = norm_token(token)
+    parses = [p for p in _morph().parse(low) if _in_dictionary(p)]
+    named = [_nominative(p) for p in parses if any(t in p.tag for t in _NAME_TAGS)]
+    other = [_nominative(p) for p in parses if p.tag.POS == "NOUN"]
+    out = [low]
+    for form in (*named, *other):
+        if form not in out:
+            out.append(form)
+    for e in _RU_ENDINGS:
+        if low.endswith(e) and len(low) - len(e) >= 3:
+            for r in _RU_REFILL:
+                form = low[: -len(e)] + r
+                if form not in out:
+                    out.append(form)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=20_000)
+def ru_nominative(token: str) -> str:
+    """Best guess at the nominative of a Russian name part no table knows: the nominative of a name the
+    dictionary knows (Медведева -> медведев), an instrumental ending cut (Зорбековым -> зорбеков),
+    else the spelling itself (foreign names in -и/-о/-у do not decline: Носекени)."""
+    low = norm_token(token)
+    for p in _morph().parse(low):
+        if any(t in p.tag for t in _NAME_TAGS) and _in_dictionary(p):
+            return _nominative(p)
+    m = re.fullmatch(r"(.{3,}[бвгджзклмнпрстфхцчшщ])(ом|ым|ем)", low)
+    return m.group(1) if m else low
+
+
+@functools.lru_cache(maxsize=20_000)
+def ru_oblique_lemma(token: str, tags: tuple[str, ...] = _NAME_TAGS) -> str | None:
+    """The nominative when the dictionary's most likely reading of the word is a name in an oblique case
+    (``tags``: person names by default; ``("Geox", "Orgn")`` for places and organisations)."""
+    low = norm_token(token)
+    named = [p for p in _morph().parse(low) if any(t in p.tag for t in tags)]
+    if named and named[0].tag.case not in (None, "nomn") and _in_dictionary(named[0]):
+        form = _nominative(named[0])
+        return form if form != low else None
+    return None
+
+
+def is_patronymic(token: str) -> bool:
+    low = norm_token(token)
+    return bool(_CYRILLIC_RE.search(low)) and len(low) > 6 and bool(_RU_PATRONYMIC.search(low))
+
+
+class _HashMap:
+    """A read-only str -> str map in a few MB where a dict takes ~100 bytes a row: sorted 64-bit
+    hashes of the keys (``hash()``, this process's) with indexes into an Arrow array of the distinct
+    values. Keys are not stored: a 64-bit collision between a query and a row is possible but
+    negligible. With ``multi``, a key may have several values (``getall``)."""
+
+    _CHUNK = 16_384
+
+    def __init__(self, keys, values, multi: bool = False) -> None:
+        """``keys``/``values``: Arrow string arrays (or lists) of equal length."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        keys = pa.array(keys, pa.string()) if not isinstance(keys, pa.Array) else keys
+        values = pa.array(values, pa.string()) if not isinstance(values, pa.Array) else values
+        enc = pc.dictionary_encode(values)
+        h = np.empty(len(keys), dtype=np.int64)
+        for i in range(0, len(keys), self._CHUNK):  # Python strings only a chunk at a time
+            chunk = keys.slice(i, self._CHUNK).to_pylist()
+            h[i : i + len(chunk)] = [hash(k) for k in chunk]
+        v = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+        order = np.argsort(h, kind="stable")
+        self._h, self._v = h[order], v[order]
+        self._values = enc.dictionary
+        self._multi = multi
+        self._np = np
+
+    def __len__(self) -> int:
+        return len(self._h)
+
+    def _find(self, key: str) -> int:
+        h = hash(key)
+        i = int(self._np.searchsorted(self._h, h))
+        return i if i < len(self._h) and self._h[i] == h else -1
+
+    def __contains__(self, key: str) -> bool:
+        return self._find(key) >= 0
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        i = self._find(key)
+        return self._values[int(self._v[i])].as_py() if i >= 0 else default
+
+    def __getitem__(self, key: str) -> str:
+        i = self._find(key)
+        if i < 0:
+            raise KeyError(key)
+        return self._values[int(self._v[i])].as_py()
+
+    def getall(self, key: str) -> list[str]:
+        i, h = self._find(key), hash(key)
+        out = []
+        while 0 <= i < len(self._h) and self._h[i] == h:
+            out.append(self._values[int(self._v[i])].as_py())
+            i += 1
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class PartKey:
+    key: str  # Latin phonetic key (or an Arabic-only key, ABJAD_NS + spelling)
+    evidence: str  # "table" (rigour or name pairs), "rom" (romanisation of the spelling), "ar" (Arabic only)
+    form: str = ""  # the part's normal form in its own script (nominative, no suffix or proclitic)
+
+
+class NameTable:
+    """The compact name-part table of ``seeds_dir`` (see :mod:`tools.build_names`). Load with :meth:`load`."""
+
+    _cache: dict[Path, NameTable] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, table=None) -> None:
+        """``table``: the Arrow table of ``seeds/name_parts.parquet`` (script, form, key), or None."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if table is None:
+            table = pa.table(
+                {
+                    "script": pa.array([], pa.string()),
+                    "form": pa.array([], pa.string()),
+                    "key": pa.array([], pa.string()),
+                }
+            )
+
+        def part(script: str) -> tuple[pa.Array, pa.Array]:
+            t = table.filter(pc.equal(table.column("script"), script))
+            return t.column("form").combine_chunks(), t.column("key").combine_chunks()
+
+        self.ru = _HashMap(*part("ru"))  # Russian nominative -> Latin key
+        self.ar = _HashMap(*part("ar"))  # folded Arabic spelling -> Latin key
+        self.la = _HashMap(*part("la"))  # Latin key -> canonical Latin key
+        # Arabic spelling without its long vowels -> the known spellings (the nearest one wins)
+        ar_forms = part("ar")[0]
+        skel = pa.array([ar_skeleton(f) for f in ar_forms.to_pylist()], pa.string())
+        self.ar_skel = _HashMap(skel, ar_forms, multi=True)
+
+    @classmethod
+    def load(cls, seeds_dir: Path) -> NameTable:
+        seeds_dir = Path(seeds_dir).resolve()
+        with cls._lock:
+            t = cls._cache.get(seeds_dir)
+            if t is None:
+                t = cls._cache[seeds_dir] = cls._read(seeds_dir / PARTS_FILE)
+            return t
+
+    @classmethod
+    def _read(cls, path: Path) -> NameTable:
+        if not path.exists():
+            return cls()
+        import pyarrow.parquet as pq
+
+        return cls(pq.read_table(path, columns=["script", "form", "key"]))
+
+    # -- one part ------------------------------------------------------------------------------
+
+    def canon(self, latin_key: str) -> str:
+        return self.la.get(latin_key, latin_key)
+
+    def known_latin(self, latin_key: str) -> bool:
+        return latin_key in self.la
+
+    @functools.lru_cache(maxsize=20_000)  # noqa: B019 - one table per process, kept for the process
+    def part(self, token: str, lang: str | None) -> PartKey | None:
+        """The identity of one name part (already without titles and apostrophe suffixes)."""
+        t = norm_token(token)
+        if not t:
+            return None
+        if _ARABIC_RE.search(t):
+            return self._arabic(t)
+        if _CYRILLIC_RE.search(t):
+            oblique = ru_oblique_lemma(t)
+            if oblique in self.ru:
+                return PartKey(self.ru[oblique], "table", oblique)  # Бута -> бут, though a name Бута exists
+            for form in ru_lemmas(t):
+                if form in self.ru:
+                    return PartKey(self.ru[form], "table", form)
+            nominative = ru_nominative(t)
+            k = phon(nominative)
+            return PartKey(self.canon(k), "rom", nominative) if k else None
+        k = phon(t, lang)
+        if not k:
+            return None
+        if k in self.la:
+            return PartKey(self.la[k], "table", t)
+        if lang in ("tr", "az"):
+            # Turkish suffix without an apostrophe: only when a lexicon confirms the stem
+            for suf in _TR_SUFFIXES:
+                if t.endswith(suf) and len(t) - len(suf) >= 3:
+                    s = phon(t[: -len(suf)], lang)
+                    if s in self.la:
+                        return PartKey(self.la[s], "table", t[: -len(suf)])
+        g = phon(t, None)
+        if g != k and g in self.la:
+            return PartKey(self.la[g], "table", t)
+        return PartKey(k, "rom", t)
+
+    def _arabic(self, t: str) -> PartKey:
+        for form in self._ar_forms(t):
+            if form in self.ar:
+                return PartKey(self.ar[form], "table", form)
+        for form in self._ar_forms(t):
+            spellings = self.ar_skel.getall(ar_skeleton(form))
+            if spellings:
+                # the known spelling nearest to this one (كالفرت: كالفيرت, not كلايفرت)
+                near = min(spellings, key=lambda s: (_distance(s, form), s))
+                if _distance(near, form) <= max(1, len(form) // 3):
+                    return PartKey(self.ar[near], "table", form)
+        return PartKey(ABJAD_NS + t, "ar", t)
+
+    def normal_form(self, name: str, lang: str | None) -> str:
+        """A name with each part in its normal form: lowercase, Russian nominative, no Turkish suffix
+        or Arabic proclitic the lexicon confirms (Майкла Фэллона -> майкл фэллон)."""
+        out = []
+        for w in re.split(r"\s+", name):
+            p = self.part(w, lang) if w and norm_token(w) not in PARTICLES else None
+            out.append(p.form if p else norm_token(w))
+        return " ".join(x for x in out if x)
+
+    def _ar_forms(self, t: str) -> list[str]:
+        """The spelling, then the spelling without a proclitic, only where the rest is a known name."""
+        out = [t]
+        for p in _AR_PROCLITICS:
+            if t.startswith(p) and len(t) - len(p) >= 3:
+                rest = t[len(p) :]
+                if rest in self.ar or ar_skeleton(rest) in self.ar_skel:
+                    out.append(rest)
+        return out
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance of two short spellings."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+# -- whole names ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PersonName:
+    given: tuple[str, ...]  # part keys of the given name(s), in order
+    family: str | None  # part key of the family name (the last part with its particles)
+    patronymic: str | None
+    evidence: str  # weakest evidence of the parts used for the id
+
+    @property
+    def initial(self) -> str:
+        return initial(self.given[0]) if self.given else ""
+
+
+def initial(key: str) -> str:
+    """Initial of a given-name part, in the coarse id alphabet (Osama ~ Usama, Cory ~ Kori)."""
+    return key[:2] if key[:1] == ABJAD_NS else id_key(key)[:1]
+
+
+def split_person(name: str, lang: str | None, table: NameTable) -> PersonName | None:
+    """Parts of a cleaned person name (titles and suffixes already gone): the last part is the family
+    name, a Russian patronymic is set apart, particles stay with the part they introduce."""
+    toks = [t for t in re.split(r"[\s\-‐]+", name) if t]
+    words: list[str] = []
+    for t in toks:
+        if fold(t) in PARTICLES or norm_token(t) in PARTICLES:
+            continue  # the particle belongs to the next part: it does not change the part's identity
+        words.append(t)
+    if not words:
+        return None
+    patr = None
+    if len(words) >= 3 and is_patronymic(words[-2]):
+        patr = words.pop(-2)
+    keys = [table.part(w, lang) for w in words]
+    keys = [k for k in keys if k is not None]
+    if not keys:
+        return None
+    fam = keys[-1]
+    given = tuple(k.key for k in keys[:-1])
+    ev = "table" if all(k.evidence == "table" for k in keys) else ("ar" if fam.evidence == "ar" else "rom")
+    pk = table.part(patr, lang) if patr else None
+    return PersonName(given, fam.key, pk.key if pk else None, ev)
+
+
+_ID_TABLE = str.maketrans({"z": "s", "w": "v", "q": "k", "c": "k", "x": "k", "y": "i", "o": "a", "u": "a", "e": "i"})
+_ID_H_RE = re.compile(r"([bcdfgjklmnprstvz])h")
+_ID_DOUBLE_RE = re.compile(r"(.)\1+")
+
+
+def id_key(part_key: str) -> str:
+    """A coarser form of a part key for ids: vowel qualities, h-digraphs, s/z, c/k folded, so that a
+    spelling no table knows still meets its other-script form (Zerfuss ~ Зерфюсс)."""
+    if part_key[:1] == ABJAD_NS:
+        return part_key
+    k = _ID_H_RE.sub(r"\1", part_key).translate(_ID_TABLE)
+    return _ID_DOUBLE_RE.sub(r"\1", k)
+
+
+def person_id(p: PersonName) -> str:
+    """The id of a person nobody listed: family part + initial of the first given part (or the
+    family part alone), the same in every document, batch and script."""
+    return "u:" + hashlib.blake2b(f"PER|{id_key(p.family or '')}|{p.initial}".encode(), digest_size=6).hexdigest()
