@@ -27,7 +27,7 @@ from tasks.clean.normalize import normalize
 from tasks.clean.page import _extracted_paras, _html_clean
 from tasks.clean.text import classify_lines, clean_text
 
-CLEAN_VERSION = "0.3.0"
+CLEAN_VERSION = "0.4.0"
 
 __all__ = [
     "CLEAN_VERSION",

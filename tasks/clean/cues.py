@@ -86,8 +86,9 @@ _BYLINE_RE = re.compile(
     re.IGNORECASE,
 )
 
-_SENTENCE_END = tuple(".!?。！？؟۔…")
-_TERMINAL = tuple(".!?。！？؟۔\"'”»’)…:;")
+# sentence ends of every script: Latin, CJK, Arabic/Urdu, Devanagari/Bengali, Armenian, Ethiopic, Burmese
+_SENTENCE_END = tuple(".!?。！？؟۔…।॥։።፧။")
+_TERMINAL = tuple(".!?。！？؟۔।॥։።፧။\"'”»’)…:;")
 _ELLIPSIS_END_RE = re.compile(r"(?:…|\.\.\.)\s*[\"'”»]?$")
 
 
@@ -96,7 +97,12 @@ def _words(text: str) -> int:
     if n <= 2 and len(text) > 20:
         # scripts without spaces (zh, ja, th): approximate words by characters
         return max(n, len(text) // 3)
+    if n <= 2 and len(text) >= 8 and 2 * len(_WIDE_RE.findall(text)) >= len(text):
+        return max(n, len(text) // 2)  # a short Chinese or Japanese sentence: about two characters a word
     return n
+
+
+_WIDE_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
 def _is_prose(text: str) -> bool:
@@ -106,7 +112,10 @@ def _is_prose(text: str) -> bool:
         return False
     if w >= 15:
         return True
-    return w >= 6 and text.rstrip().endswith(tuple('.!?。！？؟۔"”»:'))
+    return w >= 6 and text.rstrip().endswith(_PROSE_END)
+
+
+_PROSE_END = tuple('.!?。！？؟۔।॥։።፧။"”»:')
 
 
 def _is_teaser(text: str) -> bool:

@@ -20,6 +20,7 @@ from tasks.clean.cues import (
 )
 from tasks.clean.dates import find_date, is_date_line
 from tasks.clean.normalize import normalize
+from tasks.segment import split_spans
 
 
 def _wrap_width(lines: list[str]) -> int | None:
@@ -36,15 +37,15 @@ def _wrap_width(lines: list[str]) -> int | None:
     return width
 
 
-def _text_lines(raw: str) -> list[str]:
-    """Blocks of a plain text: one per non-empty line; in a hard-wrapped text, a run of lines
-    between blank lines whose lines (except the last) fill the wrap width is one paragraph.
-    Runs of short lines (lists, headlines, comment scores) stay one block per line."""
+def _text_blocks(raw: str) -> list[tuple[str, bool]]:
+    """Blocks of a plain text with whether each one joins several source lines: one per non-empty line; in a
+    hard-wrapped text, a run of lines between blank lines whose lines (except the last) fill the wrap width is one
+    paragraph. Runs of short lines (lists, headlines, comment scores) stay one block per line."""
     lines = raw.splitlines()
     width = _wrap_width(lines)
     if width is None:
-        return [t for t in (normalize(x) for x in lines) if t]
-    out: list[str] = []
+        return [(t, False) for t in (normalize(x) for x in lines) if t]
+    out: list[tuple[str, bool]] = []
     run: list[str] = []
     for line in [*lines, ""]:
         if line.strip():
@@ -58,16 +59,47 @@ def _text_lines(raw: str) -> list[str]:
         ):
             t = normalize(" ".join(run))
             if t:
-                out.append(t)
+                out.append((t, True))
         else:
-            out.extend(t for t in (normalize(x) for x in run) if t)
+            out.extend((t, False) for t in (normalize(x) for x in run) if t)
         run = []
     return out
 
 
-def classify_lines(lines: list[str]) -> tuple[list[str], int | None]:
-    """Kinds for a sequence of normalised lines (one block each) and the index of the title line."""
+def _text_lines(raw: str) -> list[str]:
+    """The blocks of :func:`_text_blocks`, text only."""
+    return [t for t, _ in _text_blocks(raw)]
+
+
+# A title is short: at most this many characters and words.
+_TITLE_MAX_CHARS = 200
+_TITLE_MAX_WORDS = 30
+# Full stops of every script: a line ending in one is a sentence, not a headline ('?' and '!' may end a headline).
+_FULL_STOPS = tuple(".。．｡।॥۔։።။")
+
+
+def looks_like_title(text: str, joined: bool = False) -> bool:
+    """A headline: one source line, short, one sentence at most (no sentence end inside it), not closed by a full
+    stop, and not a long question or exclamation (a lead sentence)."""
+    if joined or len(text) > _TITLE_MAX_CHARS:
+        return False
+    w = _words(text)
+    if w > _TITLE_MAX_WORDS:
+        return False
+    end = text.rstrip("\"'”’»)]}›」』）")
+    if end.endswith(_FULL_STOPS) and not end.endswith(("..", "…")):
+        return False
+    if end.endswith(_SENTENCE_END) and w >= 15:
+        return False
+    return len(split_spans(text)) <= 1
+
+
+def classify_lines(lines: list[str], joined: list[bool] | None = None) -> tuple[list[str], int | None]:
+    """Kinds for a sequence of normalised lines (one block each) and the index of the title line.
+
+    ``joined[i]`` tells that block ``i`` joins several source lines (a hard-wrapped paragraph: never a title)."""
     n = len(lines)
+    joined = joined or [False] * n
     kinds: list[str | None] = [None] * n
     dates = [is_date_line(t) for t in lines]
     prose = [_is_prose(t) for t in lines]
@@ -144,7 +176,7 @@ def classify_lines(lines: list[str]) -> tuple[list[str], int | None]:
         if kinds[i] is None and _is_teaser(t):
             kinds[i] = "related"
 
-    # ---- title: first heading-like line before the first prose line
+    # ---- title: the first heading-like line before the first prose line
     title_idx = None
     for i, t in enumerate(lines):
         if kinds[i] is not None:
@@ -153,11 +185,7 @@ def classify_lines(lines: list[str]) -> tuple[list[str], int | None]:
             continue
         if _LABEL_VALUE_RE.match(t) and _words(t) <= 4:
             continue
-        w = _words(t)
-        ends_sentence = t.endswith(tuple(".。"))
-        if prose[i] and (ends_sentence or w > 30):
-            break  # the article starts without a title line
-        if len(t) <= 250:
+        if looks_like_title(t, joined[i]):  # with no text after it, it becomes the text below (and stays the title)
             title_idx = i
         break
     if title_idx is not None:
@@ -167,9 +195,6 @@ def classify_lines(lines: list[str]) -> tuple[list[str], int | None]:
     prose_idx = [i for i in range(n) if kinds[i] is None and prose[i]]
     if prose_idx:
         start = prose_idx[0]
-        if title_idx is not None and title_idx < start:
-            # lines right after the title that are neither prose nor cued: other (view counters, ...)
-            pass
         end = prose_idx[-1]
         for i in range(start, end + 1):
             if kinds[i] is None:
@@ -178,11 +203,13 @@ def classify_lines(lines: list[str]) -> tuple[list[str], int | None]:
                     kinds[i] = "other"
                 else:
                     kinds[i] = "body"
-    elif title_idx is None:
-        # no prose at all: keep whatever is not boilerplate as body (short texts, poems, lists)
+    else:
+        # no prose at all: keep whatever is not boilerplate as body (briefs, alerts, short texts, poems, lists)
         for i in range(n):
             if kinds[i] is None and not dates[i]:
                 kinds[i] = "body"
+    if title_idx is not None and "body" not in kinds:
+        kinds[title_idx] = "body"  # the headline is the only text: it is the document (and stays its title)
 
     # ---- leftovers: before the title/body -> nav if short label-like, else other
     first_body = next((i for i in range(n) if kinds[i] in ("body", "title")), n)
@@ -214,8 +241,9 @@ def _text_meta(lines: list[str], kinds: list[str]) -> tuple[datetime | None, str
 
 
 def clean_text(doc: Doc) -> Doc:
-    lines = _text_lines(doc.raw_text or "")
-    kinds, title_idx = classify_lines(lines)
+    blocks = _text_blocks(doc.raw_text or "")
+    lines = [t for t, _ in blocks]
+    kinds, title_idx = classify_lines(lines, [j for _, j in blocks])
     # a date/byline line is metadata, not body
     doc.blocks = [Block(i, k, t) for i, (k, t) in enumerate(zip(kinds, lines, strict=False))]
     doc.title = lines[title_idx] if title_idx is not None else None
