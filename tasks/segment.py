@@ -53,6 +53,7 @@ _CLOSE_TAIL = re.compile(rf"(?:[{_SPACES}]?[{re.escape(_CLOSERS)}])*(?=\s|$)")
 _CLOSE_TIGHT = re.compile(rf"[{re.escape(_CLOSERS)}]*")
 _PARAGRAPH = re.compile(r"\n\s*")
 _SPACE_RUN = re.compile(r"\s*")
+_QUOTES = frozenset(("Ps", "Pe", "Pi", "Pf"))
 
 
 @cache
@@ -118,8 +119,8 @@ def _normalise_end(text: str, end: int, para_end: int) -> tuple[int, int, int] |
         e -= 1
     # step back over closers (and the spaces French puts before them) to the terminal run
     t = e
-    while t > 0 and (text[t - 1] in _CLOSERS or (text[t - 1] in _SPACES and t < e)):
-        t -= 1
+    while t > 0 and (text[t - 1] in _CLOSERS or text[t - 1] in _SPACES or unicodedata.category(text[t - 1]) in _QUOTES):
+        t -= 1  # (ICU also keeps an opening bracket or quote after a full-width mark: "欢迎！「")
     s = t
     while s > 0 and (
         text[s - 1] in _TERMINALS or (unicodedata.category(text[s - 1]) == "Po" and _is_terminal(text[s - 1]))
@@ -194,7 +195,35 @@ def split_spans(text: str) -> list[tuple[int, int]]:
             start = end
         emit(start, para_end)
         para_start = para_end
-    return spans
+    return _join_letterless(text, spans)
+
+
+def _join_letterless(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A span without a letter ("18.", "-- 1981.", "(1742/22)") is no sentence: it joins the next sentence of its
+    paragraph (a list number opens it), else the previous one; alone in its paragraph, it stays."""
+    out: list[tuple[int, int]] = []
+    pending: tuple[int, int] | None = None  # a letterless span waiting for the next sentence
+    for s, e in spans:
+        if pending is not None:
+            if "\n" not in text[pending[1] : s]:
+                s = pending[0]
+            else:
+                _attach_back(text, out, pending)
+            pending = None
+        if not any(ch.isalpha() for ch in text[s:e]):
+            pending = (s, e)
+            continue
+        out.append((s, e))
+    if pending is not None:
+        _attach_back(text, out, pending)
+    return out
+
+
+def _attach_back(text: str, out: list[tuple[int, int]], span: tuple[int, int]) -> None:
+    if out and "\n" not in text[out[-1][1] : span[0]]:
+        out[-1] = (out[-1][0], span[1])
+    else:
+        out.append(span)
 
 
 def segment(doc: Doc) -> Doc:

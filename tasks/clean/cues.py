@@ -78,7 +78,8 @@ _NAV_WORDS_RE = re.compile(
 )
 _LABEL_VALUE_RE = re.compile(r"^[^\W\d][\w .'’-]{1,25}\s?:\s?\S.{0,40}$")
 # 'Home » News » Sport', 'Inicio > Sociedad > Cultura': separators between short items ('/' and '|' only
-# when spaced, so URLs, paths and code lines are no breadcrumbs); markdown table rows are excluded by caller
+# when spaced, so URLs, paths and code lines are no breadcrumbs); markdown table rows are excluded by caller, and
+# so are lines with an opening guillemet (« quoted » words are no trail)
 _BREADCRUMB_RE = re.compile(r"\S\s*[»›]\s*\S.*[»›]|\S\s+[>|/]\s+\S.*\s[>|/]\s+\S|^\S.{0,30}\s[»›>]\s\S.{0,30}$")
 _BYLINE_RE = re.compile(
     r"^(?:by|von|par|por|di|door|yazan|yazar|muhabir|haber|editör|автор|текст|بقلم|كتب|"
@@ -145,7 +146,10 @@ def _line_cue(text: str) -> str | None:
             return "comment"
         if n < 300 and _SUBSCRIBE_LC.search(low):
             return "other"
-        if n < 120 and (_NAV_WORDS_RE.match(text) or (text[0] != "|" and _BREADCRUMB_RE.search(text))):
+        if n < 120 and (
+            _NAV_WORDS_RE.match(text)
+            or (text[0] != "|" and "«" not in text and "‹" not in text and _BREADCRUMB_RE.search(text))
+        ):
             return "nav"
     return None
 

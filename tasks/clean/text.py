@@ -172,9 +172,9 @@ def classify_lines(lines: list[str], joined: list[bool] | None = None) -> tuple[
         for k in range(start, run[-1] + 1):
             if kinds[k] is None:
                 kinds[k] = "related"
-    for i, t in enumerate(lines):
-        if kinds[i] is None and _is_teaser(t):
-            kinds[i] = "related"
+    teasers = [i for i, t in enumerate(lines) if kinds[i] is None and _is_teaser(t)]
+    for i in teasers:
+        kinds[i] = "related"
 
     # ---- title: the first heading-like line before the first prose line
     title_idx = None
@@ -208,8 +208,15 @@ def classify_lines(lines: list[str], joined: list[bool] | None = None) -> tuple[
         for i in range(n):
             if kinds[i] is None and not dates[i]:
                 kinds[i] = "body"
-    if title_idx is not None and "body" not in kinds:
-        kinds[title_idx] = "body"  # the headline is the only text: it is the document (and stays its title)
+    if "body" not in kinds:
+        # nothing else is text: a lone headline is the document (and stays its title), lines that only looked
+        # like teasers (ending in an ellipsis, no list header) are the text
+        if title_idx is not None:
+            kinds[title_idx] = "body"
+        for i in teasers:
+            kinds[i] = "body"
+    if n == 1:
+        kinds[0] = "body"  # a text of one line is a document whatever the line looks like ("no_text": no text at all)
 
     # ---- leftovers: before the title/body -> nav if short label-like, else other
     first_body = next((i for i in range(n) if kinds[i] in ("body", "title")), n)
