@@ -10,15 +10,17 @@ as the corpus has them: some hold two sentences, some are cut after an abbreviat
 100% is not reachable.
 
 Dev check (``--docs``): 21 languages (the 20 news languages of ``bench/langid.py`` and Chinese). One-sentence
-documents: each of the first ``--per-lang`` lines of a language, written as a UTF-8 text file. Mixed-language
-paragraphs: three sentences of one language and then two of another (the next language in the list), on one line,
-from lines that end with a sentence mark. Both go through the pipeline's own functions from the file on
-(``extract_many`` → ``clean_and_segment`` → ``detect_language``). Reported: documents loaded (not rejected),
-document-level language accuracy (one-sentence documents: the sentence's language; mixed paragraphs: the language
-of most letters), and sentence-level accuracy (each sentence the pipeline made, against the language of the gold sentence
-that holds most of its characters).
+documents: each of the first ``--per-lang`` lines of a language, written as a UTF-8 text file. Mixed paragraphs:
+three sentences of one language and then two of another (the next language in the list), on one line, from lines
+that end with a sentence mark; quoting paragraphs: four sentences of one language and one of another. All go
+through the pipeline's own functions from the file on (``extract_many`` → ``clean_and_segment`` →
+``detect_language``). Reported: documents loaded (not rejected), document-level language accuracy (one-sentence
+documents: the sentence's language; paragraphs: the language of most letters, which in a 3 + 2 paragraph is not
+always the language of three sentences), and sentence-level accuracy (each sentence the pipeline made, against the
+language of the gold sentence that holds most of its characters). ``--keep DIR`` writes the same files for a run of
+the whole flow (``newsetl run DIR``).
 
-    .venv/bin/python bench/segmentation.py [--data DIR] [--docs] [--per-lang N]
+    .venv/bin/python bench/segmentation.py [--data DIR] [--docs | --docs-only] [--per-lang N] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -184,12 +186,13 @@ def _sentence_scores(doc, text: str, gold: list[tuple[int, int, str]]) -> tuple[
     return right, len(doc.sentences)
 
 
-def docs_check(sent_dir: Path, per_lang: int) -> None:
+def docs_check(sent_dir: Path, per_lang: int, keep: Path | None = None) -> None:
     lines = {lang: read_lines(sent_dir / f"{lang}.txt") for lang in DOC_LANGS}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         one: list[tuple[Path, str, str, list]] = []
         mixed: list[tuple[Path, str, str, list]] = []
+        quote: list[tuple[Path, str, str, list]] = []
         for li, lang in enumerate(DOC_LANGS):
             for k, line in enumerate(lines[lang][:per_lang]):
                 p = root / f"one_{lang}_{k:03d}.txt"
@@ -199,24 +202,32 @@ def docs_check(sent_dir: Path, per_lang: int) -> None:
             a_lines = [x for x in lines[lang][per_lang:] if x.endswith(ENDS)]
             b_lines = [x for x in lines[other][per_lang:] if x.endswith(ENDS)]
             for k in range(per_lang // 4):
-                group = [(x, lang) for x in a_lines[3 * k : 3 * k + 3]] + [
-                    (x, other) for x in b_lines[2 * k : 2 * k + 2]
-                ]
-                sep = "" if lang in NO_SPACE and other in NO_SPACE else " "
-                gold, pos = [], 0
-                for x, gl in group:
-                    gold.append((pos, pos + len(x), gl))
-                    pos += len(x) + len(sep)
-                text = sep.join(x for x, _ in group)
-                letters = Counter()
-                for x, gl in group:
-                    letters[gl] += sum(ch.isalpha() for ch in x)
-                p = root / f"mixed_{lang}_{other}_{k:03d}.txt"
-                p.write_text(text + "\n", encoding="utf-8")
-                mixed.append((p, letters.most_common(1)[0][0], text, gold))
+                # 3 + 2 sentences (mixed) and, from the lines after those, 4 + 1 (a paragraph quoting one sentence)
+                for name, n_a, n_b, off_a, off_b, out in (
+                    ("mixed", 3, 2, 0, 0, mixed),
+                    ("quote", 4, 1, 3 * (per_lang // 4), 2 * (per_lang // 4), quote),
+                ):
+                    a0, b0 = off_a + n_a * k, off_b + n_b * k
+                    group = [(x, lang) for x in a_lines[a0 : a0 + n_a]] + [(x, other) for x in b_lines[b0 : b0 + n_b]]
+                    sep = "" if lang in NO_SPACE and other in NO_SPACE else " "
+                    gold, pos = [], 0
+                    for x, gl in group:
+                        gold.append((pos, pos + len(x), gl))
+                        pos += len(x) + len(sep)
+                    text = sep.join(x for x, _ in group)
+                    letters = Counter()
+                    for x, gl in group:
+                        letters[gl] += sum(ch.isalpha() for ch in x)
+                    p = root / f"{name}_{lang}_{other}_{k:03d}.txt"
+                    p.write_text(text + "\n", encoding="utf-8")
+                    out.append((p, letters.most_common(1)[0][0], text, gold))
         t0 = time.perf_counter()
-        docs, rejects = _pipeline([(p, g) for p, g, _, _ in one + mixed])
+        docs, rejects = _pipeline([(p, g) for p, g, _, _ in one + mixed + quote])
         secs = time.perf_counter() - t0
+        if keep is not None:  # the same files, for a run of the whole flow: newsetl run --data-dir D KEEP
+            keep.mkdir(parents=True, exist_ok=True)
+            for p, _, _, _ in one + mixed + quote:
+                (keep / p.name).write_bytes(p.read_bytes())
 
     def report(name: str, items) -> None:
         loaded = doc_ok = s_ok = s_n = 0
@@ -240,7 +251,8 @@ def docs_check(sent_dir: Path, per_lang: int) -> None:
 
     print(f"\ndev check: {len(DOC_LANGS)} languages, pipeline functions from the file on ({secs:.1f} s)")
     report("one-sentence documents", one)
-    report("mixed-language paragraphs", mixed)
+    report("mixed paragraphs (3 + 2)", mixed)
+    report("quoting paragraphs (4 + 1)", quote)
     print("rejects:", dict(Counter(r for r, _, _ in rejects)) or "none")
     for reason, name, detail in rejects[:10]:
         print(f"  {reason}: {name}: {detail}")
@@ -252,6 +264,7 @@ def main() -> None:
     ap.add_argument("--docs", action="store_true", help="also the dev check of short and mixed-language documents")
     ap.add_argument("--docs-only", action="store_true", help="only the dev check")
     ap.add_argument("--per-lang", type=int, default=40, help="one-sentence documents per language (dev check)")
+    ap.add_argument("--keep", type=Path, help="dev check: also write its files to this folder")
     args = ap.parse_args()
     sent_dir = args.data / "eval" / "langid" / "language-testdata" / "sentences"
     if not sent_dir.is_dir():
@@ -259,7 +272,7 @@ def main() -> None:
     if not args.docs_only:
         segmentation(sent_dir)
     if args.docs or args.docs_only:
-        docs_check(sent_dir, args.per_lang)
+        docs_check(sent_dir, args.per_lang, args.keep)
 
 
 if __name__ == "__main__":
