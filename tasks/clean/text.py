@@ -1,4 +1,8 @@
-"""Plain text: lines to blocks (hard-wrapped paragraphs joined), the block classifier, title and metadata lines."""
+"""Plain text: lines to blocks (hard-wrapped paragraphs joined), the block classifier, title and metadata lines.
+
+Nothing is lost: a line is the title only when it looks like one (:func:`looks_like_title`), so a lead paragraph
+is text; a text of one line is always a document; when nothing else is text, a lone headline or lines that only
+looked like teasers are."""
 
 from __future__ import annotations
 
