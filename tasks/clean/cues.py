@@ -89,7 +89,6 @@ _BYLINE_RE = re.compile(
 
 # sentence ends of every script: Latin, CJK, Arabic/Urdu, Devanagari/Bengali, Armenian, Ethiopic, Burmese
 _SENTENCE_END = tuple(".!?。！？؟۔…।॥։።፧။")
-_TERMINAL = tuple(".!?。！？؟۔।॥։።፧။\"'”»’)…:;")
 _ELLIPSIS_END_RE = re.compile(r"(?:…|\.\.\.)\s*[\"'”»]?$")
 
 

@@ -70,11 +70,6 @@ def _text_blocks(raw: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _text_lines(raw: str) -> list[str]:
-    """The blocks of :func:`_text_blocks`, text only."""
-    return [t for t, _ in _text_blocks(raw)]
-
-
 # A title is short: at most this many characters and words.
 _TITLE_MAX_CHARS = 200
 _TITLE_MAX_WORDS = 30
