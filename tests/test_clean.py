@@ -481,3 +481,17 @@ def test_headline_and_boilerplate_only_keeps_the_headline():
     doc = clean(Doc(source_uri="x", raw_text="Reklam\nStorm warning for the coast\nReklam\n"))
     check_invariants(doc)
     assert doc.text == "Storm warning for the coast" and doc.title == "Storm warning for the coast"
+
+
+def test_lead_paragraph_trailing_off_in_an_ellipsis_is_text():
+    lead = (
+        "The council met on Tuesday evening. It discussed the budget for next year. "
+        "Several members asked for more money for libraries. The debate went on until late..."
+    )
+    body = "The mayor said the budget protects schools and public transport in every district."
+    doc = clean(Doc(source_uri="x", raw_text=f"{lead}\n\n{body}\n"))
+    check_invariants(doc)
+    assert doc.text == f"{lead}\n\n{body}"
+    # a one-sentence teaser in a list is still a teaser
+    doc = clean(Doc(source_uri="x", raw_text=f"{body}\n\nRead also:\nPrices of ferries to rise in the summer...\n"))
+    assert [b.kind for b in doc.blocks] == ["body", "related", "related"]

@@ -101,7 +101,8 @@ def classify_lines(lines: list[str], joined: list[bool] | None = None) -> tuple[
     joined = joined or [False] * n
     kinds: list[str | None] = [None] * n
     dates = [is_date_line(t) for t in lines]
-    prose = [_is_prose(t) for t in lines]
+    # a paragraph of three sentences or more is prose even when it trails off in an ellipsis (no teaser)
+    prose = [_is_prose(t) or (_is_teaser(t) and _words(t) >= 15 and len(split_spans(t)) >= 3) for t in lines]
 
     for i, t in enumerate(lines):
         cue = _line_cue(t)
@@ -171,7 +172,8 @@ def classify_lines(lines: list[str], joined: list[bool] | None = None) -> tuple[
         for k in range(start, run[-1] + 1):
             if kinds[k] is None:
                 kinds[k] = "related"
-    teasers = [i for i, t in enumerate(lines) if kinds[i] is None and _is_teaser(t)]
+    # a teaser is a headline or two that trail off in an ellipsis; a paragraph of three sentences or more is text
+    teasers = [i for i, t in enumerate(lines) if kinds[i] is None and _is_teaser(t) and len(split_spans(t)) < 3]
     for i in teasers:
         kinds[i] = "related"
 
