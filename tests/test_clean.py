@@ -34,8 +34,8 @@ def check_invariants(doc: Doc) -> None:
     assert "\u00ad" not in doc.text and "\u200b" not in doc.text
     if doc.published_at is not None:
         assert doc.published_at.tzinfo is not None
-    if doc.title:
-        assert doc.title not in doc.text.split("\n\n")
+    if doc.title:  # a title is not body, except when it is the only text there is
+        assert doc.title not in doc.text.split("\n\n") or doc.text == doc.title
 
 
 ALL_FIXTURES = sorted(p.name for p in RES.iterdir())
@@ -389,3 +389,109 @@ def test_listing_page_keeps_its_teasers():
     check_invariants(doc)
     assert sum(f"Summary {i}:" in doc.text for i in range(12)) >= 10
     assert "All rights reserved" not in doc.text
+
+
+# ---------------------------------------------------------------- 0.4: nothing lost (headline-less texts, one-liners)
+
+# Two paragraphs without a headline line, in several languages and scripts: the lead paragraph is text, not a title.
+HEADLINELESS = {
+    "en": (
+        "The city opened a new bus line today. It runs every morning from six. Will it be enough?",
+        "Residents welcomed the decision and asked for more lines in the northern districts.",
+    ),
+    "ar": (
+        "افتتحت البلدية خطا جديدا للحافلات اليوم. وقال المسؤولون إن الخدمة ستعمل يوميا. فهل تنجح الخطة؟",
+        "ورحب السكان بالقرار وطالبوا بخطوط أخرى في الأحياء الشمالية.",
+    ),
+    "hi": (
+        "नगर निगम ने आज नई बस सेवा शुरू की। यह सेवा हर दिन सुबह छह बजे से चलेगी। लोगों ने फैसले का स्वागत किया।",
+        "अधिकारियों ने कहा कि अगले महीने और बसें जोड़ी जाएंगी।",
+    ),
+    "zh": (
+        "市政府今天开通了一条新的公交线路。这条线路每天早上六点开始运行。市民表示欢迎！",
+        "官员说，下个月还会增加更多车辆。",
+    ),
+    "ru": (
+        "Городские власти открыли новый автобусный маршрут. Автобусы будут ходить каждый день. Хватит ли их?",
+        "Жители поддержали решение и попросили добавить маршруты в северных районах.",
+    ),
+    "tr": (
+        "Belediye bugün yeni bir otobüs hattı açtı. Hat her sabah altıda çalışmaya başlayacak. Yeterli olacak mı?",
+        "Mahalle sakinleri karardan memnun olduklarını söyledi.",
+    ),
+    "hy": (
+        "Քաղաքապետարանը այսօր բացեց նոր ավտոբուսային երթուղի։ Ավտոբուսները կաշխատեն ամեն օր։",
+        "Բնակիչները ողջունեցին որոշումը և խնդրեցին նոր երթուղիներ հյուսիսային թաղամասերում։",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(HEADLINELESS))
+def test_headline_less_text_keeps_its_lead_paragraph(lang):
+    lead, second = HEADLINELESS[lang]
+    doc = clean(Doc(source_uri="x", raw_text=f"{lead}\n\n{second}\n"))
+    check_invariants(doc)
+    assert doc.title is None
+    assert doc.text.split("\n\n") == [lead, second]
+
+
+@pytest.mark.parametrize("lang", sorted(HEADLINELESS))
+def test_one_sentence_text_is_a_document(lang):
+    lead, second = HEADLINELESS[lang]
+    doc = clean(Doc(source_uri="x", raw_text=second + "\n"))
+    check_invariants(doc)
+    assert doc.text == second
+    assert [b.kind for b in doc.blocks] == ["body"]
+
+
+@pytest.mark.parametrize(
+    "line, is_title",
+    [
+        ("Earthquake shakes coastal towns", True),  # a headline alone: the text, and its title
+        ("زلزال يضرب المدن الساحلية", True),
+        ("Is the bridge safe?", True),
+        ("The bridge reopened on Monday after two years of repairs.", False),  # a sentence ends with a full stop
+        ("पुल दो साल की मरम्मत के बाद सोमवार को फिर खुला।", False),
+        ("大桥在修缮两年后于周一重新开放。", False),
+        ("The bridge reopened. Traffic is back", False),  # a sentence end inside
+    ],
+)
+def test_one_line_text_and_its_title(line, is_title):
+    doc = clean(Doc(source_uri="x", raw_text=f"\n  {line}  \n\n"))
+    check_invariants(doc)
+    assert doc.text == line
+    assert doc.title == (line if is_title else None)
+
+
+def test_title_only_when_it_looks_like_one():
+    body = "The council met on Tuesday and approved the budget for next year after a long debate."
+    # a short single line followed by text: the title
+    doc = clean(Doc(source_uri="x", raw_text=f"Council approves budget\n\n{body}\n"))
+    assert doc.title == "Council approves budget" and doc.text == body
+    # a lead question of a whole sentence's length is text
+    lead = "Will the council really approve the budget for next year after weeks of protests in every district?"
+    doc = clean(Doc(source_uri="x", raw_text=f"{lead}\n\n{body}\n"))
+    assert doc.title is None and doc.text == f"{lead}\n\n{body}"
+    # a headline and a few short lines (no prose): the lines are the text, the headline its title
+    doc = clean(Doc(source_uri="x", raw_text="Road closed\n\nMain street\nUntil Friday\n"))
+    assert doc.title == "Road closed" and doc.text == "Main street\n\nUntil Friday"
+
+
+def test_headline_and_boilerplate_only_keeps_the_headline():
+    doc = clean(Doc(source_uri="x", raw_text="Reklam\nStorm warning for the coast\nReklam\n"))
+    check_invariants(doc)
+    assert doc.text == "Storm warning for the coast" and doc.title == "Storm warning for the coast"
+
+
+def test_lead_paragraph_trailing_off_in_an_ellipsis_is_text():
+    lead = (
+        "The council met on Tuesday evening. It discussed the budget for next year. "
+        "Several members asked for more money for libraries. The debate went on until late..."
+    )
+    body = "The mayor said the budget protects schools and public transport in every district."
+    doc = clean(Doc(source_uri="x", raw_text=f"{lead}\n\n{body}\n"))
+    check_invariants(doc)
+    assert doc.text == f"{lead}\n\n{body}"
+    # a one-sentence teaser in a list is still a teaser
+    doc = clean(Doc(source_uri="x", raw_text=f"{body}\n\nRead also:\nPrices of ferries to rise in the summer...\n"))
+    assert [b.kind for b in doc.blocks] == ["body", "related", "related"]

@@ -17,7 +17,15 @@ FRENCH = "Le ministre turc de la Défense a rappelé à Shoigu la Syrie et la Li
 
 @pytest.mark.parametrize(
     "text, codec",
-    [(TURKISH, "cp1254"), (ARABIC, "cp1256"), (RUSSIAN, "koi8_r"), (FRENCH, "latin-1"), (TURKISH, "utf-8")],
+    [
+        (TURKISH, "cp1254"),
+        (ARABIC, "cp1256"),
+        (RUSSIAN, "koi8_r"),
+        (RUSSIAN, "cp1251"),
+        (FRENCH, "latin-1"),
+        (FRENCH, "cp1252"),
+        (TURKISH, "utf-8"),
+    ],
 )
 def test_legacy_encodings_are_decoded(text, codec):
     assert decode(text.encode(codec)) == text
@@ -36,6 +44,40 @@ def test_bad_bytes_are_rejected(data, reason):
     with pytest.raises(RejectedInput) as exc:
         decode(data)
     assert exc.value.reason == reason
+
+
+@pytest.mark.parametrize("data", [b"\xef\xbb\xbf", "\u00a0\u3000 \u200b\n".encode(), "\ufeff  \n".encode("utf-16")])
+def test_only_whitespace_is_empty(data):
+    with pytest.raises(RejectedInput) as exc:
+        decode(data)
+    assert exc.value.reason == "empty"
+
+
+@pytest.mark.parametrize("repeat", [1, 3, 40])
+def test_bytes_no_encoding_explains_are_undecodable(repeat):
+    data = b"Caf\xc3\x28 \xff\xfe broken " * repeat
+    with pytest.raises(RejectedInput) as exc:
+        decode(data)
+    assert exc.value.reason == "undecodable"
+    assert "at byte 3" in exc.value.detail  # the first invalid UTF-8 sequence
+
+
+@pytest.mark.parametrize(
+    "text, codec",
+    [
+        ("国防部长今天在安卡拉会见了俄罗斯国防部长，双方讨论了地区局势。", "gbk"),
+        ("국방부 장관은 오늘 앙카라에서 러시아 국방장관과 회담했다. 양측은 지역 정세를 논의했다.", "euc_kr"),
+        ("防衛大臣は本日、ロシアの国防相とアンカラで会談した。両氏は地域情勢について意見を交わした。", "shift_jis"),
+    ],
+)
+def test_east_asian_legacy_encodings_are_not_read_as_cyrillic(text, codec):
+    assert decode(text.encode(codec)) == text
+
+
+def test_utf8_with_a_few_stray_bytes_keeps_loading():
+    text = (FRENCH + " ") * 4
+    data = text.encode() + b"caf\xe9 \x93ok\x94"  # two windows-1252 quotes and an e-acute pasted in
+    assert decode(data) == text + "café “ok”"
 
 
 def test_list_sources_dirs_globs_and_urls(tmp_path):

@@ -40,7 +40,7 @@ import threading
 
 from newsetl.doc import UNDETERMINED, Doc
 
-LANGID_VERSION = "1.1.0"
+LANGID_VERSION = "1.1.1"
 
 # --------------------------------------------------------------------------------------------
 # Languages and scripts
@@ -526,7 +526,8 @@ def detect_language(doc: Doc) -> Doc:
 
     The document's language comes from (a sample of) its whole text, which is long enough for a
     confident call; when that fails it is the language of most of its sentences. Each sentence is
-    then identified with the document's language as the prior.
+    then identified with the document's language as the prior; when most of the sentences' letters
+    are then in another language (a mixed-language paragraph), that language is the document's.
     """
     doc.lang, doc.lang_score = identify((doc.text or "")[:DOC_SAMPLE_CHARS])
     if doc.lang == UNDETERMINED and doc.sentences:
@@ -534,7 +535,28 @@ def detect_language(doc: Doc) -> Doc:
     prior = doc.lang if doc.lang != UNDETERMINED else None
     for sent in doc.sentences:
         sent.lang, sent.lang_score = identify(sent.text, prior)
+    if len(doc.sentences) > 1:
+        # a paragraph mixing languages: the whole-text call can favour the minority language (a script it weighs
+        # more, a detector sure of itself); the document is in the language of most of its sentences' letters
+        lang, share = _letters_majority(doc)
+        if lang != doc.lang and share > 0.5:
+            doc.lang, doc.lang_score = lang, share
     return doc
+
+
+def _letters_majority(doc: Doc) -> tuple[str, float]:
+    """The language of most letters among the document's sentences (as identified) and its share of all letters."""
+    letters: dict[str, int] = {}
+    total = 0
+    for sent in doc.sentences:
+        n = sum(ch.isalpha() for ch in sent.text)
+        total += n
+        if sent.lang != UNDETERMINED:
+            letters[sent.lang] = letters.get(sent.lang, 0) + n
+    if not letters or not total:
+        return UNDETERMINED, 0.0
+    lang = max(letters, key=letters.__getitem__)
+    return lang, round(letters[lang] / total, 4)
 
 
 def detect_language_batch(docs: list[Doc]) -> list[Doc]:
