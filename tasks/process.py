@@ -21,7 +21,7 @@ from tasks.clean import clean
 from tasks.enrich.langid import detect_language
 from tasks.enrich.link import KnowledgeBase, known_name_mentions, link_entities_batch
 from tasks.enrich.ner import tag_entities_batch
-from tasks.extract import extract_batch
+from tasks.extract import apply_given, extract_batch
 from tasks.segment import segment
 from tasks.stories import embed_docs
 
@@ -50,7 +50,7 @@ def clean_and_segment(docs: list[Doc]) -> Processed:
     """Pure: clean each document, reject those with no article text, split the rest into sentences."""
     out = Processed([], [])
     t0 = time.perf_counter()
-    cleaned = _per_doc("clean", clean, docs, out.rejects)
+    cleaned = _per_doc("clean", lambda d: apply_given(clean(d)), docs, out.rejects)
     kept = []
     for doc in cleaned:
         if doc.text.strip():
@@ -124,7 +124,7 @@ def _process(uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path,
     release_memory()  # a worker stays at its models' size instead of creeping up with every batch
     rejects = extracted.rejects + cleaned.rejects + enriched.rejects
     seconds = {"extract": extract_s} | cleaned.seconds | enriched.seconds
-    return Processed(enriched.docs, rejects, seconds, extracted.skipped)
+    return Processed(enriched.docs, rejects, seconds, extracted.skipped, extracted.ignored)
 
 
 @task(name="process-batch", cache_policy=NO_CACHE)

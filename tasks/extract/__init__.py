@@ -1,4 +1,12 @@
-"""Extract: list sources and read them into decoded :class:`Doc` objects (files and http(s) URLs).
+"""Extract: list sources and read them into decoded :class:`Doc` objects.
+
+The package follows the layout of a dlt verified source: this module composes (listing a run's inputs, reading a
+batch of them); each kind of source has its module: ``records.py`` (JSON Lines, CSV and Parquet record files) and
+``warc.py`` (web archives); ``decode.py`` turns bytes into text.
+
+An input is a file, an http(s) URL, or a *slice* of a container file (a run of records of a record file or a WARC
+file): ``<path>::records[<start>:<end>]@<offset>`` (:func:`slice_item`). Slices let one big file spread over several
+batches; the documents they yield carry their own ``source_uri`` (a record's URL or ``<file>#<id>``).
 
 This is one of the two stages that touch I/O. Decoding is strict and explicit: a BOM or valid UTF-8
 first, then charset detection for legacy encodings (windows-1254, windows-1256, KOI8-R, Latin-1…).
@@ -15,13 +23,15 @@ import hashlib
 import io
 import ipaddress
 import os
+import re
 import socket
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,13 +39,15 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE  # batches are big: never hash them for a cache key
 
 from newsetl.doc import Doc, Reject
+from tasks.extract import records, warc
 from tasks.extract.decode import decode
 from tasks.extract.errors import RejectedInput, TransientError
 
-EXTRACT_VERSION = "2"
+EXTRACT_VERSION = "3"
 TEXT_SUFFIXES = {".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {suffix + ".gz" for suffix in TEXT_SUFFIXES | HTML_SUFFIXES}
+PAGE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {suffix + ".gz" for suffix in TEXT_SUFFIXES | HTML_SUFFIXES}
+SUPPORTED_SUFFIXES = PAGE_SUFFIXES | records.RECORD_SUFFIXES | warc.WARC_SUFFIXES
 MAX_BYTES = int(os.environ.get("NEWSETL_MAX_BYTES", 20 * 1024 * 1024))
 HTTP_TIMEOUT_S = float(os.environ.get("NEWSETL_HTTP_TIMEOUT", 20))
 ALLOW_PRIVATE_URLS = os.environ.get("NEWSETL_ALLOW_PRIVATE_URLS", "") == "1"
@@ -61,6 +73,45 @@ def is_url(source: str) -> bool:
     return "://" in source
 
 
+SLICE_RE = re.compile(r"^(?P<path>.+)::(?P<kind>records|warc)\[(?P<start>\d+):(?P<end>\d+)\]@(?P<offset>\d+)$")
+
+
+def slice_item(path: str, kind: str, part: records.Slice) -> str:
+    """The input naming records ``part.start``..``part.end`` of a ``kind`` (records | warc) container file."""
+    return f"{path}::{kind}[{part.start}:{part.end}]@{part.offset}"
+
+
+def parse_slice(item: str) -> tuple[str, str, records.Slice] | None:
+    """``(path, kind, slice)`` of a slice input, None for a file or URL."""
+    if "::" not in item or not (m := SLICE_RE.match(item)):
+        return None
+    return m["path"], m["kind"], records.Slice(int(m["start"]), int(m["end"]), int(m["offset"]))
+
+
+def is_slice(item: str) -> bool:
+    return parse_slice(item) is not None
+
+
+@dataclass(slots=True)
+class Listing:
+    """The inputs of a run, source by source (a source is one argument or configured URI)."""
+
+    items: list[str] = field(default_factory=list)  # files, URLs and container slices, each listed once
+    rejects: list[Reject] = field(default_factory=list)  # sources that match nothing, unreadable containers
+    source_of: dict[str, str] = field(default_factory=dict)  # input -> the source it came from
+    ignored: Counter = field(default_factory=Counter)  # per source: files of unsupported types in a directory
+    rejected: Counter = field(default_factory=Counter)  # per source: its listing rejects
+
+    def add(self, source: str, item: str) -> None:
+        if item not in self.source_of:
+            self.source_of[item] = source
+            self.items.append(item)
+
+    def reject(self, source: str, reject: Reject) -> None:
+        self.rejects.append(reject)
+        self.rejected[source] += 1
+
+
 def list_sources(sources: list[str]) -> tuple[list[str], list[Reject]]:
     """Expand files, directories (recursive), globs and URLs into a sorted, de-duplicated list of URIs.
 
@@ -69,37 +120,102 @@ def list_sources(sources: list[str]) -> tuple[list[str], list[Reject]]:
     uris: dict[str, None] = {}
     rejects: list[Reject] = []
     for source in sources:
-        if is_url(source):
-            scheme = urllib.parse.urlsplit(source).scheme.lower()
-            if scheme in ("http", "https"):
-                uris[source] = None
-            else:
-                rejects.append(Reject(source, "unsupported_scheme", f"scheme {scheme!r}: only http(s) URLs are read"))
-            continue
-        path = Path(source)
-        if path.is_dir():
-            found = _walk(path)
-        elif path.exists() or path.is_symlink():
-            found = [path]
-        else:
-            found = [Path(p) for p in sorted(glob.glob(source, recursive=True))]
-            found = [p for f in found for p in (_walk(f) if f.is_dir() else [f])]
-            if not found:
-                rejects.append(Reject(source, "not_found", "no file, directory or glob match"))
-        for p in found:
-            uris[str(p.absolute())] = None
+        found, source_rejects, _ = _expand(source)
+        rejects += source_rejects
+        uris.update(dict.fromkeys(found))
     return sorted(uris), rejects
 
 
-def _walk(root: Path) -> list[Path]:
-    """Files under ``root`` with a supported suffix; symlinked directories are not followed (no loops)."""
+def _expand(source: str) -> tuple[list[str], list[Reject], int]:
+    """The files or URL one source names, its rejects, and how many files of other types its directories hold."""
+    if is_url(source):
+        scheme = urllib.parse.urlsplit(source).scheme.lower()
+        if scheme in ("http", "https"):
+            return [source], [], 0
+        return [], [Reject(source, "unsupported_scheme", f"scheme {scheme!r}: only http(s) URLs are read")], 0
+    path = Path(source)
+    ignored = 0
+    if path.is_dir():
+        found, ignored = _walk(path)
+    elif path.exists() or path.is_symlink():
+        found = [path]
+    else:
+        found = []
+        for p in (Path(p) for p in sorted(glob.glob(source, recursive=True))):
+            if p.is_dir():
+                files, n = _walk(p)
+                found += files
+                ignored += n
+            else:
+                found.append(p)
+        if not found:
+            return [], [Reject(source, "not_found", "no file, directory or glob match")], ignored
+    return sorted(str(p.absolute()) for p in found), [], ignored
+
+
+def list_inputs(sources: list[str], per_slice: int = 100) -> Listing:
+    """A run's inputs, source by source: files and URLs as :func:`list_sources` finds them, with record files
+    and WARC files split into slices of ``per_slice`` records. An input named by two sources belongs to the
+    first; files of unsupported types found in a directory are counted as ignored."""
+    out = Listing()
+    for source in sources:
+        found, rejects, ignored = _expand(source)
+        out.ignored[source] += ignored
+        for reject in rejects:
+            out.reject(source, reject)
+        for uri in found:
+            for item in _container_slices(source, uri, per_slice, out):
+                out.add(source, item)
+    return out
+
+
+def _container_slices(source: str, uri: str, per_slice: int, out: Listing) -> list[str]:
+    """A record or WARC file as its slices (an unreadable one is a reject); any other input as itself."""
+    if is_url(uri):
+        return [uri]
+    kind = "records" if records.kind_of(uri) else "warc" if warc.is_warc(uri) else None
+    if kind is None:
+        return [uri]
+    try:
+        parts = records.plan(uri, per_slice) if kind == "records" else warc.plan(uri, per_slice)
+    except Exception as exc:  # noqa: BLE001 - a corrupt container is a reject, not a crashed listing
+        out.reject(source, Reject(uri, "unreadable", f"{type(exc).__name__}: {exc}"))
+        return []
+    return [slice_item(uri, kind, part) for part in parts]
+
+
+def make_batches(items: list[str], batch_size: int, source_of: Mapping[str, str] | None = None) -> list[list[str]]:
+    """Batches of up to ``batch_size`` inputs, never mixing two sources (so that counts add up per source); a
+    container slice (already ``batch_size`` records) is a batch of its own."""
+    source_of = source_of or {}
+    batches: list[list[str]] = []
+    current: list[str] = []
+    for item in items:
+        if is_slice(item):
+            batches.append([item])
+            continue
+        if current and (len(current) >= batch_size or source_of.get(current[0]) != source_of.get(item)):
+            batches.append(current)
+            current = []
+        current.append(item)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _walk(root: Path) -> tuple[list[Path], int]:
+    """Files under ``root`` with a supported suffix, and the number of other files (ignored); symlinked
+    directories are not followed (no loops)."""
     out = []
+    ignored = 0
     for dirpath, _dirnames, filenames in os.walk(root, followlinks=False):
         for name in filenames:
             p = Path(dirpath) / name
-            if _suffix(p) in SUPPORTED_SUFFIXES:
+            if _suffix(p) in SUPPORTED_SUFFIXES or warc.is_warc(name):
                 out.append(p)
-    return sorted(out)
+            elif not name.startswith("."):
+                ignored += 1
+    return sorted(out), ignored
 
 
 def _suffix(path: Path) -> str:
@@ -236,12 +352,16 @@ class Extracted:
     docs: list[Doc]
     rejects: list[Reject]
     skipped: list[str]
+    ignored: int = 0  # inputs that are not articles (a WARC's requests, metadata, images...)
 
 
 def extract_many(uris: list[str], known_raw_hashes: frozenset[str] = frozenset()) -> Extracted:
     """Extract a batch: permanent failures become rejects; already-loaded raw content is skipped."""
     out = Extracted([], [], [])
     for uri in uris:
+        if (container := parse_slice(uri)) is not None:
+            _extract_slice(*container, known_raw_hashes, out)
+            continue
         try:
             doc = _extract_with_retries(uri)
         except RejectedInput as exc:
@@ -252,6 +372,42 @@ def extract_many(uris: list[str], known_raw_hashes: frozenset[str] = frozenset()
             continue
         out.docs.append(doc)
     return out
+
+
+def _extract_slice(path: str, kind: str, part: records.Slice, known_raw_hashes: frozenset[str], out: Extracted) -> None:
+    """The documents of one slice of a record or WARC file; a slice that cannot be read is one reject."""
+    try:
+        if kind == "records":
+            docs, rejects = records.read_slice(path, part, records.file_time(path), MAX_BYTES)
+            ignored = 0
+        else:
+            docs, rejects, ignored = warc.read_slice(path, part, MAX_BYTES)
+    except Exception as exc:  # noqa: BLE001 - a corrupt or vanished file: one reject, the batch goes on
+        out.rejects.append(Reject(slice_item(path, kind, part), "unreadable", f"{type(exc).__name__}: {exc}"))
+        return
+    out.rejects += rejects
+    out.ignored += ignored
+    for doc in docs:
+        if doc.raw_hash in known_raw_hashes:
+            out.skipped.append(doc.source_uri)
+        else:
+            out.docs.append(doc)
+
+
+GIVEN_FIELDS = ("title", "published_at", "site", "author")
+
+
+def apply_given(doc: Doc) -> Doc:
+    """After clean: the fields a source states win over what clean inferred (a record's title or date); the
+    fields a feed item states fill in what clean found none of. A stated ``lang`` is left to the language stage
+    (a prior, not a verdict)."""
+    for key, value in (doc.given or {}).items():
+        if key in GIVEN_FIELDS and value is not None:
+            setattr(doc, key, value)
+    for key, value in (doc.defaults or {}).items():
+        if key in GIVEN_FIELDS and value is not None and not getattr(doc, key):
+            setattr(doc, key, value)
+    return doc
 
 
 @dataclass(slots=True)
