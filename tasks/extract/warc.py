@@ -87,11 +87,14 @@ def read_slice(path: str, part: Slice, max_bytes: int) -> tuple[list[Doc], list[
     docs: list[Doc] = []
     rejects: list[Reject] = []
     ignored = 0
+    expected = part.end - part.start
+    n = 0
     with open(path, "rb") as f:
         f.seek(part.offset)
         for i, record in enumerate(ArchiveIterator(f)):
-            if i >= part.end - part.start:
+            if i >= expected:
                 break
+            n = i + 1
             uri = record.rec_headers.get_header("WARC-Target-URI") or f"{path}#{part.start + i + 1}"
             if record.rec_type != "response" or record.http_headers is None:
                 ignored += 1
@@ -119,4 +122,7 @@ def read_slice(path: str, part: Slice, max_bytes: int) -> tuple[list[Doc], list[
                     raw_hash=hashlib.sha256(data).hexdigest(),
                 )
             )
+    if n < expected:  # the file was cut (or changed) after it was listed: say so, do not lose records silently
+        detail = f"records {part.start + n + 1}-{part.end} of the listing are missing (truncated or changed file)"
+        rejects.append(Reject(f"{path}#{part.start + n + 1}", "truncated", detail))
     return docs, rejects, ignored
