@@ -29,15 +29,17 @@ from newsetl.report import build_run_report
 from newsetl.runner import SharedModelsTaskRunner, release_workers
 from newsetl.version import PIPELINE_VERSION
 from tasks import load
-from tasks.extract import is_slice, is_url, list_inputs, make_batches, skip_unchanged
+from tasks.extract import SourceState, is_slice, is_url, list_inputs, make_batches, skip_unchanged
 from tasks.process import Processed, dedupe, process_batch
 from tasks.stories import update_stories
 from warehouse import db
 
 
 @task(name="list-sources")
-def list_sources_task(sources: list[str], per_slice: int = 100):  # noqa: ANN201
-    return list_inputs(sources, per_slice)
+def list_sources_task(sources: list[str], per_slice: int = 100, db_path=None):  # noqa: ANN001, ANN201
+    """Files, URLs, container slices, and the articles of feeds and sitemaps (fetched politely, conditionally)."""
+    state = SourceState(*db.source_state(db_path, PIPELINE_VERSION)) if db_path else None
+    return list_inputs(sources, per_slice, state)
 
 
 @task(name="prepare-warehouse", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=load.is_transient)
@@ -91,11 +93,15 @@ def ingest(
             t0 = time.perf_counter()
             known = prepare_warehouse(paths, run_id)
             timings["prepare"] += time.perf_counter() - t0
-            listing = list_sources_task(sources, batch_size)
+            listing = list_sources_task(sources, batch_size, paths.db)
             source_rejects, source_of = listing.rejects, listing.source_of
             for source in sources:
-                by_source[source].update(ignored=listing.ignored[source], rejected=listing.rejected[source])
-            counts.update(ignored=listing.ignored.total(), rejected=len(source_rejects))
+                by_source[source].update(
+                    ignored=listing.ignored[source], rejected=listing.rejected[source], skipped=listing.skipped[source]
+                )
+            counts.update(
+                ignored=listing.ignored.total(), rejected=len(source_rejects), skipped=listing.skipped.total()
+            )
             split = skip_unchanged(listing.items, known.raw_hashes, known.stamps)
             uris = split.todo
             counts["skipped"] += len(split.unchanged)
@@ -116,7 +122,8 @@ def ingest(
                     return None
                 # the skip set is only needed for URLs (skip_unchanged checked the files): don't ship it otherwise
                 known_here = known.raw_hashes if any(is_url(u) or is_slice(u) for u in batch) else frozenset()
-                return process_batch.submit(batch, known_here, paths.seeds)
+                hints = {u: listing.hints[u] for u in batch if u in listing.hints} or None
+                return process_batch.submit(batch, known_here, paths.seeds, hints)
 
             pending = iter(batches)
             batch_sources = deque(source_of.get(b[0]) if b else None for b in batches)
@@ -141,6 +148,8 @@ def ingest(
                     )
                     t1 = time.perf_counter()
                     load.load_batch(paths.db, paths.lake, files, key, run_id)
+                if fetched := [d.fetch for d in processed.docs if d.fetch]:  # validators for the next conditional GET
+                    db.save_fetch_state(paths.db, fetched)
                     timings.update(write=t1 - t0, load=time.perf_counter() - t1)
                 n_done += 1
                 skipped = len(processed.skipped) + len(duplicates)
@@ -160,6 +169,7 @@ def ingest(
                     skipped,
                     len(rejects),
                 )
+            db.save_fetch_state(paths.db, listing.fetch_rows)  # feeds last: a crash before re-reads them in full
             release_workers()  # the models' memory goes before stories run in this process
             t0 = time.perf_counter()
             story_counts = update_stories(paths.db)  # one pass over the new documents (cheaper than per batch)

@@ -69,6 +69,7 @@ class Doc:
     file_stamp: str | None = None  # size:mtime_ns:ctime_ns of a local file (the skip check before hashing)
     given: dict | None = None  # fields a source states (a record's title, date, lang...): they win over clean's
     defaults: dict | None = None  # fields a feed item states: used where clean finds none
+    fetch: dict | None = None  # a URL's fetch: validators and <link rel=canonical> (warehouse fetch_state)
     # clean
     text: str = ""
     title: str | None = None

@@ -22,13 +22,12 @@ import gzip
 import hashlib
 import io
 import ipaddress
+import json
 import os
 import re
 import socket
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE  # batches are big: never hash them for a cache key
 
 from newsetl.doc import Doc, Reject
-from tasks.extract import records, warc
+from tasks.extract import feeds, http, records, warc
 from tasks.extract.decode import decode
 from tasks.extract.errors import RejectedInput, TransientError
 
@@ -63,6 +62,8 @@ class RawInput:
     media_type: str  # "text" or "html"
     fetched_at: datetime
     stamp: str | None = None  # a local file's :func:`file_stamp` when it was read
+    etag: str | None = None  # a URL's validators, for the next conditional GET
+    last_modified: str | None = None
 
     @property
     def raw_hash(self) -> str:
@@ -101,6 +102,9 @@ class Listing:
     source_of: dict[str, str] = field(default_factory=dict)  # input -> the source it came from
     ignored: Counter = field(default_factory=Counter)  # per source: files of unsupported types in a directory
     rejected: Counter = field(default_factory=Counter)  # per source: its listing rejects
+    skipped: Counter = field(default_factory=Counter)  # per source: feed items already loaded (not fetched again)
+    hints: dict[str, dict] = field(default_factory=dict)  # URL -> validators of its last fetch, feed item fields
+    fetch_rows: list[dict] = field(default_factory=list)  # feeds and sitemaps fetched: save after the run's loads
 
     def add(self, source: str, item: str) -> None:
         if item not in self.source_of:
@@ -153,20 +157,115 @@ def _expand(source: str) -> tuple[list[str], list[Reject], int]:
     return sorted(str(p.absolute()) for p in found), [], ignored
 
 
-def list_inputs(sources: list[str], per_slice: int = 100) -> Listing:
+@dataclass(slots=True)
+class SourceState:
+    """What the warehouse knows of earlier fetches (``warehouse.db.source_state``)."""
+
+    fetched: dict[str, dict] = field(default_factory=dict)  # canonical URL -> its fetch_state row
+    loaded: dict[str, datetime] = field(default_factory=dict)  # URL loaded by this pipeline version -> when
+
+
+MAX_SITEMAP_DEPTH = 2  # an index of indexes of sitemaps, at most
+
+
+def list_inputs(sources: list[str], per_slice: int = 100, state: SourceState | None = None) -> Listing:
     """A run's inputs, source by source: files and URLs as :func:`list_sources` finds them, with record files
-    and WARC files split into slices of ``per_slice`` records. An input named by two sources belongs to the
-    first; files of unsupported types found in a directory are counted as ignored."""
+    and WARC files split into slices of ``per_slice`` records, and feeds and sitemaps (recognised by their
+    content, when their name may be one) expanded to their article URLs. An input named by two sources belongs
+    to the first; files of unsupported types found in a directory are counted as ignored; a feed item already
+    loaded is skipped unless the feed says it was updated since."""
     out = Listing()
+    state = state or SourceState()
     for source in sources:
         found, rejects, ignored = _expand(source)
         out.ignored[source] += ignored
         for reject in rejects:
             out.reject(source, reject)
         for uri in found:
+            if feeds.looks_like_feed(uri) and not is_slice(uri):
+                try:
+                    if _expand_feed(source, uri, state, out, 0):
+                        continue
+                except RejectedInput as exc:
+                    out.reject(source, Reject(uri, exc.reason, exc.detail))
+                    continue
             for item in _container_slices(source, uri, per_slice, out):
                 out.add(source, item)
+                if is_url(item) and (row := state.fetched.get(http.canonical_url(item))):
+                    out.hints[item] = {"etag": row.get("etag"), "last_modified": row.get("last_modified")}
     return out
+
+
+def _fetch_feed(url: str, row: dict | None) -> tuple[bytes | None, dict]:
+    """The feed's bytes (None: unchanged since its last fetch, a 304) and its new fetch_state row."""
+    now = datetime.now(UTC)
+    new = dict(row or {}) | {"url": http.canonical_url(url), "checked_at": now}
+    for attempt in range(3):
+        try:
+            resp = fetcher().fetch(url, (row or {}).get("etag"), (row or {}).get("last_modified"))
+        except http.NotModified:
+            return None, new | {"status": 304}
+        except TransientError as exc:
+            if attempt == 2:
+                raise RejectedInput("unreachable", f"{exc} (after 3 attempts)") from exc
+            time.sleep(0.5 * 4**attempt)
+            continue
+        new |= {"etag": resp.etag, "last_modified": resp.last_modified, "status": resp.status, "fetched_at": now}
+        return resp.data, new
+    raise AssertionError("unreachable")
+
+
+def _expand_feed(source: str, uri: str, state: SourceState, out: Listing, depth: int) -> bool:
+    """Add the articles of a feed or sitemap (file or URL) to ``out``; False when ``uri`` is no feed after all
+    (then it is an ordinary input). Raises RejectedInput for a feed that cannot be read or parsed."""
+    row = state.fetched.get(http.canonical_url(uri)) if is_url(uri) else None
+    if is_url(uri):
+        data, new_row = _fetch_feed(uri, row)
+    else:
+        data, new_row = read_file(uri).data, None
+    if data is None:  # 304: the entries it listed last time
+        kind = row.get("kind", "feed")
+        entries = [feeds.Entry.from_json(e) for e in json.loads(row.get("items") or "[]")]
+    else:
+        if not feeds.sniff(data):
+            return False
+        try:
+            parsed = feeds.parse(data, uri if is_url(uri) else None, MAX_BYTES, uri)
+        except RejectedInput as exc:
+            if exc.reason == "not_a_feed" and depth == 0:
+                return False
+            raise
+        kind, entries = parsed.kind, parsed.entries
+        for link in parsed.invalid:
+            out.reject(source, Reject(f"{uri}#{link}", "bad_feed_item", f"{link!r} is not an http(s) URL"))
+    if new_row is not None:
+        new_row |= {"kind": kind, "items": json.dumps([e.as_json() for e in entries])}
+        out.fetch_rows.append(new_row)
+    if kind == "sitemap-index":
+        for entry in entries:
+            if depth >= MAX_SITEMAP_DEPTH:
+                out.reject(source, Reject(entry.url, "bad_feed", f"sitemap nested deeper than {MAX_SITEMAP_DEPTH}"))
+                continue
+            try:
+                _expand_feed(source, entry.url, state, out, depth + 1)
+            except RejectedInput as exc:
+                out.reject(source, Reject(entry.url, exc.reason, exc.detail))
+        return True
+    for entry in entries:
+        url = http.canonical_url(entry.url)
+        if url in out.source_of:
+            continue
+        loaded_at = state.loaded.get(url)
+        if loaded_at is not None and not (entry.updated and entry.updated > loaded_at):
+            out.skipped[source] += 1  # loaded, and not updated since: not fetched again
+            out.source_of[url] = source
+            continue
+        out.add(source, url)
+        hint: dict = {"defaults": {"title": entry.title, "published_at": entry.published}}
+        if loaded_at is not None and (fetched := state.fetched.get(url)):  # updated: a conditional GET decides
+            hint |= {"etag": fetched.get("etag"), "last_modified": fetched.get("last_modified")}
+        out.hints[url] = hint
+    return True
 
 
 def _container_slices(source: str, uri: str, per_slice: int, out: Listing) -> list[str]:
@@ -287,59 +386,70 @@ def _check_host(url: str) -> None:
             raise RejectedInput("forbidden_address", f"{host} resolves to {addr} (set NEWSETL_ALLOW_PRIVATE_URLS=1)")
 
 
-class _SafeRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, D102
-        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
-            raise RejectedInput("unsupported_scheme", f"redirect to {newurl}")
-        _check_host(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+_FETCHER: http.Fetcher | None = None
 
 
-def read_url(url: str) -> RawInput:
-    _check_host(url)
-    opener = urllib.request.build_opener(_SafeRedirects())
-    request = urllib.request.Request(url, headers={"User-Agent": "newsetl/0.1", "Accept-Encoding": "gzip"})
-    try:
-        with opener.open(request, timeout=HTTP_TIMEOUT_S) as resp:
-            data = resp.read(MAX_BYTES + 1)
-            content_type = resp.headers.get("Content-Type", "").lower()
-            encoding = resp.headers.get("Content-Encoding", "")
-    except RejectedInput:
-        raise
-    except urllib.error.HTTPError as exc:
-        if exc.code in (408, 425, 429) or exc.code >= 500:
-            raise TransientError(f"HTTP {exc.code} from {url}") from exc
-        if 300 <= exc.code < 400:
-            raise RejectedInput("bad_redirect", f"HTTP {exc.code}: {exc.reason}") from exc
-        raise RejectedInput("http_error", f"HTTP {exc.code} {exc.reason}") from exc
-    except (TimeoutError, ConnectionError, urllib.error.URLError) as exc:
-        raise TransientError(f"{url}: {exc}") from exc
-    if len(data) > MAX_BYTES:
-        raise RejectedInput("too_large", f"more than {MAX_BYTES} bytes")
-    if encoding == "gzip" or data[:2] == b"\x1f\x8b":
+def fetcher() -> http.Fetcher:
+    """This process's polite HTTP client (``http.py``), with today's limits and host check."""
+    global _FETCHER
+    if _FETCHER is None:
+        _FETCHER = http.Fetcher(check_host=lambda url: _check_host(url))  # looked up at each call (tests patch it)
+    _FETCHER.timeout_s, _FETCHER.max_bytes = HTTP_TIMEOUT_S, MAX_BYTES
+    return _FETCHER
+
+
+def read_url(url: str, etag: str | None = None, last_modified: str | None = None) -> RawInput:
+    """GET one page politely (robots.txt, per-host gate, conditional GET: :class:`http.NotModified` on a 304)."""
+    resp = fetcher().fetch(url, etag, last_modified)
+    data = resp.data
+    if data[:2] == b"\x1f\x8b":
         data = _gunzip(data, url)
-    return RawInput(url, data, _media_type(urllib.parse.urlsplit(url).path, data, content_type), datetime.now(UTC))
+    media = _media_type(urllib.parse.urlsplit(url).path, data, resp.content_type)
+    return RawInput(url, data, media, datetime.now(UTC), etag=resp.etag, last_modified=resp.last_modified)
 
 
-def extract(uri: str) -> Doc:
-    """Read and decode one source."""
-    raw = read_url(uri) if is_url(uri) else read_file(uri)
+CANONICAL_RE = re.compile(rb"<link\b[^>]*\brel\s*=\s*[\"']?canonical\b[^>]*>", re.IGNORECASE)
+HREF_RE = re.compile(rb"\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
+
+
+def canonical_link(data: bytes, base: str) -> str | None:
+    """The page's ``<link rel=canonical href=...>`` (absolute, canonicalised), if it has one."""
+    m = CANONICAL_RE.search(data[:200_000])
+    if not m or not (h := HREF_RE.search(m.group(0))):
+        return None
+    href = next(g for g in h.groups() if g is not None).decode("utf-8", "replace").strip()
+    url = urllib.parse.urljoin(base, href)
+    return http.canonical_url(url) if urllib.parse.urlsplit(url).scheme in ("http", "https") else None
+
+
+def extract(uri: str, hint: Mapping | None = None) -> Doc:
+    """Read and decode one source. ``hint``: what the run knows of a URL (the validators of its last fetch, the
+    title and dates of the feed item that listed it)."""
+    hint = hint or {}
+    raw = read_url(uri, hint.get("etag"), hint.get("last_modified")) if is_url(uri) else read_file(uri)
     text = decode(raw.data)
-    return Doc(
+    doc = Doc(
         source_uri=uri,
         raw_text=text,
         media_type=raw.media_type,
         fetched_at=raw.fetched_at,
         raw_hash=raw.raw_hash,
         file_stamp=raw.stamp,
+        defaults=hint.get("defaults"),
     )
+    if is_url(uri):
+        canonical = canonical_link(raw.data, uri) if raw.media_type == "html" else None
+        doc.fetch = {"url": http.canonical_url(uri), "kind": "page", "etag": raw.etag}
+        doc.fetch |= {"last_modified": raw.last_modified, "status": 200, "canonical_url": canonical}
+        doc.fetch |= {"fetched_at": raw.fetched_at, "checked_at": raw.fetched_at}
+    return doc
 
 
-def _extract_with_retries(uri: str, attempts: int = 3, backoff_s: float = 0.5) -> Doc:
+def _extract_with_retries(uri: str, hint: Mapping | None = None, attempts: int = 3, backoff_s: float = 0.5) -> Doc:
     """Retry one source on transient failures with exponential backoff; then give up with a reject."""
     for attempt in range(attempts):
         try:
-            return extract(uri)
+            return extract(uri, hint)
         except TransientError as exc:
             if attempt == attempts - 1:
                 raise RejectedInput("unreachable", f"{exc} (after {attempts} attempts)") from exc
@@ -355,15 +465,22 @@ class Extracted:
     ignored: int = 0  # inputs that are not articles (a WARC's requests, metadata, images...)
 
 
-def extract_many(uris: list[str], known_raw_hashes: frozenset[str] = frozenset()) -> Extracted:
-    """Extract a batch: permanent failures become rejects; already-loaded raw content is skipped."""
+def extract_many(
+    uris: list[str], known_raw_hashes: frozenset[str] = frozenset(), hints: Mapping[str, Mapping] | None = None
+) -> Extracted:
+    """Extract a batch: permanent failures become rejects; already-loaded raw content, and URLs the server says
+    are unchanged since their last fetch (304), are skipped."""
     out = Extracted([], [], [])
+    hints = hints or {}
     for uri in uris:
         if (container := parse_slice(uri)) is not None:
             _extract_slice(*container, known_raw_hashes, out)
             continue
         try:
-            doc = _extract_with_retries(uri)
+            doc = _extract_with_retries(uri, hints.get(uri))
+        except http.NotModified:
+            out.skipped.append(uri)
+            continue
         except RejectedInput as exc:
             out.rejects.append(Reject(uri, exc.reason, exc.detail))
             continue
@@ -466,5 +583,7 @@ def skip_unchanged(uris: list[str], known_raw_hashes: frozenset[str], known_stam
 
 
 @task(name="extract", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 4, 16], retry_condition_fn=is_transient)
-def extract_batch(uris: list[str], known_raw_hashes: frozenset[str] = frozenset()) -> Extracted:
-    return extract_many(uris, known_raw_hashes)
+def extract_batch(
+    uris: list[str], known_raw_hashes: frozenset[str] = frozenset(), hints: Mapping[str, Mapping] | None = None
+) -> Extracted:
+    return extract_many(uris, known_raw_hashes, hints)
