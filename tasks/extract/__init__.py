@@ -42,7 +42,7 @@ from tasks.extract import feeds, http, records, warc
 from tasks.extract.decode import decode
 from tasks.extract.errors import RejectedInput, TransientError
 
-EXTRACT_VERSION = "3"
+EXTRACT_VERSION = "2"  # new source types add inputs; what existing inputs become is unchanged
 TEXT_SUFFIXES = {".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 PAGE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {suffix + ".gz" for suffix in TEXT_SUFFIXES | HTML_SUFFIXES}
@@ -394,7 +394,8 @@ def fetcher() -> http.Fetcher:
     global _FETCHER
     if _FETCHER is None:
         _FETCHER = http.Fetcher(check_host=lambda url: _check_host(url))  # looked up at each call (tests patch it)
-    _FETCHER.timeout_s, _FETCHER.max_bytes = HTTP_TIMEOUT_S, MAX_BYTES
+    timeout = os.environ.get("NEWSETL_HTTP_TIMEOUT")  # [fetch] timeout_s of a scheduled run, set after import
+    _FETCHER.timeout_s, _FETCHER.max_bytes = float(timeout) if timeout else HTTP_TIMEOUT_S, MAX_BYTES
     return _FETCHER
 
 
