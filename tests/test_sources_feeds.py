@@ -301,3 +301,16 @@ def test_a_feed_file_expands_too(tmp_path, site):
     assert listing.items == [f"{site.base}/x"]
     assert [r.reason for r in listing.rejects] == ["bad_feed_item"]  # a relative link in a file has no base
     assert listing.hints[f"{site.base}/x"]["defaults"]["title"] == "X"
+
+
+def test_validators_are_sent_only_for_pages_this_pipeline_version_loaded():
+    """A 304 skips a page; so only a page loaded by this pipeline version may get one (a new version refetches)."""
+    from datetime import UTC, datetime
+
+    state = extract.SourceState(
+        fetched={"https://e.org/a": {"etag": '"x"'}, "https://e.org/b": {"etag": '"y"'}},
+        loaded={"https://e.org/a": datetime.now(UTC)},
+    )
+    listing = extract.list_inputs(["https://E.org:443/a", "https://e.org/b"], state=state)
+    assert listing.items == ["https://E.org:443/a", "https://e.org/b"]
+    assert listing.hints == {"https://E.org:443/a": {"etag": '"x"', "last_modified": None}}

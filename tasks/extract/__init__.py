@@ -191,7 +191,9 @@ def list_inputs(sources: list[str], per_slice: int = 100, state: SourceState | N
                     continue
             for item in _container_slices(source, uri, per_slice, out):
                 out.add(source, item)
-                if is_url(item) and (row := state.fetched.get(http.canonical_url(item))):
+                # a page this pipeline version loaded: a conditional GET (a 304 skips it); otherwise fetch it whole
+                canonical = http.canonical_url(item) if is_url(item) else ""
+                if (canonical in state.loaded or item in state.loaded) and (row := state.fetched.get(canonical)):
                     out.hints[item] = {"etag": row.get("etag"), "last_modified": row.get("last_modified")}
     return out
 
