@@ -1,26 +1,27 @@
-"""Extract: list sources and read them into decoded :class:`Doc` objects.
+"""Extract: list a run's inputs and read them into decoded :class:`Doc` objects.
 
-The package follows the layout of a dlt verified source: this module composes (listing a run's inputs, reading a
-batch of them); each kind of source has its module: ``records.py`` (JSON Lines, CSV and Parquet record files) and
-``warc.py`` (web archives); ``decode.py`` turns bytes into text.
+Laid out like a dlt verified source: this module holds the settings and composes; each concern has its module:
+
+- ``files.py``: local files, directories, globs, and reading one file;
+- ``http.py``: polite, safe HTTP (robots.txt, per-host gate, conditional GET, canonical URLs);
+- ``feeds.py``: RSS/Atom/RDF feeds and sitemaps, parsed without entity expansion;
+- ``warc.py``: web archives; ``records.py``: JSON Lines, CSV and Parquet record files;
+- ``decode.py``: bytes to text; ``errors.py``: the two ways reading can fail.
 
 An input is a file, an http(s) URL, or a *slice* of a container file (a run of records of a record file or a WARC
 file): ``<path>::records[<start>:<end>]@<offset>`` (:func:`slice_item`). Slices let one big file spread over several
-batches; the documents they yield carry their own ``source_uri`` (a record's URL or ``<file>#<id>``).
+batches; the documents they yield carry their own ``source_uri`` (a record's URL or ``<file>#<id>``). Feeds and
+sitemaps are expanded while listing (:func:`list_inputs`), into article URLs with hints (the feed item's title and
+date, the validators of the last fetch) that travel with the batch to :func:`extract_many`.
 
-This is one of the two stages that touch I/O. Decoding is strict and explicit: a BOM or valid UTF-8
-first, then charset detection for legacy encodings (windows-1254, windows-1256, KOI8-R, Latin-1…).
-Inputs that are empty, binary, undecodable, too large or unreachable become :class:`Reject` rows;
-transient network failures raise :class:`TransientError` so that Prefect retries them.
+This is one of the two stages that touch I/O. Inputs that are empty, binary, undecodable, too large, unreachable
+or malformed become :class:`Reject` rows; transient network failures raise :class:`TransientError` so that they
+are retried.
 """
 
 from __future__ import annotations
 
 import contextlib
-import glob
-import gzip
-import hashlib
-import io
 import ipaddress
 import json
 import os
@@ -32,46 +33,61 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE  # batches are big: never hash them for a cache key
 
 from newsetl.doc import Doc, Reject
-from tasks.extract import feeds, http, records, warc
+from tasks.extract import feeds, files, http, records, warc
 from tasks.extract.decode import decode
 from tasks.extract.errors import RejectedInput, TransientError
+from tasks.extract.files import SUPPORTED_SUFFIXES, RawInput, is_url
+
+__all__ = [  # the package's interface; the modules' own names are reached through them
+    "SUPPORTED_SUFFIXES",
+    "Extracted",
+    "Listing",
+    "RawInput",
+    "RejectedInput",
+    "SourceState",
+    "TransientError",
+    "apply_given",
+    "decode",
+    "extract",
+    "extract_batch",
+    "extract_many",
+    "file_stamp",
+    "is_slice",
+    "is_url",
+    "list_inputs",
+    "list_sources",
+    "make_batches",
+    "read_file",
+    "read_url",
+    "skip_unchanged",
+    "split_unchanged",
+]
 
 EXTRACT_VERSION = "2"  # new source types add inputs; what existing inputs become is unchanged
-TEXT_SUFFIXES = {".txt", ".text"}
-HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-PAGE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {suffix + ".gz" for suffix in TEXT_SUFFIXES | HTML_SUFFIXES}
-SUPPORTED_SUFFIXES = PAGE_SUFFIXES | records.RECORD_SUFFIXES | warc.WARC_SUFFIXES
 MAX_BYTES = int(os.environ.get("NEWSETL_MAX_BYTES", 20 * 1024 * 1024))
 HTTP_TIMEOUT_S = float(os.environ.get("NEWSETL_HTTP_TIMEOUT", 20))
 ALLOW_PRIVATE_URLS = os.environ.get("NEWSETL_ALLOW_PRIVATE_URLS", "") == "1"
 SETTLE_NS = 2 * 10**9  # a file changed this recently may change again within its timestamp's granularity
 
 
-@dataclass(slots=True)
-class RawInput:
-    """Bytes of one source, before decoding."""
-
-    uri: str
-    data: bytes
-    media_type: str  # "text" or "html"
-    fetched_at: datetime
-    stamp: str | None = None  # a local file's :func:`file_stamp` when it was read
-    etag: str | None = None  # a URL's validators, for the next conditional GET
-    last_modified: str | None = None
-
-    @property
-    def raw_hash(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+def read_file(uri: str) -> RawInput:
+    """One local file, within :data:`MAX_BYTES` (``files.read_file``)."""
+    return files.read_file(uri, MAX_BYTES, SETTLE_NS)
 
 
-def is_url(source: str) -> bool:
-    return "://" in source
+def file_stamp(st: os.stat_result) -> str | None:
+    """``size:mtime_ns:ctime_ns`` of a settled file, None for one changed in the last :data:`SETTLE_NS`
+    (``files.file_stamp``)."""
+    return files.file_stamp(st, SETTLE_NS)
+
+
+def _gunzip(data: bytes, uri: str) -> bytes:
+    return files.gunzip(data, uri, MAX_BYTES)
 
 
 SLICE_RE = re.compile(r"^(?P<path>.+)::(?P<kind>records|warc)\[(?P<start>\d+):(?P<end>\d+)\]@(?P<offset>\d+)$")
@@ -124,37 +140,10 @@ def list_sources(sources: list[str]) -> tuple[list[str], list[Reject]]:
     uris: dict[str, None] = {}
     rejects: list[Reject] = []
     for source in sources:
-        found, source_rejects, _ = _expand(source)
+        found, source_rejects, _ = files.expand(source)
         rejects += source_rejects
         uris.update(dict.fromkeys(found))
     return sorted(uris), rejects
-
-
-def _expand(source: str) -> tuple[list[str], list[Reject], int]:
-    """The files or URL one source names, its rejects, and how many files of other types its directories hold."""
-    if is_url(source):
-        scheme = urllib.parse.urlsplit(source).scheme.lower()
-        if scheme in ("http", "https"):
-            return [source], [], 0
-        return [], [Reject(source, "unsupported_scheme", f"scheme {scheme!r}: only http(s) URLs are read")], 0
-    path = Path(source)
-    ignored = 0
-    if path.is_dir():
-        found, ignored = _walk(path)
-    elif path.exists() or path.is_symlink():
-        found = [path]
-    else:
-        found = []
-        for p in (Path(p) for p in sorted(glob.glob(source, recursive=True))):
-            if p.is_dir():
-                files, n = _walk(p)
-                found += files
-                ignored += n
-            else:
-                found.append(p)
-        if not found:
-            return [], [Reject(source, "not_found", "no file, directory or glob match")], ignored
-    return sorted(str(p.absolute()) for p in found), [], ignored
 
 
 @dataclass(slots=True)
@@ -177,7 +166,7 @@ def list_inputs(sources: list[str], per_slice: int = 100, state: SourceState | N
     out = Listing()
     state = state or SourceState()
     for source in sources:
-        found, rejects, ignored = _expand(source)
+        found, rejects, ignored = files.expand(source)
         out.ignored[source] += ignored
         for reject in rejects:
             out.reject(source, reject)
@@ -304,75 +293,6 @@ def make_batches(items: list[str], batch_size: int, source_of: Mapping[str, str]
     return batches
 
 
-def _walk(root: Path) -> tuple[list[Path], int]:
-    """Files under ``root`` with a supported suffix, and the number of other files (ignored); symlinked
-    directories are not followed (no loops)."""
-    out = []
-    ignored = 0
-    for dirpath, _dirnames, filenames in os.walk(root, followlinks=False):
-        for name in filenames:
-            p = Path(dirpath) / name
-            if _suffix(p) in SUPPORTED_SUFFIXES or warc.is_warc(name):
-                out.append(p)
-            elif not name.startswith("."):
-                ignored += 1
-    return sorted(out), ignored
-
-
-def _suffix(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes[-2:]]
-    if len(suffixes) == 2 and suffixes[1] == ".gz":
-        return "".join(suffixes)
-    return suffixes[-1] if suffixes else ""
-
-
-def _media_type(name: str, data: bytes, content_type: str = "") -> str:
-    suffix = _suffix(Path(name)).removesuffix(".gz")
-    if suffix in HTML_SUFFIXES or "html" in content_type:
-        return "html"
-    if suffix in TEXT_SUFFIXES or content_type.startswith("text/plain"):
-        return "text"
-    head = data[:2048].lstrip().lower()
-    return "html" if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head else "text"
-
-
-def _gunzip(data: bytes, uri: str) -> bytes:
-    """Decompress with a hard size cap: a gzip bomb is rejected, not expanded."""
-    with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
-        out = f.read(MAX_BYTES + 1)
-    if len(out) > MAX_BYTES:
-        raise RejectedInput("too_large", f"{uri} decompresses to more than {MAX_BYTES} bytes")
-    return out
-
-
-def read_file(uri: str) -> RawInput:
-    path = Path(uri)
-    try:
-        if not path.is_file():
-            raise RejectedInput("not_a_file", f"{uri} is not a regular file (broken link, loop or device)")
-        st = path.stat()
-        if st.st_size > MAX_BYTES:
-            raise RejectedInput("too_large", f"{st.st_size} bytes > limit {MAX_BYTES} (NEWSETL_MAX_BYTES)")
-        data = path.read_bytes()
-    except OSError as exc:
-        if exc.errno in (40,):  # ELOOP
-            raise RejectedInput("not_a_file", f"symlink loop: {exc}") from exc
-        raise RejectedInput("unreadable", str(exc)) from exc
-    if data[:2] == b"\x1f\x8b":
-        data = _gunzip(data, uri)
-    mtime = datetime.fromtimestamp(st.st_mtime, tz=UTC)
-    return RawInput(uri, data, _media_type(uri, data), mtime, file_stamp(st))
-
-
-def file_stamp(st: os.stat_result) -> str | None:
-    """``size:mtime_ns:ctime_ns`` of a file: while it stays the same, so do the file's bytes (the quick check of
-    make and rsync; the ctime also changes when a tool rewrites a file and restores its mtime). None for a file
-    changed in the last :data:`SETTLE_NS`: a second write within its timestamp's tick would keep the stamp."""
-    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < SETTLE_NS:
-        return None
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
-
-
 def _check_host(url: str) -> None:
     """Refuse URLs that resolve to loopback/private/link-local addresses unless explicitly allowed."""
     if ALLOW_PRIVATE_URLS:
@@ -407,22 +327,8 @@ def read_url(url: str, etag: str | None = None, last_modified: str | None = None
     data = resp.data
     if data[:2] == b"\x1f\x8b":
         data = _gunzip(data, url)
-    media = _media_type(urllib.parse.urlsplit(url).path, data, resp.content_type)
+    media = files.media_type(urllib.parse.urlsplit(url).path, data, resp.content_type)
     return RawInput(url, data, media, datetime.now(UTC), etag=resp.etag, last_modified=resp.last_modified)
-
-
-CANONICAL_RE = re.compile(rb"<link\b[^>]*\brel\s*=\s*[\"']?canonical\b[^>]*>", re.IGNORECASE)
-HREF_RE = re.compile(rb"\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
-
-
-def canonical_link(data: bytes, base: str) -> str | None:
-    """The page's ``<link rel=canonical href=...>`` (absolute, canonicalised), if it has one."""
-    m = CANONICAL_RE.search(data[:200_000])
-    if not m or not (h := HREF_RE.search(m.group(0))):
-        return None
-    href = next(g for g in h.groups() if g is not None).decode("utf-8", "replace").strip()
-    url = urllib.parse.urljoin(base, href)
-    return http.canonical_url(url) if urllib.parse.urlsplit(url).scheme in ("http", "https") else None
 
 
 def extract(uri: str, hint: Mapping | None = None) -> Doc:
@@ -441,7 +347,7 @@ def extract(uri: str, hint: Mapping | None = None) -> Doc:
         defaults=hint.get("defaults"),
     )
     if is_url(uri):
-        canonical = canonical_link(raw.data, uri) if raw.media_type == "html" else None
+        canonical = http.canonical_link(raw.data, uri) if raw.media_type == "html" else None
         doc.fetch = {"url": http.canonical_url(uri), "kind": "page", "etag": raw.etag}
         doc.fetch |= {"last_modified": raw.last_modified, "status": 200, "canonical_url": canonical}
         doc.fetch |= {"fetched_at": raw.fetched_at, "checked_at": raw.fetched_at}

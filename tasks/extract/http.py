@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import tempfile
 import time
 import urllib.parse
@@ -77,6 +78,20 @@ def canonical_url(url: str) -> str:
         if pair and not (key := pair.split("=", 1)[0].lower()).startswith("utm_") and key not in TRACKING_PARAMS
     )
     return urllib.parse.urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+CANONICAL_RE = re.compile(rb"<link\b[^>]*\brel\s*=\s*[\"']?canonical\b[^>]*>", re.IGNORECASE)
+HREF_RE = re.compile(rb"\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
+
+
+def canonical_link(data: bytes, base: str) -> str | None:
+    """The page's ``<link rel=canonical href=...>`` (absolute, canonicalised), if it has one."""
+    m = CANONICAL_RE.search(data[:200_000])
+    if not m or not (h := HREF_RE.search(m.group(0))):
+        return None
+    href = next(g for g in h.groups() if g is not None).decode("utf-8", "replace").strip()
+    url = urllib.parse.urljoin(base, href)
+    return canonical_url(url) if urllib.parse.urlsplit(url).scheme in ("http", "https") else None
 
 
 @dataclass(slots=True)
