@@ -29,7 +29,7 @@ from newsetl.report import build_run_report
 from newsetl.runner import SharedModelsTaskRunner, release_workers
 from newsetl.version import PIPELINE_VERSION
 from tasks import load
-from tasks.extract import SourceState, is_slice, is_url, list_inputs, make_batches, skip_unchanged
+from tasks.extract import SourceState, is_slice, is_url, list_inputs, make_batches, skip_unchanged, unread_containers
 from tasks.process import Processed, dedupe, process_batch
 from tasks.stories import update_stories
 from warehouse import db
@@ -38,7 +38,7 @@ from warehouse import db
 @task(name="list-sources")
 def list_sources_task(sources: list[str], per_slice: int = 100, db_path=None):  # noqa: ANN001, ANN201
     """Files, URLs, container slices, and the articles of feeds and sitemaps (fetched politely, conditionally)."""
-    state = SourceState(*db.source_state(db_path, PIPELINE_VERSION)) if db_path else None
+    state = SourceState(*db.source_state(db_path, PIPELINE_VERSION), PIPELINE_VERSION) if db_path else None
     return list_inputs(sources, per_slice, state)
 
 
@@ -127,6 +127,7 @@ def ingest(
 
             pending = iter(batches)
             batch_sources = deque(source_of.get(b[0]) if b else None for b in batches)
+            unread: set[str] = set()  # container files a slice of which could not be read: not recorded as read
             window = deque(submit(b) for b in islice(pending, max_in_flight))
             # after the first submissions: the workers' models load meanwhile (the first batch's wait)
             t0 = time.perf_counter()
@@ -141,6 +142,7 @@ def ingest(
                 first = n_done == 0
                 rejects = processed.rejects + (source_rejects if first else [])
                 source = batch_sources.popleft()
+                unread |= unread_containers(processed.rejects)
                 if docs or rejects or duplicates:  # a batch of unchanged inputs has nothing to write
                     t0 = time.perf_counter()
                     key, files = load.write_batch(
@@ -169,7 +171,8 @@ def ingest(
                     skipped,
                     len(rejects),
                 )
-            db.save_fetch_state(paths.db, listing.fetch_rows)  # feeds last: a crash before re-reads them in full
+            # feeds and container files last: a crash before this re-reads them in full
+            db.save_fetch_state(paths.db, [r for r in listing.fetch_rows if r["url"] not in unread])
             release_workers()  # the models' memory goes before stories run in this process
             t0 = time.perf_counter()
             story_counts = update_stories(paths.db)  # one pass over the new documents (cheaper than per batch)

@@ -92,8 +92,12 @@ def test_a_truncated_warc_is_a_reject_of_its_slice(tmp_path):
     assert [r.reason for r in out.rejects] in (["unreadable"], ["truncated"])
 
 
-def test_warc_through_the_flow(prefect_harness, tmp_path):
+def test_warc_through_the_flow(prefect_harness, tmp_path, monkeypatch):
+    """Loaded once; then, unchanged (same file stamp, same pipeline version), not even read: all skipped."""
+    import tasks.extract as extract_mod
     from flows.ingest import ingest
+
+    monkeypatch.setattr(extract_mod, "SETTLE_NS", 0)  # the file just written has its stamp at once
 
     path = tmp_path / "crawl.warc.gz"
     write_warc(path)
@@ -108,5 +112,16 @@ def test_warc_through_the_flow(prefect_harness, tmp_path):
     ]
     runs = db.query(data / "newsetl.duckdb", "select n_seen, n_ignored from runs")[1]
     assert runs == [(15, 12)]
-    again = ingest([str(path)], str(data), batch_size=5)
-    assert again["counts"]["loaded"] == 0 and again["counts"]["ignored"] == 12
+
+    def no_reads(*args):  # noqa: ANN002
+        raise AssertionError("an unchanged WARC was read again")
+
+    with monkeypatch.context() as m:
+        m.setattr(extract_mod.warc, "plan", no_reads)
+        m.setattr(extract_mod.warc, "read_slice", no_reads)
+        again = ingest([str(path)], str(data), batch_size=5)
+    assert again["counts"] == {"seen": 15, "loaded": 0, "skipped": 15, "rejected": 0, "ignored": 0}
+
+    write_warc(path, "1.0")  # rewritten: a new stamp, read again; its articles are known, so skipped
+    third = ingest([str(path)], str(data), batch_size=5)
+    assert third["counts"] == {"seen": 15, "loaded": 0, "skipped": 3, "rejected": 0, "ignored": 12}

@@ -66,6 +66,7 @@ __all__ = [  # the package's interface; the modules' own names are reached throu
     "read_url",
     "skip_unchanged",
     "split_unchanged",
+    "unread_containers",
 ]
 
 EXTRACT_VERSION = "2"  # new source types add inputs; what existing inputs become is unchanged
@@ -150,8 +151,9 @@ def list_sources(sources: list[str]) -> tuple[list[str], list[Reject]]:
 class SourceState:
     """What the warehouse knows of earlier fetches (``warehouse.db.source_state``)."""
 
-    fetched: dict[str, dict] = field(default_factory=dict)  # canonical URL -> its fetch_state row
+    fetched: dict[str, dict] = field(default_factory=dict)  # canonical URL (or container path) -> fetch_state row
     loaded: dict[str, datetime] = field(default_factory=dict)  # URL loaded by this pipeline version -> when
+    version: str = ""  # the pipeline version: an unchanged container file is skipped only for the same one
 
 
 MAX_SITEMAP_DEPTH = 2  # an index of indexes of sitemaps, at most
@@ -178,7 +180,7 @@ def list_inputs(sources: list[str], per_slice: int = 100, state: SourceState | N
                 except RejectedInput as exc:
                     out.reject(source, Reject(uri, exc.reason, exc.detail))
                     continue
-            for item in _container_slices(source, uri, per_slice, out):
+            for item in _container_slices(source, uri, per_slice, out, state):
                 out.add(source, item)
                 # a page this pipeline version loaded: a conditional GET (a 304 skips it); otherwise fetch it whole
                 canonical = http.canonical_url(item) if is_url(item) else ""
@@ -259,18 +261,34 @@ def _expand_feed(source: str, uri: str, state: SourceState, out: Listing, depth:
     return True
 
 
-def _container_slices(source: str, uri: str, per_slice: int, out: Listing) -> list[str]:
-    """A record or WARC file as its slices (an unreadable one is a reject); any other input as itself."""
+def _container_slices(source: str, uri: str, per_slice: int, out: Listing, state: SourceState) -> list[str]:
+    """A record or WARC file as its slices (an unreadable one is a reject); any other input as itself.
+
+    A container whose file stamp (:func:`file_stamp`) is the one recorded when this pipeline version last read
+    it whole is skipped without a read: its records count as skipped. The stamp is recorded (``fetch_rows``)
+    once the run has loaded every batch."""
     if is_url(uri):
         return [uri]
     kind = "records" if records.kind_of(uri) else "warc" if warc.is_warc(uri) else None
     if kind is None:
         return [uri]
     try:
+        stamp = file_stamp(os.stat(uri))
+        mark = f"{stamp} {state.version}" if stamp and state.version else None
+        row = state.fetched.get(uri)
+        if mark and row and row.get("etag") == mark:
+            out.skipped[source] += json.loads(row.get("items") or "{}").get("records", 0)
+            return []
         parts = records.plan(uri, per_slice) if kind == "records" else warc.plan(uri, per_slice)
     except Exception as exc:  # noqa: BLE001 - a corrupt container is a reject, not a crashed listing
         out.reject(source, Reject(uri, "unreadable", f"{type(exc).__name__}: {exc}"))
         return []
+    if mark:
+        now = datetime.now(UTC)
+        n = sum(part.end - part.start for part in parts)
+        out.fetch_rows.append(
+            {"url": uri, "kind": kind, "etag": mark, "items": json.dumps({"records": n}), "fetched_at": now}
+        )
     return [slice_item(uri, kind, part) for part in parts]
 
 
@@ -418,6 +436,17 @@ def _extract_slice(path: str, kind: str, part: records.Slice, known_raw_hashes: 
             out.skipped.append(doc.source_uri)
         else:
             out.docs.append(doc)
+
+
+def unread_containers(rejects: list[Reject]) -> set[str]:
+    """The container files of which a slice could not be read: not to be recorded as read whole."""
+    out = set()
+    for r in rejects:
+        if r.reason == "unreadable" and (parsed := parse_slice(r.source_uri)):
+            out.add(parsed[0])
+        elif r.reason == "truncated":
+            out.add(r.source_uri.rsplit("#", 1)[0])
+    return out
 
 
 GIVEN_FIELDS = ("title", "published_at", "site", "author")
