@@ -314,3 +314,54 @@ def test_validators_are_sent_only_for_pages_this_pipeline_version_loaded():
     listing = extract.list_inputs(["https://E.org:443/a", "https://e.org/b"], state=state)
     assert listing.items == ["https://E.org:443/a", "https://e.org/b"]
     assert listing.hints == {"https://E.org:443/a": {"etag": '"x"', "last_modified": None}}
+
+
+def test_a_compressed_bomb_stops_at_the_size_limit(site, monkeypatch):
+    monkeypatch.setattr(extract, "MAX_BYTES", 1_000_000)
+    site.pages["/robots.txt"] = (404, {}, b"")
+    site.pages["/bomb"] = (200, HTML | {"Content-Encoding": "gzip"}, gzip.compress(b"<p>" + b"a" * 50_000_000))
+    out = extract.extract_many([f"{site.base}/bomb"])
+    assert [r.reason for r in out.rejects] == ["too_large"]
+
+
+def test_urls_a_feed_yields_get_the_same_checks(site, tmp_path):
+    site.pages["/robots.txt"] = (404, {}, b"")
+    path = tmp_path / "feed.atom"
+    path.write_bytes(
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="http://10.0.0.1/admin"/></entry>'
+        b'<entry><link href="http://169.254.169.254/latest/meta-data/"/></entry></feed>'
+    )
+    listing = extract.list_inputs([str(path)])
+    out = extract.extract_many(listing.items, hints=listing.hints)
+    assert [r.reason for r in out.rejects] == ["forbidden_address", "forbidden_address"] and out.docs == []
+
+
+@pytest.mark.parametrize("per_host", [1, 2])
+def test_the_host_gate_bounds_concurrency_per_host(tmp_path, monkeypatch, per_host):
+    monkeypatch.setenv("NEWSETL_HOST_LOCKS", str(tmp_path))
+    monkeypatch.setenv("NEWSETL_PER_HOST", str(per_host))
+    holders, peak, lock = [0], [0], threading.Lock()
+
+    def request(url: str) -> None:
+        with polite.host_gate(url, 0.0):
+            with lock:
+                holders[0] += 1
+                peak[0] = max(peak[0], holders[0])
+            time.sleep(0.05)
+            with lock:
+                holders[0] -= 1
+
+    threads = [threading.Thread(target=request, args=("http://one.example/x",)) for _ in range(6)]
+    threads += [threading.Thread(target=request, args=("http://two.example/y",))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak[0] <= per_host + 1  # the other host's request may overlap
+    one_only = [threading.Thread(target=request, args=("http://one.example/z",)) for _ in range(4)]
+    peak[0] = 0
+    for t in one_only:
+        t.start()
+    for t in one_only:
+        t.join()
+    assert peak[0] <= per_host
