@@ -150,9 +150,9 @@ def ingest(
                     )
                     t1 = time.perf_counter()
                     load.load_batch(paths.db, paths.lake, files, key, run_id)
+                    timings.update(write=t1 - t0, load=time.perf_counter() - t1)
                 if fetched := [d.fetch for d in processed.docs if d.fetch]:  # validators for the next conditional GET
                     db.save_fetch_state(paths.db, fetched)
-                    timings.update(write=t1 - t0, load=time.perf_counter() - t1)
                 n_done += 1
                 skipped = len(processed.skipped) + len(duplicates)
                 counts.update(loaded=len(docs), skipped=skipped, rejected=len(processed.rejects))

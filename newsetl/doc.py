@@ -5,7 +5,7 @@ the fields it owns. Offsets (``start``/``end``) are code-point offsets into ``Do
 ``doc.text[m.start:m.end] == m.surface`` always holds.
 
 Stage ownership:
-    extract  -> source_uri, fetched_at, raw_text, media_type, raw_hash, given, defaults
+    extract  -> source_uri, fetched_at, raw_text, media_type, raw_hash, given, defaults, fetch
     clean    -> text, title, published_at, site, author, blocks
     segment  -> sentences (start, end, text)
     langid   -> lang, lang_score, Sentence.lang, Sentence.lang_score
