@@ -365,3 +365,20 @@ def test_the_host_gate_bounds_concurrency_per_host(tmp_path, monkeypatch, per_ho
     for t in one_only:
         t.join()
     assert peak[0] <= per_host
+
+
+def test_the_scheduled_ingest_reads_the_feeds_of_the_config(prefect_harness, site, tmp_path):
+    """What the hourly deployment runs (``flows/serve.py``): the [[sources]] of newsetl.toml, feeds included."""
+    from flows.serve import scheduled_ingest
+
+    site.pages["/robots.txt"] = (404, {}, b"")
+    site.pages["/news/1"] = (200, HTML, page("a1"))
+    site.pages["/feed.xml"] = (200, XML | {"ETag": '"f1"'}, rss([("/news/1", "One", "Mon, 04 Mar 2024 10:00:00 GMT")]))
+    conf = tmp_path / "newsetl.toml"
+    conf.write_text(
+        f'data_dir = "data"\nworkers = 1\n[[sources]]\nname = "site"\nuri = ["{site.base}/feed.xml"]\n'
+        '[fetch]\nuser_agent = "newsetl-test (+mailto:ops@example.org)"\nmin_delay_s = 0\n'
+    )
+    summary = scheduled_ingest(str(conf))
+    assert summary["counts"]["loaded"] == 1 and site.fetched("/news/") == ["/news/1"]
+    assert db.query(tmp_path / "data" / "newsetl.duckdb", "select title from documents")[1] == [("One",)]
