@@ -1,7 +1,8 @@
 """Polite HTTP: one ``httpx`` client per process, robots.txt per host, a per-host gate, conditional GET.
 
 - **Who we are**: one user agent, with a contact (``NEWSETL_USER_AGENT``; ``[fetch] user_agent`` in newsetl.toml).
-- **robots.txt** (``protego``): read once per host and process (kept an hour); a URL it disallows for our agent is
+- **robots.txt** (``protego``): read once per host and kept ``NEWSETL_ROBOTS_TTL`` seconds (6 h; at most a day)
+  in a file every process of the machine reads; a URL it disallows for our agent is
   a ``robots_disallowed`` reject. A robots.txt that answers 4xx allows everything; one that fails (5xx, network)
   disallows everything for now (RFC 9309), so the URL is rejected with a reason and retried by a later run.
 - **Per-host gate**: at most ``NEWSETL_PER_HOST`` (1 or 2) requests to one host at a time, across every worker
@@ -51,6 +52,11 @@ def min_delay_s() -> float:
 
 def per_host() -> int:
     return max(1, min(2, int(os.environ.get("NEWSETL_PER_HOST", "1"))))
+
+
+def robots_ttl_s() -> float:
+    """How long a robots.txt is reused by the processes of this machine (RFC 9309: at most a day)."""
+    return min(float(os.environ.get("NEWSETL_ROBOTS_TTL", 6 * 3600)), 24 * 3600)
 
 
 def obey_robots() -> bool:
@@ -201,17 +207,34 @@ class Fetcher:
                 raise RejectedInput("robots_unavailable", cached[2])
             return cached[1]
         robots, error = None, ""
+        shared = os.path.join(_lock_dir(), _host_key(origin) + ".robots")  # read by every process of the machine
+        try:
+            if time.time() - os.path.getmtime(shared) < robots_ttl_s():
+                with open(shared, encoding="utf-8") as f:
+                    text = f.read()
+                robots = Protego.parse(text) if text else None
+                self.robots[origin] = (time.monotonic(), robots, "")
+                return robots
+        except OSError:
+            pass
+        text = ""
         try:
             self._check(origin)
             with host_gate(origin, 0.0):
                 resp = self._get(origin + "/robots.txt", {"User-Agent": user_agent()})
             if resp.status == 200:
-                robots = Protego.parse(resp.data.decode("utf-8", "replace"))
+                text = resp.data.decode("utf-8", "replace")
+                robots = Protego.parse(text)
         except RejectedInput as exc:
             if exc.reason not in ("http_error", "too_large"):  # 4xx: no rules
                 error = f"{origin}/robots.txt: {exc.detail}"
         except TransientError as exc:
             error = f"{origin}/robots.txt could not be read ({exc}): disallowed until it can"
+        if not error:  # rules (or their absence) are shared; a failure is retried by the next process
+            with contextlib.suppress(OSError):
+                with open(shared + ".tmp", "w", encoding="utf-8") as f:
+                    f.write(text)
+                os.replace(shared + ".tmp", shared)
         self.robots[origin] = (time.monotonic(), robots, error)
         if error:
             raise RejectedInput("robots_unavailable", error)
@@ -240,13 +263,18 @@ def _lock_dir() -> str:
     return path
 
 
+def _host_key(url: str) -> str:
+    """A file name for a URL's host and port."""
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "unknown").lower()
+    return "".join(ch if ch.isalnum() or ch in ".-" else "_" for ch in f"{host}_{parts.port or 0}")
+
+
 @contextlib.contextmanager
 def host_gate(url: str, delay_s: float) -> Iterator[None]:
     """Hold one of the host's :func:`per_host` slots (shared by every process of the machine) for one request,
     started no sooner than ``delay_s`` after the slot's previous request ended."""
-    host = (urllib.parse.urlsplit(url).hostname or "unknown").lower()
-    port = urllib.parse.urlsplit(url).port or 0
-    name = "".join(ch if ch.isalnum() or ch in ".-" else "_" for ch in f"{host}_{port}")
+    name = _host_key(url)
     slots = [os.path.join(_lock_dir(), f"{name}.{i}") for i in range(per_host())]
     while True:
         for path in slots:
@@ -258,7 +286,10 @@ def host_gate(url: str, delay_s: float) -> Iterator[None]:
                 continue
             try:
                 f.seek(0)
-                last = float(f.read() or 0)
+                try:
+                    last = float(f.read() or 0)
+                except ValueError:  # a slot file cut by a crash: no previous request known
+                    last = 0.0
                 wait = last + delay_s - time.time()
                 if wait > 0:
                     time.sleep(wait)
