@@ -37,3 +37,25 @@ def test_fetch_settings_are_validated_and_exported(monkeypatch):
 def test_bad_fetch_settings_are_refused(fetch):
     with pytest.raises(ConfigError):
         parse_config({"fetch": fetch}, Path("."))
+
+
+def test_the_run_summary_counts_every_input_per_source(tmp_path):
+    from newsetl.cli import render_summary
+    from newsetl.config import Paths
+
+    summary = {
+        "run_id": "r1",
+        "counts": {"seen": 9, "loaded": 3, "skipped": 2, "rejected": 1, "ignored": 3},
+        "by_source": {
+            "crawl.warc.gz": {"loaded": 3, "skipped": 0, "rejected": 0, "ignored": 3},
+            "feed.xml": {"loaded": 0, "skipped": 2, "rejected": 1, "ignored": 0},
+        },
+        "languages": [("en", 3)],
+        "top_entities": [],
+        "rejects": [],
+        "totals": {"documents": 3},
+    }
+    text = render_summary(summary, Paths.resolve(tmp_path))
+    assert "9 seen, 3 loaded, 2 skipped (unchanged), 1 rejected, 3 ignored (not articles)" in text
+    assert "crawl.warc.gz: 3 loaded, 0 skipped, 0 rejected, 3 ignored" in text
+    assert "feed.xml: 0 loaded, 2 skipped, 1 rejected, 0 ignored" in text

@@ -105,10 +105,13 @@ def test_csv_rows_spanning_lines_and_ragged_rows(tmp_path):
     assert [(r.source_uri, r.reason) for r in out.rejects] == [(f"{path}#5", "bad_record")]
 
 
-def test_records_through_the_flow(prefect_harness, tmp_path):
+def test_records_through_the_flow(prefect_harness, tmp_path, monkeypatch):
     """The three formats in one run: documents keep the records' fields (they win over what clean infers), the
     stated language is a prior, bad records are rejects with their line, a rerun loads nothing twice."""
+    import tasks.extract as extract_mod
     from flows.ingest import ingest
+
+    monkeypatch.setattr(extract_mod, "SETTLE_NS", 0)  # files just written get their stamp at once
 
     src = tmp_path / "src"
     src.mkdir()
@@ -136,9 +139,32 @@ def test_records_through_the_flow(prefect_harness, tmp_path):
     inputs = db.query(data / "newsetl.duckdb", "select source_uri from inputs order by 1")[1]
     assert [r[0] for r in inputs] == sorted(by_uri)
 
-    again = ingest([str(src)], str(data), batch_size=10)
-    assert again["counts"]["loaded"] == 0 and again["counts"]["skipped"] == 3
+    again = ingest([str(src)], str(data), batch_size=10)  # unchanged files: not read, every record skipped
+    assert again["counts"] == {"seen": 5, "loaded": 0, "skipped": 4, "rejected": 0, "ignored": 1}
+    assert db.query(data / "newsetl.duckdb", "select count(*) from rejects")[1] == [(1,)]  # its verdict stays
     assert db.query(data / "newsetl.duckdb", "select count(*) from documents")[1] == [(3,)]
+
+    table = _summary_artifact(summary["run_id"])  # what the Prefect UI shows: every input, per source too
+    assert {"what": "ignored", "count": 1} in table and {"what": f"rejected from {src}", "count": 1} in table
+
+
+def _summary_artifact(run_id: str) -> list[dict]:
+    import asyncio
+    import json as _json
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    async def fetch():  # noqa: ANN202
+        async with get_client() as client:
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]), key=ArtifactFilterKey(any_=["ingest-summary"])
+                )
+            )
+
+    (artifact,) = asyncio.run(fetch())
+    return _json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
 
 
 def test_a_stated_language_is_a_prior_not_a_verdict(tmp_path):
