@@ -21,7 +21,7 @@ import json
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO
 
@@ -184,9 +184,11 @@ def _text_field(record: dict, key: str) -> str | None:
 
 
 def parse_datetime(value: object) -> datetime:
-    """An ISO 8601 date or date-time (a date-time without a zone is UTC)."""
+    """An ISO 8601 date or date-time, or a Parquet timestamp or date (without a zone: UTC)."""
     if isinstance(value, datetime):
         out = value
+    elif isinstance(value, date):  # a Parquet date column
+        out = datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
         s = value.strip()
         out = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
