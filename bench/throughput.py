@@ -296,6 +296,115 @@ class Pair(NamedTuple):
         return sum(self.row["stage_seconds"].get(k, 0.0) for k in WORKER_STAGES) / plain_work - 1
 
 
+def write_containers(files: list[Path], out: Path) -> tuple[Path, Path]:
+    """The same pages as one ``.warc.gz`` (a 200 response per page, as a crawler writes it) and as one ``.jsonl``
+    (a record per page: ``html`` or ``text``, an ``id``)."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    warc_path, jsonl_path = out / "corpus.warc.gz", out / "corpus.jsonl"
+    with open(warc_path, "wb") as w, open(jsonl_path, "w", encoding="utf-8") as j:
+        writer = WARCWriter(w, gzip=True)
+        for f in files:
+            html = f.suffix == ".html"
+            data = f.read_bytes()
+            kind = "text/html" if html else "text/plain"
+            headers = StatusAndHeaders("200 OK", [("Content-Type", f"{kind}; charset=utf-8")], protocol="HTTP/1.1")
+            uri = f"https://bench.example/{f.name}"
+            writer.write_record(writer.create_warc_record(uri, "response", payload=BytesIO(data), http_headers=headers))
+            text = data.decode("utf-8")
+            j.write(json.dumps({"id": f.stem, "html" if html else "text": text}, ensure_ascii=False) + "\n")
+    return warc_path, jsonl_path
+
+
+def serve_site(files: list[Path]) -> tuple[object, str, list[str]]:
+    """A local site serving the pages, an RSS feed of them (with an ETag) and a robots.txt; returns the server,
+    the feed's URL and the log of requested paths."""
+    import http.server
+
+    by_name = {f.name: f for f in files}
+    log: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):  # noqa: ANN002
+            pass
+
+        def do_GET(self):  # noqa: N802
+            log.append(self.path)
+            name = self.path.lstrip("/")
+            if name == "feed.xml":
+                items = "".join(f"<item><title>{n}</title><link>{base}/{n}</link></item>" for n in by_name)
+                body, ctype = f'<rss version="2.0"><channel>{items}</channel></rss>'.encode(), "application/rss+xml"
+                if self.headers.get("If-None-Match") == '"v1"':
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+            elif name == "robots.txt":
+                body, ctype = b"User-agent: *\nAllow: /\n", "text/plain"
+            elif name in by_name:
+                body = by_name[name].read_bytes()
+                ctype = "text/html; charset=utf-8" if name.endswith(".html") else "text/plain; charset=utf-8"
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("ETag", '"v1"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"{base}/feed.xml", log
+
+
+def run_source_formats(docs: int, opts: list[str]) -> None:
+    """The same corpus as files, as one ``.warc.gz``, as one ``.jsonl``, and fetched through an RSS feed from a
+    local site (run twice: the unchanged second run costs one 304 and no article). One ``newsetl run`` each, on a
+    fresh data dir, against one Prefect server."""
+    with tempfile.TemporaryDirectory(prefix="newsetl-bench-formats-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        files, total_bytes = build_corpus(corpus, docs)
+        containers = Path(tmp) / "containers"
+        containers.mkdir()
+        warc_path, jsonl_path = write_containers(files, containers)
+        httpd, feed, log = serve_site(files)
+        server, env, _ = start_prefect_server(Path(tmp) / "prefect-home")
+        # the bench measures the pipeline, not politeness: no delay between requests to the local site
+        env |= {"NEWSETL_ALLOW_PRIVATE_URLS": "1", "NEWSETL_MIN_DELAY": "0", "NEWSETL_PER_HOST": "2"}
+        env |= {"NEWSETL_HOST_LOCKS": f"{tmp}/hosts"}
+        results = []
+        try:
+            for name, source, data in (
+                ("files", corpus, "d-files"),
+                ("warc.gz", warc_path, "d-warc"),
+                ("jsonl", jsonl_path, "d-jsonl"),
+                ("feed", feed, "d-feed"),
+                ("feed, unchanged", feed, "d-feed"),
+            ):
+                log.clear()
+                run = run_measured(NEWSETL + ["run", str(source), "--data-dir", f"{tmp}/{data}"] + opts, env)
+                results.append((name, run, last_run(Path(tmp) / data, env), list(log)))
+        finally:
+            os.killpg(server.pid, 15)
+            server.wait()
+            httpd.shutdown()
+    print(f"source formats: {docs} documents, {total_bytes / 1e6:.1f} MB; {' '.join(opts)}")
+    for name, run, row, requests in results:
+        fetched = f", {len(requests)} HTTP requests" if name.startswith("feed") else ""
+        print(
+            f"  {name:16s} {run.wall:7.1f} s  {docs / run.wall:6.1f} docs/s  loaded={row['n_loaded']} "
+            f"skipped={row['n_skipped']} rejected={row['n_rejected']}{fetched}"
+        )
+    first, second = results[3][1].wall, results[4][1].wall
+    print(f"  unchanged feed run: {100 * second / first:.1f}% of the first feed run (requests: {results[4][3]})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=2000)
@@ -304,10 +413,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="pairs of runs without and with Prefect, alternated")
     parser.add_argument("--skip-plain", action="store_true", help="one Prefect run, no reference run without Prefect")
     parser.add_argument("--plain", nargs=2, metavar=("CORPUS", "DATA_DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--formats", action="store_true", help="the corpus as files, WARC, JSON Lines and a feed")
     args = parser.parse_args()
     if args.plain:
         return run_plain(*args.plain, args.workers, args.batch_size)
     opts = ["--workers", str(args.workers), "--batch-size", str(args.batch_size)]
+    if args.formats:
+        return run_source_formats(args.docs, opts)
     with tempfile.TemporaryDirectory(prefix="newsetl-bench-") as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()

@@ -29,15 +29,17 @@ from newsetl.report import build_run_report
 from newsetl.runner import SharedModelsTaskRunner, release_workers
 from newsetl.version import PIPELINE_VERSION
 from tasks import load
-from tasks.extract import is_url, list_sources, skip_unchanged
+from tasks.extract import SourceState, is_slice, is_url, list_inputs, make_batches, skip_unchanged, unread_containers
 from tasks.process import Processed, dedupe, process_batch
 from tasks.stories import update_stories
 from warehouse import db
 
 
 @task(name="list-sources")
-def list_sources_task(sources: list[str]):  # noqa: ANN201
-    return list_sources(sources)
+def list_sources_task(sources: list[str], per_slice: int = 100, db_path=None):  # noqa: ANN001, ANN201
+    """Files, URLs, container slices, and the articles of feeds and sitemaps (fetched politely, conditionally)."""
+    state = SourceState(*db.source_state(db_path, PIPELINE_VERSION), PIPELINE_VERSION) if db_path else None
+    return list_inputs(sources, per_slice, state)
 
 
 @task(name="prepare-warehouse", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=load.is_transient)
@@ -74,11 +76,13 @@ def ingest(
         "pipeline_version": PIPELINE_VERSION,
         "sources": " ".join(sources),
     }
-    counts = Counter(seen=0, loaded=0, skipped=0, rejected=0)
+    counts = Counter(seen=0, loaded=0, skipped=0, rejected=0, ignored=0)
+    by_source: dict[str, Counter] = {s: Counter(loaded=0, skipped=0, rejected=0, ignored=0) for s in sources}
     timings: Counter = Counter()  # seconds per stage, summed over batches (for bench/throughput.py)
     n_done = 0
 
     def finish(status: str) -> None:
+        counts["seen"] = sum(counts[k] for k in ("loaded", "skipped", "rejected", "ignored"))
         run.update(status=status, finished_at=datetime.now(UTC), **{f"n_{k}": v for k, v in counts.items()})
         run["stage_seconds"] = json.dumps({k: round(v, 3) for k, v in timings.items()})
         db.record_run(paths.db, run)
@@ -89,15 +93,24 @@ def ingest(
             t0 = time.perf_counter()
             known = prepare_warehouse(paths, run_id)
             timings["prepare"] += time.perf_counter() - t0
-            uris, source_rejects = list_sources_task(sources)
-            counts["seen"] = len(uris) + len(source_rejects)
-            split = skip_unchanged(uris, known.raw_hashes, known.stamps)
+            listing = list_sources_task(sources, batch_size, paths.db)
+            source_rejects, source_of = listing.rejects, listing.source_of
+            for source in sources:
+                by_source[source].update(
+                    ignored=listing.ignored[source], rejected=listing.rejected[source], skipped=listing.skipped[source]
+                )
+            counts.update(
+                ignored=listing.ignored.total(), rejected=len(source_rejects), skipped=listing.skipped.total()
+            )
+            split = skip_unchanged(listing.items, known.raw_hashes, known.stamps)
             uris = split.todo
             counts["skipped"] += len(split.unchanged)
+            for uri in split.unchanged:
+                by_source[source_of[uri]]["skipped"] += 1
             logger.info("%d inputs unchanged, %d to process", len(split.unchanged), len(uris))
             if split.restamps:  # found unchanged by their hash (touched, or too fresh last time): stamp them now
                 load.restamp_inputs(paths.db, split.restamps)
-            batches = [uris[i : i + batch_size] for i in range(0, len(uris), batch_size)] or [[]]
+            batches = make_batches(uris, batch_size, source_of) or [[]]
             progress = create_progress_artifact(0.0, key="ingest-progress", description="batches loaded")
             seen_ids = set(known.doc_ids)  # a document already loaded from another input is a duplicate
 
@@ -108,10 +121,13 @@ def ingest(
                 if not batch:
                     return None
                 # the skip set is only needed for URLs (skip_unchanged checked the files): don't ship it otherwise
-                known_here = known.raw_hashes if any(map(is_url, batch)) else frozenset()
-                return process_batch.submit(batch, known_here, paths.seeds)
+                known_here = known.raw_hashes if any(is_url(u) or is_slice(u) for u in batch) else frozenset()
+                hints = {u: listing.hints[u] for u in batch if u in listing.hints} or None
+                return process_batch.submit(batch, known_here, paths.seeds, hints)
 
             pending = iter(batches)
+            batch_sources = deque(source_of.get(b[0]) if b else None for b in batches)
+            unread: set[str] = set()  # container files a slice of which could not be read: not recorded as read
             window = deque(submit(b) for b in islice(pending, max_in_flight))
             # after the first submissions: the workers' models load meanwhile (the first batch's wait)
             t0 = time.perf_counter()
@@ -125,6 +141,8 @@ def ingest(
                 docs, duplicates = load.split_updates(*dedupe(processed.docs, seen_ids), known.doc_ids)
                 first = n_done == 0
                 rejects = processed.rejects + (source_rejects if first else [])
+                source = batch_sources.popleft()
+                unread |= unread_containers(processed.rejects)
                 if docs or rejects or duplicates:  # a batch of unchanged inputs has nothing to write
                     t0 = time.perf_counter()
                     key, files = load.write_batch(
@@ -134,9 +152,16 @@ def ingest(
                     loaded = load.load_batch(paths.db, paths.lake, files, key, run_id)
                     seen_ids -= loaded.removed  # earlier versions gone: an input yielding one again reloads it
                     timings.update(write=t1 - t0, load=time.perf_counter() - t1)
+                if fetched := [d.fetch for d in processed.docs if d.fetch]:  # validators for the next conditional GET
+                    db.save_fetch_state(paths.db, fetched)
                 n_done += 1
                 skipped = len(processed.skipped) + len(duplicates)
-                counts.update(loaded=len(docs), skipped=skipped, rejected=len(rejects))
+                counts.update(loaded=len(docs), skipped=skipped, rejected=len(processed.rejects))
+                counts["ignored"] += processed.ignored
+                if source is not None:
+                    by_source[source].update(
+                        loaded=len(docs), skipped=skipped, rejected=len(processed.rejects), ignored=processed.ignored
+                    )
                 timings.update(processed.seconds)
                 update_progress_artifact(progress, 100.0 * n_done / len(batches))
                 logger.info(
@@ -147,6 +172,8 @@ def ingest(
                     skipped,
                     len(rejects),
                 )
+            # feeds and container files last: a crash before this re-reads them in full
+            db.save_fetch_state(paths.db, [r for r in listing.fetch_rows if r["url"] not in unread])
             release_workers()  # the models' memory goes before stories run in this process
             t0 = time.perf_counter()
             story_counts = update_stories(paths.db)  # one pass over the new documents (cheaper than per batch)
@@ -157,6 +184,7 @@ def ingest(
             raise
         finish("completed")
     summary = db.summary(paths.db, run_id) | {"run_id": run_id, "counts": dict(counts), "seconds": dict(timings)}
+    summary["by_source"] = {source: dict(c) for source, c in by_source.items()}
     publish_artifacts(summary, paths.db)
     return summary
 
@@ -166,8 +194,14 @@ def publish_artifacts(summary: dict, db_path) -> None:  # noqa: ANN001
     create_table_artifact(
         key="ingest-summary",
         table=[{"what": k, "count": v} for k, v in counts.items()]
-        + [{"what": f"documents in {lang}", "count": n} for lang, n in summary["languages"]],
-        description="Documents seen, loaded, skipped (unchanged) and rejected in this run",
+        + [{"what": f"documents in {lang}", "count": n} for lang, n in summary["languages"]]
+        + [
+            {"what": f"{what} from {source}", "count": n}
+            for source, c in summary.get("by_source", {}).items()
+            for what, n in c.items()
+        ],
+        description="Inputs seen, loaded, skipped (unchanged), rejected and ignored (not articles) in this run, "
+        "in all and per source",
     )
     lines = ["# newsetl ingest", "", f"Run `{summary['run_id']}`", "", "## Top entities", ""]
     lines += ["| entity | label | mentions | documents |", "|---|---|---|---|"]

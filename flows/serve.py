@@ -38,6 +38,7 @@ from newsetl.sources import Config, load_config
 def scheduled_ingest(config: str | None = None) -> dict:
     """Ingest the sources listed in the config file (read at run time), incrementally."""
     cfg = load_config(config)
+    cfg.apply_fetch_settings()  # user agent, per-host delay and concurrency, robots.txt: for the workers too
     print(f"config {cfg.path or '(none: defaults)'}: {len(cfg.uris)} source URIs -> {cfg.resolve_data_dir() or 'data'}")
     # the same process-pool ingest as `newsetl run` (a subflow with its own task runner)
     return run_ingest(cfg.uris or None, cfg.resolve_data_dir(), cfg.batch_size, cfg.workers, lake=cfg.resolve_lake())

@@ -77,7 +77,11 @@ def render_summary(summary: dict, paths: Paths) -> str:
         "",
         f"run {summary['run_id']}",
         f"  documents: {c['seen']} seen, {c['loaded']} loaded, {c['skipped']} skipped (unchanged), "
-        f"{c['rejected']} rejected",
+        f"{c['rejected']} rejected, {c.get('ignored', 0)} ignored (not articles)",
+    ]
+    if len(by_source := summary.get("by_source", {})) > 1:  # every input accounted for, per source
+        lines += [f"    {src}: " + ", ".join(f"{n} {k}" for k, n in n_by.items()) for src, n_by in by_source.items()]
+    lines += [
         "  languages: " + (", ".join(f"{lang} {n}" for lang, n in summary["languages"]) or "-"),
         "  top entities:",
     ]

@@ -5,7 +5,7 @@ the fields it owns. Offsets (``start``/``end``) are code-point offsets into ``Do
 ``doc.text[m.start:m.end] == m.surface`` always holds.
 
 Stage ownership:
-    extract  -> source_uri, fetched_at, raw_text, media_type, raw_hash
+    extract  -> source_uri, fetched_at, raw_text, media_type, raw_hash, given, defaults, fetch
     clean    -> text, title, published_at, site, author, blocks
     segment  -> sentences (start, end, text)
     langid   -> lang, lang_score, Sentence.lang, Sentence.lang_score
@@ -68,6 +68,9 @@ class Doc:
     fetched_at: datetime | None = None
     raw_hash: str = ""  # sha256 of the raw input bytes (incremental skip key)
     file_stamp: str | None = None  # size:mtime_ns:ctime_ns of a local file (the skip check before hashing)
+    given: dict | None = None  # fields a source states (a record's title, date, lang...): they win over clean's
+    defaults: dict | None = None  # fields a feed item states: used where clean finds none
+    fetch: dict | None = None  # a URL's fetch: validators and <link rel=canonical> (warehouse fetch_state)
     # clean
     text: str = ""
     title: str | None = None
@@ -115,7 +118,7 @@ class Processed:
     unpickles lazily: Prefect's process pool deserialises a task's result once per ``result()`` call and once
     per done-callback, so the batch is only decoded when its contents are first read."""
 
-    __slots__ = ("docs", "rejects", "seconds", "skipped", "_packed")
+    __slots__ = ("docs", "rejects", "seconds", "skipped", "ignored", "_packed")
 
     def __init__(
         self,
@@ -123,16 +126,18 @@ class Processed:
         rejects: list[Reject],
         seconds: dict[str, float] | None = None,
         skipped: list[str] | None = None,
+        ignored: int = 0,
     ) -> None:
         self.docs = docs
         self.rejects = rejects
         self.seconds = seconds or {}  # wall time per stage, for the benchmarks
         self.skipped = skipped or []  # inputs whose raw content this pipeline version already loaded
+        self.ignored = ignored  # inputs that are not articles (a WARC's requests, images...): counted, not loaded
 
     def __getattr__(self, name: str):  # noqa: ANN204 - only reached while the slots are unset: still packed
         if name == "_packed":
             raise AttributeError(name)
-        docs, rejects, self.seconds, self.skipped = pickle.loads(self._packed)
+        docs, rejects, self.seconds, self.skipped, self.ignored = pickle.loads(self._packed)
         self.docs = [_unpack_doc(d) for d in docs]
         self.rejects = [Reject(*r) for r in rejects]
         del self._packed
@@ -143,7 +148,7 @@ class Processed:
             packed = self._packed  # never opened here: pass the bytes on as they came
         except AttributeError:
             docs, rejects = [_pack_doc(d) for d in self.docs], [_reject_fields(r) for r in self.rejects]
-            state = (docs, rejects, self.seconds, self.skipped)
+            state = (docs, rejects, self.seconds, self.skipped, self.ignored)
             packed = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
         return _unpickle, (packed,)
 

@@ -15,6 +15,17 @@ The file (``newsetl.toml``; see the example at the repository root) looks like::
     uri = ["/srv/news/wire/**/*.html", "https://example.org/feed/today.html"]
     enabled = false            # optional; disabled sources are ignored
 
+    [[sources]]                # feeds, sitemaps, WARC and record files: recognised by content and extension
+    name = "example-feed"
+    uri = ["https://example.org/rss.xml", "https://example.org/sitemap.xml", "/srv/crawl/*.warc.gz"]
+
+    [fetch]                    # optional; politeness of HTTP fetches (docs/SOURCES.md)
+    user_agent = "newsetl (+mailto:news-etl@example.org)"
+    min_delay_s = 1.0          # per host, between two requests of one slot
+    per_host = 1               # requests to one host at a time (1 or 2)
+    timeout_s = 20
+    robots = true              # honour robots.txt
+
     [schedule]                 # optional; these are the defaults
     ingest_cron = "0 * * * *"
     maintenance_cron = "30 3 * * *"
@@ -57,6 +68,15 @@ class Source:
     enabled: bool = True
 
 
+FETCH_ENV = {  # [fetch] key -> the environment variable tasks/extract reads (a variable already set wins)
+    "user_agent": "NEWSETL_USER_AGENT",
+    "min_delay_s": "NEWSETL_MIN_DELAY",
+    "per_host": "NEWSETL_PER_HOST",
+    "timeout_s": "NEWSETL_HTTP_TIMEOUT",
+    "robots": "NEWSETL_ROBOTS",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     sources: tuple[Source, ...] = ()
@@ -69,7 +89,14 @@ class Config:
     timezone: str = "UTC"
     keep_runs_days: int = 90
     compact_target_rows: int = 200_000
+    fetch: tuple[tuple[str, str], ...] = ()  # [fetch] settings as (environment variable, value)
     path: Path | None = field(default=None, compare=False)
+
+    def apply_fetch_settings(self) -> None:
+        """Export the ``[fetch]`` settings for the fetching code (and the worker processes it starts); a
+        variable already set in the environment wins."""
+        for name, value in self.fetch:
+            os.environ.setdefault(name, value)
 
     @property
     def uris(self) -> list[str]:
@@ -114,7 +141,7 @@ def _positive_int(raw: dict, key: str, default: int) -> int:
 
 def parse_config(raw: dict, base: Path, path: Path | None = None) -> Config:
     """Validate a parsed TOML document; relative local URIs and data_dir are resolved against ``base``."""
-    unknown = set(raw) - {"sources", "data_dir", "lake", "batch_size", "workers", "schedule", "maintenance"}
+    unknown = set(raw) - {"sources", "data_dir", "lake", "batch_size", "workers", "schedule", "maintenance", "fetch"}
     if unknown:
         raise ConfigError(f"unknown keys in {path or 'config'}: {', '.join(sorted(unknown))}")
     sources: list[Source] = []
@@ -145,6 +172,7 @@ def parse_config(raw: dict, base: Path, path: Path | None = None) -> Config:
         raise ConfigError("lake must be a non-empty string (a path or an fsspec URL such as s3://bucket/lake)")
     schedule = raw.get("schedule", {})
     maintenance = raw.get("maintenance", {})
+    fetch = _fetch_settings(raw.get("fetch", {}))
     return Config(
         sources=tuple(sources),
         data_dir=_resolve(data_dir, base) if data_dir else None,
@@ -156,8 +184,31 @@ def parse_config(raw: dict, base: Path, path: Path | None = None) -> Config:
         timezone=str(schedule.get("timezone", "UTC")),
         keep_runs_days=_positive_int(maintenance, "keep_runs_days", 90),
         compact_target_rows=_positive_int(maintenance, "compact_target_rows", 200_000),
+        fetch=fetch,
         path=path,
     )
+
+
+def _fetch_settings(raw: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict):
+        raise ConfigError("[fetch] must be a table")
+    if unknown := set(raw) - set(FETCH_ENV):
+        raise ConfigError(f"unknown keys in [fetch]: {', '.join(sorted(unknown))}")
+    out = []
+    for key, value in raw.items():
+        if key == "user_agent" and not (isinstance(value, str) and value.strip()):
+            raise ConfigError("[fetch] user_agent must be a non-empty string (with a contact: URL or e-mail)")
+        if key == "per_host" and value not in (1, 2):
+            raise ConfigError("[fetch] per_host must be 1 or 2")
+        if key in ("min_delay_s", "timeout_s") and (
+            not isinstance(value, int | float) or isinstance(value, bool) or value < 0
+        ):
+            raise ConfigError(f"[fetch] {key} must be a number of seconds >= 0")
+        if key == "robots" and not isinstance(value, bool):
+            raise ConfigError("[fetch] robots must be true or false")
+        text = ("1" if value else "0") if isinstance(value, bool) else str(value).strip()
+        out.append((FETCH_ENV[key], text))
+    return tuple(out)
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:

@@ -21,7 +21,7 @@ from tasks.clean import clean
 from tasks.enrich.langid import detect_language
 from tasks.enrich.link import KnowledgeBase, known_name_mentions, link_entities_batch
 from tasks.enrich.ner import tag_entities_batch
-from tasks.extract import extract_batch
+from tasks.extract import apply_given, extract_batch
 from tasks.segment import segment
 from tasks.stories import embed_docs
 
@@ -50,7 +50,7 @@ def clean_and_segment(docs: list[Doc]) -> Processed:
     """Pure: clean each document, reject those with no article text, split the rest into sentences."""
     out = Processed([], [])
     t0 = time.perf_counter()
-    cleaned = _per_doc("clean", clean, docs, out.rejects)
+    cleaned = _per_doc("clean", lambda d: apply_given(clean(d)), docs, out.rejects)
     kept = []
     for doc in cleaned:
         if doc.text.strip():
@@ -114,27 +114,31 @@ def enrich_batch(cleaned: Processed, seeds_dir: Path) -> Processed:
     return enrich(cleaned.docs, seeds_dir)
 
 
-def _process(uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path, steps: tuple) -> Processed:
+def _process(
+    uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path, steps: tuple, hints: dict | None = None
+) -> Processed:
     extract_step, clean_step, enrich_step = steps
     t0 = time.perf_counter()
-    extracted = extract_step(uris, known_raw_hashes)
+    extracted = extract_step(uris, known_raw_hashes, hints)
     extract_s = time.perf_counter() - t0
     cleaned = clean_step(Processed(extracted.docs, []))
     enriched = enrich_step(cleaned, seeds_dir)
     release_memory()  # a worker stays at its models' size instead of creeping up with every batch
     rejects = extracted.rejects + cleaned.rejects + enriched.rejects
     seconds = {"extract": extract_s} | cleaned.seconds | enriched.seconds
-    return Processed(enriched.docs, rejects, seconds, extracted.skipped)
+    return Processed(enriched.docs, rejects, seconds, extracted.skipped, extracted.ignored)
 
 
 @task(name="process-batch", cache_policy=NO_CACHE)
-def process_batch(uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path) -> Processed:
+def process_batch(
+    uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path, hints: dict | None = None
+) -> Processed:
     """One batch's work in one worker: extract (read and decode the sources), clean+segment, then enrich, as
     nested task runs (each visible and retryable on its own). The flow sends the batch's URIs, not its pages:
     raw pages never cross between processes, and the flow process never holds a batch of them."""
-    return _process(uris, known_raw_hashes, seeds_dir, (extract_batch, clean_batch, enrich_batch))
+    return _process(uris, known_raw_hashes, seeds_dir, (extract_batch, clean_batch, enrich_batch), hints)
 
 
-def process(uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path) -> Processed:
+def process(uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path, hints: dict | None = None) -> Processed:
     """:func:`process_batch` without Prefect (the benchmarks' reference): the same functions in the same order."""
-    return _process(uris, known_raw_hashes, seeds_dir, (extract_batch.fn, clean_batch.fn, enrich_batch.fn))
+    return _process(uris, known_raw_hashes, seeds_dir, (extract_batch.fn, clean_batch.fn, enrich_batch.fn), hints)

@@ -28,7 +28,7 @@ def test_dask_runner_and_incremental_runs(prefect_harness, tmp_path, monkeypatch
     data_dir = tmp_path / "data"
 
     first = ingest_flow.run_ingest([str(corpus)], str(data_dir), batch_size=1, workers=2, runner="dask")
-    assert first["counts"] == {"seen": 3, "loaded": 3, "skipped": 0, "rejected": 0}
+    assert first["counts"] == {"seen": 3, "loaded": 3, "skipped": 0, "rejected": 0, "ignored": 0}
     assert _count(data_dir) == 3
     assert _count(data_dir, "select count(distinct batch_key) from documents") == 3
 

@@ -433,3 +433,64 @@ def fingerprint(db_path: Path) -> dict[str, dict]:
             ).fetchone()
             out[table] = {"n": n, "n_distinct": n_distinct, "hash": digest}
     return out
+
+
+# Sources: what was fetched over HTTP (the fetch_state table), for polite, incremental runs.
+FETCH_STATE_COLUMNS = (
+    "url",
+    "kind",
+    "etag",
+    "last_modified",
+    "status",
+    "canonical_url",
+    "items",
+    "fetched_at",
+    "checked_at",
+)
+
+
+def source_state(db_path: Path, pipeline_version: str) -> tuple[dict[str, dict], dict[str, datetime]]:
+    """The ``fetch_state`` rows by URL, and the URLs this pipeline version loaded (input URI -> when)."""
+    if not Path(db_path).exists():
+        return {}, {}
+    with connect(db_path) as con:
+        cur = con.execute(f"select {', '.join(FETCH_STATE_COLUMNS)} from fetch_state")
+        fetched = {row[0]: dict(zip(FETCH_STATE_COLUMNS, row, strict=True)) for row in cur.fetchall()}
+        loaded = con.execute(
+            """select inputs.source_uri, max(inputs.seen_at) from inputs join documents using (doc_id)
+            where inputs.pipeline_version = ? and documents.pipeline_version = ?
+              and (inputs.source_uri like 'http://%' or inputs.source_uri like 'https://%')
+            group by inputs.source_uri""",
+            [pipeline_version, pipeline_version],
+        ).fetchall()
+    return fetched, dict(loaded)
+
+
+def save_fetch_state(db_path: Path, rows: list[dict]) -> int:
+    """Upsert ``fetch_state`` rows (one per URL: the last one given wins)."""
+    if not rows:
+        return 0
+    now = datetime.now(UTC)
+    by_url = {
+        r["url"]: {c: r.get(c) for c in FETCH_STATE_COLUMNS} | {"checked_at": r.get("checked_at") or now} for r in rows
+    }
+    table = pa.Table.from_pylist(
+        list(by_url.values()),
+        schema=pa.schema(
+            [
+                ("url", pa.string()),
+                ("kind", pa.string()),
+                ("etag", pa.string()),
+                ("last_modified", pa.string()),
+                ("status", pa.int32()),
+                ("canonical_url", pa.string()),
+                ("items", pa.string()),
+                ("fetched_at", pa.timestamp("us", tz="UTC")),
+                ("checked_at", pa.timestamp("us", tz="UTC")),
+            ]
+        ),
+    )
+    with transaction(db_path) as con:
+        con.register("fetched", table)
+        con.execute("insert or replace into fetch_state by name select * from fetched")
+    return len(by_url)

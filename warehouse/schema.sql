@@ -190,3 +190,21 @@ CREATE TABLE IF NOT EXISTS meta (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR
 );
+
+-- Sources (tasks/extract): inputs that are not articles (a WARC's requests, images...) are counted per run.
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS n_ignored INTEGER;
+
+-- What was fetched over HTTP, per canonical URL: the validators of a conditional GET (an unchanged feed costs one
+-- 304), what the URL turned out to be, and for a feed or sitemap the articles it listed (re-read after a 304).
+-- Also WARC and record files read whole: their file stamp, so that an unchanged one is not read again.
+CREATE TABLE IF NOT EXISTS fetch_state (
+    url           VARCHAR PRIMARY KEY,  -- canonical: scheme/host lower-cased, default port, fragment, utm_* gone
+    kind          VARCHAR NOT NULL,     -- page | feed | sitemap | sitemap-index | warc | records
+    etag          VARCHAR,              -- the ETag; for a file: its stamp and the pipeline version that read it
+    last_modified VARCHAR,              -- the Last-Modified header, as sent
+    status        INTEGER,              -- HTTP status of the last fetch (304: unchanged)
+    canonical_url VARCHAR,              -- a page's <link rel=canonical>
+    items         VARCHAR,              -- feed/sitemap: JSON list of its entries; file: {"records": n}
+    fetched_at    TIMESTAMPTZ,          -- last 200
+    checked_at    TIMESTAMPTZ NOT NULL  -- last request of any outcome
+);

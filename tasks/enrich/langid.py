@@ -527,9 +527,11 @@ def detect_language(doc: Doc) -> Doc:
     The document's language comes from (a sample of) its whole text, which is long enough for a
     confident call; when that fails it is the language of most of its sentences. Each sentence is
     then identified with the document's language as the prior; when most of the sentences' letters
-    are then in another language (a mixed-language paragraph), that language is the document's.
+    are then in another language (a mixed-language paragraph), that language is the document's. A language
+    the source states (a record's ``lang``) is the prior of the document's call: it wins close calls only.
     """
-    doc.lang, doc.lang_score = identify((doc.text or "")[:DOC_SAMPLE_CHARS])
+    stated = (doc.given or {}).get("lang")  # a language the source states: a prior, not a verdict
+    doc.lang, doc.lang_score = identify((doc.text or "")[:DOC_SAMPLE_CHARS], stated)
     if doc.lang == UNDETERMINED and doc.sentences:
         doc.lang, doc.lang_score = _vote(doc)
     prior = doc.lang if doc.lang != UNDETERMINED else None
