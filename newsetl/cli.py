@@ -181,6 +181,14 @@ def _cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Version(argparse.Action):
+    """--version, reading the package metadata only when asked (importlib.metadata is slow to import)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
+        print(f"newsetl {version()}")
+        parser.exit()
+
+
 def _command(sub: argparse._SubParsersAction, name: str, summary: str, description: str, example: str):  # noqa: ANN202
     """A subcommand whose --help shows its description and an example, as plain text."""
     return sub.add_parser(
@@ -199,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version of newsetl and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = _command(
         sub,
