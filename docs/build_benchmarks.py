@@ -61,10 +61,9 @@ def git(*args: str) -> str:
 
 
 def commit() -> str:
-    """The short commit, marked ``+changes`` when tracked files outside this page differ from it."""
-    dirty = [
-        line for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if "BENCHMARKS" not in line
-    ]
+    """The short commit, marked ``+changes`` when tracked files other than documentation differ from it."""
+    status = git("status", "--porcelain", "--untracked-files=no").splitlines()
+    dirty = [line for line in status if not line.rstrip().endswith(".md")]
     return git("rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
 
 
