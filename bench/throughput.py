@@ -231,24 +231,29 @@ def startup() -> None:
             seeds, data_dir = ROOT / "seeds" / "corpus", Path(tmp) / "data"
             first = run_pipeline(seeds, data_dir, [], env)
             wait_idle(server.pid)
-            with_server, without = [], []
+            with_server: list[Measured] = []
+            without: list[Measured] = []
             for _ in range(3):
-                with_server.append(run_pipeline(seeds, data_dir, [], env).wall)
+                with_server.append(run_pipeline(seeds, data_dir, [], env))
                 wait_idle(server.pid)
-                without.append(unchanged_without_server(seeds, data_dir, [], env).wall)
+                without.append(unchanged_without_server(seeds, data_dir, [], env))
         finally:
             os.killpg(server.pid, 15)
             server.wait()
     n = len(list(seeds.glob("*.txt")))
     print(f"prefect server (started once, as in a deployment): {server_s:.1f} s to start")
     print(f"first run on the seeds ({n} files, models loaded): {first.wall:.1f} s")
-    print("unchanged run on the seeds, wall seconds of the whole command (3 runs each way, median):")
-    print(f"  with a running Prefect server (a flow run):   {sorted(with_server)[1]:5.1f} s  {_list(with_server)}")
-    print(f"  without PREFECT_API_URL (no flow run needed): {sorted(without)[1]:5.1f} s  {_list(without)}")
+    print("unchanged run on the seeds, the whole command (3 runs each way; median wall, then each run's wall / CPU s):")
+    print(f"  with a running Prefect server (a flow run):   {_median(with_server):5.1f} s  {_list(with_server)}")
+    print(f"  without PREFECT_API_URL (no flow run needed): {_median(without):5.1f} s  {_list(without)}")
 
 
-def _list(seconds: list[float]) -> str:
-    return "(" + ", ".join(f"{s:.1f}" for s in seconds) + ")"
+def _median(runs: list[Measured]) -> float:
+    return sorted(r.wall for r in runs)[len(runs) // 2]
+
+
+def _list(runs: list[Measured]) -> str:
+    return "(" + ", ".join(f"{r.wall:.1f} / {r.cpu:.1f}" for r in runs) + ")"
 
 
 def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None:

@@ -100,11 +100,13 @@ def run(name: str, extra: str) -> str | None:
     return "\n".join(
         [
             START.format(name),
-            f"## {name}: {title}",
+            f"## {name}",
+            "",
+            f"**{title}.**",
             "",
             method,
             "",
-            f"`{shown}` at commit `{at}`, {when}, {seconds:.0f} s on {where}.",
+            f"Produced by `{shown}` at commit `{at}`, {when}, in {seconds:.0f} s on {where}.",
             "",
             "```text",
             output,
@@ -115,17 +117,11 @@ def run(name: str, extra: str) -> str | None:
     )
 
 
-def anchor(heading: str) -> str:
-    """The link target a Markdown renderer (GitHub's) gives a heading."""
-    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
-
-
 def render(sections: dict[str, str]) -> str:
     """The page: the header, an index, then the sections in the order of the bench scripts' names."""
     names = [n for n in benches() if n in sections] + sorted(set(sections) - set(benches()))
-    headings = {n: sections[n].split("\n")[1].removeprefix("## ") for n in names}
-    index = "\n".join(f"- [{headings[n]}](#{anchor(headings[n])})" for n in names)
-    return HEADER + "\n" + index + "\n\n" + "\n".join(sections[n] for n in names)
+    index = [f"- [{n}](#{n}): {describe(BENCH / f'{n}.py')[0] if n in benches() else ''}" for n in names]
+    return HEADER + "\n" + "\n".join(index) + "\n\n" + "\n".join(sections[n] for n in names)
 
 
 def main() -> int:
@@ -146,7 +142,7 @@ def main() -> int:
             continue
         sections[name] = section
         PAGE.write_text(render(sections), encoding="utf-8")  # after each bench: a later failure keeps this one
-    print(f"{PAGE.relative_to(ROOT)}: {len(sections)} sections" + (f"; failed: {' '.join(failed)}" if failed else ""))
+    print(f"{PAGE.name}: {len(sections)} sections" + (f"; failed: {' '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsetl.ops_cli import add_commands
@@ -123,7 +125,10 @@ def render_summary(summary: dict, paths: Paths, note: str | None = None) -> str:
         lines += [f"    {uri}: {reason} ({detail})" for uri, reason, detail in summary["rejects"][:20]]
     totals = summary["totals"]
     lines.append("  warehouse: " + ", ".join(f"{t} {n}" for t, n in totals.items()))
-    lines.append(f"  {paths.db}")
+    db = paths.db
+    with contextlib.suppress(ValueError):  # under the working directory: the short path
+        db = db.relative_to(Path.cwd())
+    lines.append(f"  {db}")
     return "\n".join(lines)
 
 
