@@ -57,6 +57,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     paths = Paths.resolve(args.data_dir, args.lake)
     print(f"newsetl: ingesting {', '.join(args.sources) or paths.corpus} into {paths.data_dir}", file=sys.stderr)
+    for key, value in PREFECT_DEFAULTS.items():  # before anything imports Prefect, which reads them at import
+        os.environ.setdefault(key, value)
     if not os.environ.get("PREFECT_API_URL"):
         # before a temporary Prefect server is started (it takes longer than an unchanged run): any work at all?
         from newsetl.unchanged import run_if_unchanged
@@ -64,8 +66,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if (summary := run_if_unchanged(args.sources or None, paths)) is not None:
             print(render_summary(summary, paths, note=NOTHING_CHANGED))
             return 0
-    for key, value in PREFECT_DEFAULTS.items():
-        os.environ.setdefault(key, value)
     from flows.ingest import run_ingest
 
     with prefect_api():
