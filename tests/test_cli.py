@@ -3,6 +3,7 @@ nothing to do (recorded without a flow run and without a temporary Prefect serve
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import time
@@ -10,7 +11,7 @@ from importlib.metadata import version
 
 import pytest
 
-from newsetl.cli import build_parser, main
+from newsetl.cli import PREFECT_DEFAULTS, build_parser, main
 from newsetl.config import Paths
 from tasks.extract import SETTLE_NS, list_sources, split_unchanged
 from warehouse import db
@@ -54,6 +55,8 @@ def unchanged(seeded, tmp_path, monkeypatch):
     """Copies of the seeded warehouse and of the seeds it loaded (its inputs renamed to the copies), every file
     stamped, as after a second run."""
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    for key, value in PREFECT_DEFAULTS.items():  # `newsetl run` sets these: undone after the test
+        monkeypatch.setenv(key, os.environ.get(key, value))
     data_dir, seeds = tmp_path / "data", tmp_path / "seeds"
     shutil.copytree(seeded["data_dir"], data_dir)
     shutil.copytree(seeded["inputs"] / "seeds", seeds)
