@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsetl.ops_cli import add_commands
+from newsetl.ops_cli import add_commands, command
 
 if TYPE_CHECKING:
     from newsetl.config import Paths  # imported where used: it brings pyarrow and fsspec, which --help does not need
@@ -194,17 +194,6 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def _command(sub: argparse._SubParsersAction, name: str, summary: str, description: str, example: str):  # noqa: ANN202
-    """A subcommand whose --help shows its description and an example, as plain text."""
-    return sub.add_parser(
-        name,
-        help=summary,
-        description=description,
-        epilog=example,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsetl",
@@ -214,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_Version, nargs=0, help="print the version of newsetl and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = _command(
+    run = command(
         sub,
         "run",
         "run the ingest flow (default input: the bundled seeds)",
@@ -244,7 +233,7 @@ examples:
         "--address", help="with --runner dask: scheduler address (tcp://host:8786); default a LocalCluster"
     )
     run.set_defaults(func=_cmd_run)
-    sql = _command(
+    sql = command(
         sub,
         "sql",
         "run a read-only SQL query against the warehouse",
@@ -261,7 +250,7 @@ examples:
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output (default table)")
     sql.add_argument("--max-width", type=int, default=80, help="truncate table cells (table format, default 80)")
     sql.set_defaults(func=_cmd_sql)
-    add_commands(sub, _command)  # serve, maintain, report
+    add_commands(sub)  # serve, maintain, report
     return parser
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -68,8 +67,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(subparsers: argparse._SubParsersAction, command: Callable[..., argparse.ArgumentParser]) -> None:
-    """Add serve, maintain and report; ``command(subparsers, name, summary, description, example)`` makes each."""
+def command(
+    subparsers: argparse._SubParsersAction, name: str, summary: str, description: str, example: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help shows its description and an example, as plain text."""
+    return subparsers.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=example,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Add serve, maintain and report to the newsetl command line."""
     serve = command(
         subparsers,
         "serve",
