@@ -121,7 +121,8 @@ def render(sections: dict[str, str]) -> str:
     """The page: the header, an index, then the sections in the order of the bench scripts' names."""
     names = [n for n in benches() if n in sections] + sorted(set(sections) - set(benches()))
     index = [f"- [{n}](#{n}): {describe(BENCH / f'{n}.py')[0] if n in benches() else ''}" for n in names]
-    return HEADER + "\n" + "\n".join(index) + "\n\n" + "\n".join(sections[n] for n in names)
+    page = HEADER + "\n" + "\n".join(index) + "\n\n" + "\n".join(sections[n] for n in names)
+    return page.replace(str(ROOT.parent) + "/", "../")  # data paths printed by a bench: relative to the repository
 
 
 def main() -> int:
