@@ -5,7 +5,7 @@ UV := $(VENV)/bin/uv
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: setup run test browser lint format bench lock clean
+.PHONY: setup run test browser lint format bench bench-docs lock clean
 
 setup: $(VENV)/.installed
 
@@ -35,8 +35,11 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: setup
+bench: setup  ## run every bench/ script with its default arguments
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+bench-docs: setup  ## run the benches, write docs/BENCHMARKS.md (ONLY="stories ner"; BENCH_ARGS='throughput="--startup"')
+	$(PY) docs/build_benchmarks.py $(if $(ONLY),--only $(ONLY)) $(if $(BENCH_ARGS),--args $(BENCH_ARGS))
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
 	$(UV) pip compile -q --python $(PY) --extra dev pyproject.toml -o requirements.lock

@@ -1,9 +1,9 @@
 """Fault injection: SIGKILL a real `newsetl run` at several points, run again, compare with a clean run.
 
-    .venv/bin/python bench/faults.py [--pages 40] [--batch-size 8]
+    .venv/bin/python bench/faults.py [--pages 40] [--batch-size 8] [--data ../shared]
 
 1. Builds a corpus: the seeds, the bad inputs of tests/resources/bad, and --pages HTML pages of
-   ../shared/eval/extraction.
+   eval/extraction in the ``--data`` folder (default: ``shared`` beside the repository).
 2. A reference run into a fresh data dir; every table's content (minus run ids and timestamps) is hashed.
 3. For each kill point (during start-up/extract, after the 1st, 2nd and 3rd loaded batch) a fresh data dir
    gets a run that is killed with SIGKILL (the whole process tree) at that point, then a normal run; its
@@ -27,15 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from warehouse.db import fingerprint  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-EVAL = ROOT.parent / "shared" / "eval" / "extraction"
+DATA = ROOT.parent / "shared"  # the evaluation data, beside the repository
 NEWSETL = [sys.executable, "-m", "newsetl.cli"]
 
 
-def build_corpus(out: Path, pages: int) -> int:
+def build_corpus(out: Path, pages: int, data: Path = DATA) -> int:
     shutil.copytree(ROOT / "seeds" / "corpus", out / "seeds")
     shutil.copytree(ROOT / "tests" / "resources" / "bad", out / "bad")
     (out / "pages").mkdir()
-    for page in sorted((EVAL / "trafilatura" / "html").glob("*.htm*"))[:pages]:
+    for page in sorted((data / "eval" / "extraction" / "trafilatura" / "html").glob("*.htm*"))[:pages]:
         shutil.copy(page, out / "pages" / (page.stem + ".html"))
     return len(list((out / "bad").iterdir()))
 
@@ -68,11 +68,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--data", type=Path, default=DATA, help="evaluation data folder (default ../shared)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newsetl-faults-") as tmp:
         tmp = Path(tmp)
         corpus = tmp / "corpus"
-        n_bad = build_corpus(corpus, args.pages)
+        n_bad = build_corpus(corpus, args.pages, args.data)
         assert run(corpus, tmp / "reference", args.batch_size), "reference run failed"
         reference = fingerprint(tmp / "reference" / "newsetl.duckdb")
         injected = survived = lost = duplicated = 0

@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = Path("/work/shared/eval/langid/language-testdata/sentences")
+DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "langid" / "language-testdata" / "sentences"  # beside the repository
 NEWS_LANGS = "tr ar fr en ru de es it pt nl pl uk fa az el bg ro sv he hi".split()
 DETECTORS = ["newsetl", "prior-ok", "prior-wrong", "lingua-high", "py3langid", "cld2", "fasttext-lite"]
 HEADERS = {

@@ -1,13 +1,15 @@
 """Throughput of the whole pipeline on a corpus built from ../shared/eval pages, against trafilatura alone.
 
-    .venv/bin/python bench/throughput.py [--docs 2000] [--workers 2] [--batch-size 100] [--repeat 2]
+    .venv/bin/python bench/throughput.py [--docs 2000] [--workers 2] [--batch-size 100] [--repeat 2] [--data ../shared]
+    .venv/bin/python bench/throughput.py --startup    # only the unchanged run on the seeds, with and without a server
 
-Builds ``--docs`` documents from the HTML pages of ../shared/eval/extraction and the bundled seeds,
+Builds ``--docs`` documents from the HTML pages of eval/extraction in the ``--data`` folder and the bundled seeds,
 each copy varied (an edition number in every paragraph) so that content hashes differ; runs
 ``newsetl run`` on them in a subprocess (fresh data dir, its own temporary Prefect server); samples the
 RSS of the whole process tree; then reads the per-stage seconds the run stored in ``runs.stage_seconds``.
 In the same run, trafilatura alone extracts the same HTML pages (one core), and the ratio is printed.
-A second ``newsetl run`` over the same corpus measures the incremental (all unchanged) case.
+A second ``newsetl run`` over the same corpus measures the incremental (all unchanged) case, against the
+running server (a flow run) and without ``PREFECT_API_URL`` (no temporary server: nothing to do, no flow run).
 
 Orchestration overhead is the difference to the same work run without Prefect. On a shared machine whose
 speed drifts between runs, one pair of ~90 s runs is noisy: ``--repeat`` runs pairs in alternating order
@@ -34,14 +36,15 @@ from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-EVAL = ROOT.parent / "shared" / "eval" / "extraction"
+DATA = ROOT.parent / "shared"  # the evaluation data, beside the repository (--data)
+EVAL = DATA / "eval" / "extraction"
 NEWSETL = [sys.executable, "-m", "newsetl.cli"]
 
 
-def source_pages() -> list[Path]:
-    pages = sorted((EVAL / "trafilatura" / "html").glob("*.htm*"))
-    pages += sorted((EVAL / "readability").glob("*/source.html"))
-    pages += sorted((EVAL / "newspaper4k" / "html").glob("*.html"))
+def source_pages(eval_dir: Path = EVAL) -> list[Path]:
+    pages = sorted((eval_dir / "trafilatura" / "html").glob("*.htm*"))
+    pages += sorted((eval_dir / "readability").glob("*/source.html"))
+    pages += sorted((eval_dir / "newspaper4k" / "html").glob("*.html"))
     pages += sorted((ROOT / "seeds" / "corpus").glob("*.txt"))
     return pages
 
@@ -57,8 +60,8 @@ def vary(data: str, i: int, html: bool) -> str:
 _P_OPEN = re.compile(r"<p\b[^>]*>", re.I)
 
 
-def build_corpus(out: Path, n: int) -> tuple[list[Path], int]:
-    pages = source_pages()
+def build_corpus(out: Path, n: int, eval_dir: Path = EVAL) -> tuple[list[Path], int]:
+    pages = source_pages(eval_dir)
     files, total = [], 0
     for i in range(n):
         src = pages[i % len(pages)]
@@ -208,6 +211,49 @@ def wait_idle(server_pid: int, limit_s: float = 120.0) -> float:
 
 def run_pipeline(corpus: Path, data_dir: Path, opts: list[str], env: dict[str, str]) -> Measured:
     return run_measured(NEWSETL + ["run", str(corpus), "--data-dir", str(data_dir)] + opts, env)
+
+
+def unchanged_without_server(corpus: Path, data_dir: Path, opts: list[str], env: dict[str, str]) -> Measured:
+    """An unchanged ``newsetl run`` without ``PREFECT_API_URL``: it finds nothing to do before it would start a
+    temporary Prefect server, and records the run without a flow run."""
+    run = run_pipeline(corpus, data_dir, opts, {k: v for k, v in env.items() if k != "PREFECT_API_URL"})
+    if "nothing changed" not in run.output:
+        sys.exit("the unchanged run without PREFECT_API_URL started a flow run:\n" + run.output[-3000:])
+    return run
+
+
+def startup() -> None:
+    """``--startup``: the seeds loaded once against a running Prefect server, then the same unchanged run three
+    times each way, with the server (a flow run) and without PREFECT_API_URL (no flow run); medians."""
+    with tempfile.TemporaryDirectory(prefix="newsetl-bench-") as tmp:
+        server, env, server_s = start_prefect_server(Path(tmp) / "prefect-home")
+        try:
+            seeds, data_dir = ROOT / "seeds" / "corpus", Path(tmp) / "data"
+            first = run_pipeline(seeds, data_dir, [], env)
+            wait_idle(server.pid)
+            with_server: list[Measured] = []
+            without: list[Measured] = []
+            for _ in range(3):
+                with_server.append(run_pipeline(seeds, data_dir, [], env))
+                wait_idle(server.pid)
+                without.append(unchanged_without_server(seeds, data_dir, [], env))
+        finally:
+            os.killpg(server.pid, 15)
+            server.wait()
+    n = len(list(seeds.glob("*.txt")))
+    print(f"prefect server (started once, as in a deployment): {server_s:.1f} s to start")
+    print(f"first run on the seeds ({n} files, models loaded): {first.wall:.1f} s")
+    print("unchanged run on the seeds, the whole command (3 runs each way; median wall, then each run's wall / CPU s):")
+    print(f"  with a running Prefect server (a flow run):   {_median(with_server):5.1f} s  {_list(with_server)}")
+    print(f"  without PREFECT_API_URL (no flow run needed): {_median(without):5.1f} s  {_list(without)}")
+
+
+def _median(runs: list[Measured]) -> float:
+    return sorted(r.wall for r in runs)[len(runs) // 2]
+
+
+def _list(runs: list[Measured]) -> str:
+    return "(" + ", ".join(f"{r.wall:.1f} / {r.cpu:.1f}" for r in runs) + ")"
 
 
 def run_plain(corpus: str, data_dir: str, workers: int, batch_size: int) -> None:
@@ -362,14 +408,14 @@ def serve_site(files: list[Path]) -> tuple[object, str, list[str]]:
     return httpd, f"{base}/feed.xml", log
 
 
-def run_source_formats(docs: int, opts: list[str]) -> None:
+def run_source_formats(docs: int, opts: list[str], eval_dir: Path = EVAL) -> None:
     """The same corpus as files, as one ``.warc.gz``, as one ``.jsonl``, and fetched through an RSS feed from a
     local site (run twice: the unchanged second run costs one 304 and no article). One ``newsetl run`` each, on a
     fresh data dir, against one Prefect server."""
     with tempfile.TemporaryDirectory(prefix="newsetl-bench-formats-") as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
-        files, total_bytes = build_corpus(corpus, docs)
+        files, total_bytes = build_corpus(corpus, docs, eval_dir)
         containers = Path(tmp) / "containers"
         containers.mkdir()
         warc_path, jsonl_path = write_containers(files, containers)
@@ -414,16 +460,20 @@ def main() -> None:
     parser.add_argument("--skip-plain", action="store_true", help="one Prefect run, no reference run without Prefect")
     parser.add_argument("--plain", nargs=2, metavar=("CORPUS", "DATA_DIR"), help=argparse.SUPPRESS)
     parser.add_argument("--formats", action="store_true", help="the corpus as files, WARC, JSON Lines and a feed")
+    parser.add_argument("--data", type=Path, default=DATA, help="evaluation data folder (default ../shared)")
+    parser.add_argument("--startup", action="store_true", help="only the unchanged run on the seeds")
     args = parser.parse_args()
     if args.plain:
         return run_plain(*args.plain, args.workers, args.batch_size)
+    if args.startup:
+        return startup()
     opts = ["--workers", str(args.workers), "--batch-size", str(args.batch_size)]
     if args.formats:
-        return run_source_formats(args.docs, opts)
+        return run_source_formats(args.docs, opts, args.data / "eval" / "extraction")
     with tempfile.TemporaryDirectory(prefix="newsetl-bench-") as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
-        files, total_bytes = build_corpus(corpus, args.docs)
+        files, total_bytes = build_corpus(corpus, args.docs, args.data / "eval" / "extraction")
         n_html, traf_cpu = trafilatura_alone(files)
         server, env, server_s = start_prefect_server(Path(tmp) / "prefect-home")
         try:
@@ -452,6 +502,7 @@ def main() -> None:
             first = pairs[0].row
             second = run_pipeline(corpus, Path(tmp) / "data0", opts, env)
             second_row = last_run(Path(tmp) / "data0", env)
+            alone = unchanged_without_server(corpus, Path(tmp) / "data0", opts, env)
             server_rss, _ = memory(process_tree(server.pid))
         finally:
             os.killpg(server.pid, 15)
@@ -507,6 +558,7 @@ def main() -> None:
         f"second run (unchanged): {second.wall:7.1f} s = {100 * second.wall / run.wall:.1f}% of the first; "
         f"loaded={second_row['n_loaded']} skipped={second_row['n_skipped']} (started once the server was idle)"
     )
+    print(f"third run (unchanged), without PREFECT_API_URL: {alone.wall:7.1f} s (no temporary server, no flow run)")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""The ``newsetl`` command line: ``run`` the ingest flow, query the warehouse with ``sql``."""
+"""The newsetl command line: run the ingest flow, query the warehouse, serve schedules, maintain, report."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -11,9 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from newsetl.config import Paths
-from newsetl.ops_cli import add_commands
+from newsetl.ops_cli import add_commands, command
+
+if TYPE_CHECKING:
+    from newsetl.config import Paths  # imported where used: it brings pyarrow and fsspec, which --help does not need
 
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -22,15 +27,47 @@ PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "INFO",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
 }
+DESCRIPTION = """\
+newsetl turns raw multilingual news (plain text or HTML, files or http(s) URLs) into clean, segmented,
+language- and entity-tagged tables: Prefect flows do the work, Parquet files are the lake, DuckDB is the
+warehouse. Run "newsetl COMMAND --help" for the options of a command."""
+EXAMPLES = """\
+examples:
+  newsetl run                                  ingest the bundled seeds into ./data
+  newsetl run news/ https://example.org/a.html --data-dir /srv/newsetl
+  newsetl sql "select lang, count(*) from documents group by lang"
+  newsetl report --out report.html             a self-contained HTML report
+  newsetl maintain                             compact the lake, prune old runs"""
+NOTHING_CHANGED = "nothing changed since the last run: no flow run needed (set PREFECT_API_URL to always run the flow)"
+
+
+def version() -> str:
+    """The installed package's version (its metadata, from pyproject.toml)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("newsetl")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    for key, value in PREFECT_DEFAULTS.items():
-        os.environ.setdefault(key, value)
-    from flows.ingest import run_ingest
+    from newsetl.config import Paths
 
     paths = Paths.resolve(args.data_dir, args.lake)
     print(f"newsetl: ingesting {', '.join(args.sources) or paths.corpus} into {paths.data_dir}", file=sys.stderr)
+    for key, value in PREFECT_DEFAULTS.items():  # before anything imports Prefect, which reads them at import
+        os.environ.setdefault(key, value)
+    if not os.environ.get("PREFECT_API_URL"):
+        # before a temporary Prefect server is started (it takes longer than an unchanged run): any work at all?
+        from newsetl.unchanged import run_if_unchanged
+
+        if (summary := run_if_unchanged(args.sources or None, paths)) is not None:
+            print(render_summary(summary, paths, note=NOTHING_CHANGED))
+            return 0
+    from flows.ingest import run_ingest
+
     with prefect_api():
         try:
             summary = run_ingest(
@@ -71,11 +108,12 @@ def prefect_api() -> Iterator[None]:
         server.stop()
 
 
-def render_summary(summary: dict, paths: Paths) -> str:
+def render_summary(summary: dict, paths: Paths, note: str | None = None) -> str:
     c = summary["counts"]
     lines = [
         "",
         f"run {summary['run_id']}",
+        *([f"  {note}"] if note else []),
         f"  documents: {c['seen']} seen, {c['loaded']} loaded, {c['skipped']} skipped (unchanged), "
         f"{c['rejected']} rejected, {c.get('ignored', 0)} ignored (not articles)",
     ]
@@ -91,7 +129,10 @@ def render_summary(summary: dict, paths: Paths) -> str:
         lines += [f"    {uri}: {reason} ({detail})" for uri, reason, detail in summary["rejects"][:20]]
     totals = summary["totals"]
     lines.append("  warehouse: " + ", ".join(f"{t} {n}" for t, n in totals.items()))
-    lines.append(f"  {paths.db}")
+    db = paths.db
+    with contextlib.suppress(ValueError):  # under the working directory: the short path
+        db = db.relative_to(Path.cwd())
+    lines.append(f"  {db}")
     return "\n".join(lines)
 
 
@@ -136,6 +177,7 @@ def format_rows(columns: list[str], rows: list[tuple], fmt: str, max_width: int 
 def _cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
+    from newsetl.config import Paths
     from warehouse import db
 
     paths = Paths.resolve(args.data_dir)
@@ -148,11 +190,42 @@ def _cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Version(argparse.Action):
+    """--version, reading the package metadata only when asked (importlib.metadata is slow to import)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
+        print(f"newsetl {version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsetl", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the ingest flow (default input: the bundled seeds)")
-    run.add_argument("sources", nargs="*", help="files, directories (recursive), globs or http(s) URLs")
+    parser = argparse.ArgumentParser(
+        prog="newsetl",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version of newsetl and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = command(
+        sub,
+        "run",
+        "run the ingest flow (default input: the bundled seeds)",
+        """\
+Ingest news documents: extract, clean, segment, tag languages and entities, write the Parquet lake and
+load DuckDB, as one Prefect flow run. Inputs already loaded by this pipeline version are skipped; when
+nothing changed and PREFECT_API_URL is not set, the run is recorded without a flow run (no temporary
+Prefect server is started). Prints a summary: documents seen, loaded, skipped and rejected, languages,
+top entities, rejects with their reasons, table sizes. Exit status 1 when the run failed.""",
+        """\
+examples:
+  newsetl run                                  the bundled seeds into ./data
+  newsetl run news/ 'archive/**/*.html.gz' https://example.org/article.html
+  newsetl run news/ --data-dir /srv/newsetl --lake s3://bucket/lake --workers 4""",
+    )
+    run.add_argument(
+        "sources", nargs="*", metavar="SOURCE", help="files, directories (recursive), globs or http(s) URLs"
+    )
     run.add_argument("--data-dir", help="lake + DuckDB location (default $NEWSETL_DATA_DIR or ./data)")
     run.add_argument(
         "--lake", help="Parquet lake: a path or fsspec URL, e.g. s3://bucket/lake (default <data-dir>/lake)"
@@ -164,13 +237,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--address", help="with --runner dask: scheduler address (tcp://host:8786); default a LocalCluster"
     )
     run.set_defaults(func=_cmd_run)
-    sql = sub.add_parser("sql", help="run a read-only SQL query against the warehouse")
-    sql.add_argument("query")
-    sql.add_argument("--data-dir")
-    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    sql.add_argument("--max-width", type=int, default=80, help="truncate table cells (table format)")
+    sql = command(
+        sub,
+        "sql",
+        "run a read-only SQL query against the warehouse",
+        """\
+Run one SQL statement against the warehouse, opened read-only (no write, ATTACH, COPY or file read gets
+through), and print the rows as a table, CSV or JSON. Tables and views: see docs/TABLES.md.""",
+        """\
+examples:
+  newsetl sql "select lang, count(*) as docs from documents group by lang"
+  newsetl sql "select * from entity_profile limit 5" --format csv > entities.csv""",
+    )
+    sql.add_argument("query", help="one SQL statement")
+    sql.add_argument("--data-dir", help="lake + DuckDB location (default $NEWSETL_DATA_DIR or ./data)")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output (default table)")
+    sql.add_argument("--max-width", type=int, default=80, help="truncate table cells (table format, default 80)")
     sql.set_defaults(func=_cmd_sql)
-    add_commands(sub)  # serve, report, maintain
+    add_commands(sub)  # serve, maintain, report
     return parser
 
 

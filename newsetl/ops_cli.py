@@ -1,7 +1,4 @@
-"""Operations commands for the ``newsetl`` CLI: ``serve``, ``maintain`` and ``report``.
-
-``newsetl/cli.py`` calls :func:`add_commands` with its subparsers.
-"""
+"""Operations commands for the newsetl CLI: serve, maintain and report (newsetl/cli.py adds them)."""
 
 from __future__ import annotations
 
@@ -70,30 +67,70 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def command(
+    subparsers: argparse._SubParsersAction, name: str, summary: str, description: str, example: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help shows its description and an example, as plain text."""
+    return subparsers.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=example,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    serve = subparsers.add_parser(
+    """Add serve, maintain and report to the newsetl command line."""
+    serve = command(
+        subparsers,
         "serve",
-        help="serve the hourly ingest and nightly maintenance schedules (needs PREFECT_API_URL)",
-        description="Register the hourly ingest and nightly maintenance deployments with the Prefect API at "
-        "$PREFECT_API_URL (start one with `prefect server start --host 127.0.0.1`) and run their "
-        "scheduled flow runs until interrupted. Sources and crons come from the config file.",
+        "serve the hourly ingest and nightly maintenance schedules (needs PREFECT_API_URL)",
+        """\
+Register the hourly ingest and nightly maintenance deployments with the Prefect API at $PREFECT_API_URL
+and run their scheduled flow runs until interrupted. Sources, data dir, crons and retention come from the
+config file.""",
+        """\
+example:
+  prefect server start --host 127.0.0.1 &
+  export PREFECT_API_URL=http://127.0.0.1:4200/api
+  newsetl serve --config newsetl.toml""",
     )
     serve.add_argument("--config", help="config file (default $NEWSETL_CONFIG or ./newsetl.toml)")
     serve.set_defaults(func=_cmd_serve)
 
-    maintain = subparsers.add_parser(
-        "maintain", help="run the maintenance flow once (compaction, retention, CHECKPOINT)"
+    maintain = command(
+        subparsers,
+        "maintain",
+        "run the maintenance flow once (compaction, retention, CHECKPOINT)",
+        """\
+Run the maintenance flow once: compact small Parquet files of the lake, delete runs older than the
+retention, remove orphan lake files and CHECKPOINT the DuckDB file. Prints the files per table before and
+after.""",
+        """\
+example:
+  newsetl maintain --data-dir data --keep-runs-days 30""",
     )
-    maintain.add_argument("--data-dir")
+    maintain.add_argument("--data-dir", help="lake + DuckDB location (default $NEWSETL_DATA_DIR, config, ./data)")
     maintain.add_argument(
         "--lake", help="Parquet lake path or fsspec URL (default: config, $NEWSETL_LAKE, <data-dir>/lake)"
     )
     maintain.add_argument("--config", help="config file (default $NEWSETL_CONFIG or ./newsetl.toml)")
-    maintain.add_argument("--keep-runs-days", type=int, help="keep `runs` rows this many days (default: config, 90)")
+    maintain.add_argument("--keep-runs-days", type=int, help="keep runs rows this many days (default: config, 90)")
     maintain.add_argument("--target-rows", type=int, help="rows per compacted Parquet file (default: config)")
     maintain.set_defaults(func=_cmd_maintain)
 
-    report = subparsers.add_parser("report", help="write a static, self-contained HTML report of the warehouse")
+    report = command(
+        subparsers,
+        "report",
+        "write a static, self-contained HTML report of the warehouse",
+        """\
+Write one HTML file with charts of the warehouse (entity timelines, language mix, co-occurrence network)
+that opens without a server or internet access. Prints the file's path.""",
+        """\
+example:
+  newsetl report --out report.html && xdg-open report.html""",
+    )
     report.add_argument("--out", default="report.html", help="output file (default report.html)")
     report.add_argument("--data-dir", help="lake + DuckDB location (default $NEWSETL_DATA_DIR, config, ./data)")
     report.add_argument("--config", help="config file (default $NEWSETL_CONFIG or ./newsetl.toml)")

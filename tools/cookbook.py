@@ -77,7 +77,8 @@ built from the bundled seeds (5 articles in Turkish, Arabic and French):
     newsetl run --data-dir /tmp/cookbook-data
     newsetl sql "select ..." --data-dir /tmp/cookbook-data     # --format csv|json for machines
 
-The outputs are the real ones at the time of writing ({version}); entity recognition and linking
+The outputs are the real ones, refreshed by `docs/refresh_outputs.py` (it re-runs every query on a fresh
+warehouse of the seeds; `--check` tells whether they still match the code) ({version}); entity recognition and linking
 are still improving, so names and counts will move (some surface forms are still wrong, e.g. a
 sentence's first word glued to a name). `newsetl sql` is read-only: no writes, no ATTACH, no file
 access.
