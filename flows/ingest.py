@@ -121,7 +121,7 @@ def ingest(
                 if not batch:
                     return None
                 # the skip set is only needed for URLs (skip_unchanged checked the files): don't ship it otherwise
-                known_here = known.raw_hashes if any(is_url(u) or is_slice(u) for u in batch) else frozenset()
+                known_here = known.raw_hashes if any(is_url(u) or is_slice(u) for u in batch) else {}
                 hints = {u: listing.hints[u] for u in batch if u in listing.hints} or None
                 return process_batch.submit(batch, known_here, paths.seeds, hints)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from prefect import task
@@ -115,7 +115,7 @@ def enrich_batch(cleaned: Processed, seeds_dir: Path) -> Processed:
 
 
 def _process(
-    uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path, steps: tuple, hints: dict | None = None
+    uris: list[str], known_raw_hashes: Mapping[str, str], seeds_dir: Path, steps: tuple, hints: dict | None = None
 ) -> Processed:
     extract_step, clean_step, enrich_step = steps
     t0 = time.perf_counter()
@@ -131,7 +131,7 @@ def _process(
 
 @task(name="process-batch", cache_policy=NO_CACHE)
 def process_batch(
-    uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path, hints: dict | None = None
+    uris: list[str], known_raw_hashes: Mapping[str, str], seeds_dir: Path, hints: dict | None = None
 ) -> Processed:
     """One batch's work in one worker: extract (read and decode the sources), clean+segment, then enrich, as
     nested task runs (each visible and retryable on its own). The flow sends the batch's URIs, not its pages:
@@ -139,6 +139,8 @@ def process_batch(
     return _process(uris, known_raw_hashes, seeds_dir, (extract_batch, clean_batch, enrich_batch), hints)
 
 
-def process(uris: list[str], known_raw_hashes: frozenset[str], seeds_dir: Path, hints: dict | None = None) -> Processed:
+def process(
+    uris: list[str], known_raw_hashes: Mapping[str, str], seeds_dir: Path, hints: dict | None = None
+) -> Processed:
     """:func:`process_batch` without Prefect (the benchmarks' reference): the same functions in the same order."""
     return _process(uris, known_raw_hashes, seeds_dir, (extract_batch.fn, clean_batch.fn, enrich_batch.fn), hints)

@@ -131,8 +131,11 @@ def test_known_raw_hash_is_skipped(tmp_path):
     p = tmp_path / "a.txt"
     p.write_text(TURKISH)
     first = extract_many([str(p)])
-    second = extract_many([str(p)], frozenset({first.docs[0].raw_hash}))
+    second = extract_many([str(p)], {str(p): first.docs[0].raw_hash})
     assert second.docs == [] and second.skipped == [str(p)]
+    copy = tmp_path / "b.txt"  # the same bytes at another source: extracted, so that the load records that source
+    copy.write_text(TURKISH)
+    assert [d.source_uri for d in extract_many([str(copy)], {str(p): first.docs[0].raw_hash}).docs] == [str(copy)]
 
 
 def test_private_url_is_refused():
@@ -147,14 +150,14 @@ def test_split_unchanged_reads_local_files_only(tmp_path):
     old.write_text("Ankara'da bugün bir toplantı yapıldı.", encoding="utf-8")
     new.write_text("Paris accueille une conférence.", encoding="utf-8")
     gz = tmp_path / "old-again.txt.gz"
-    gz.write_bytes(gzip.compress(old.read_bytes()))  # same article bytes once gunzipped: unchanged
-    known = frozenset({read_file(str(old)).raw_hash})
+    gz.write_bytes(gzip.compress(old.read_bytes()))  # the same bytes at another source: to extract (and record)
+    known = {str(old): read_file(str(old)).raw_hash, str(new): "the hash of other bytes"}
     uris = [str(old), str(new), str(gz), str(tmp_path / "missing.txt"), "https://example.org/a"]
     out = split_unchanged(uris, known)
-    assert out.unchanged == [str(old), str(gz)]
-    assert out.todo == [str(new), str(tmp_path / "missing.txt"), "https://example.org/a"]  # extract rejects/fetches
+    assert out.unchanged == [str(old)]
+    assert out.todo == [str(new), str(gz), str(tmp_path / "missing.txt"), "https://example.org/a"]  # extract decides
     assert out.restamps == []  # files written just now get no stamp: they may change again within their mtime tick
-    assert split_unchanged(uris, frozenset()).todo == uris
+    assert split_unchanged(uris, {}).todo == uris
 
 
 def test_a_file_keeping_its_stamp_is_skipped_without_a_read(tmp_path, monkeypatch):
@@ -167,7 +170,7 @@ def test_a_file_keeping_its_stamp_is_skipped_without_a_read(tmp_path, monkeypatc
     path.write_text(TURKISH, encoding="utf-8")
     first = extract(str(path))
     assert first.file_stamp == f"{path.stat().st_size}:{path.stat().st_mtime_ns}:{path.stat().st_ctime_ns}"
-    known, stamps = frozenset({first.raw_hash}), {str(path): first.file_stamp}
+    known, stamps = {str(path): first.raw_hash}, {str(path): first.file_stamp}
 
     def no_reads(uri):
         raise AssertionError(f"{uri} was read")

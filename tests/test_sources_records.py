@@ -81,7 +81,7 @@ def test_each_record_is_an_input_with_a_stable_uri(tmp_path):
     assert [(r.source_uri, r.reason) for r in rejects] == [(f"{path}#{n}", "bad_record") for n in (4, 5, 6)]
     assert "line 4: not JSON" in rejects[0].detail and "neither text nor html" in rejects[2].detail
     assert docs[0].given["lang"] == "en" and docs[1].media_type == "html"
-    again = extract_many(listing.items[:1], frozenset(d.raw_hash for d in docs))
+    again = extract_many(listing.items[:1], {d.source_uri: d.raw_hash for d in docs})
     assert again.docs == [] and again.skipped == [f"{path}#a1", "https://example.org/news/paris"]
 
 

@@ -145,6 +145,13 @@ def history(prefect_harness, tmp_path_factory):
 
     states[3] = {"summary": wh.run(), "counts": wh.counts()}
     wh.invariants()
+
+    # bytes another source already has, first seen in a later run: a new copy of 000, and 005 rewritten as 007
+    (corpus / "009_copy.txt").write_bytes(_seed(corpus, "000").read_bytes())
+    (corpus / "005_syndicated.txt").write_bytes((corpus / "007_syndicated.txt").read_bytes())
+    states[4] = {"summary": wh.run(), "counts": wh.counts()}
+    states[4]["docs"] = {p: wh.current_doc(p) for p in ("000", "005", "007", "009")}
+    wh.invariants()
     return wh, states
 
 
@@ -219,6 +226,18 @@ def test_unchanged_rerun_changes_no_row_count(history):
     _, states = history
     assert states[3]["counts"] == states[2]["counts"]
     assert states[3]["summary"]["counts"]["loaded"] == 0
+
+
+def test_known_bytes_at_another_source_are_recorded_as_that_source(history):
+    """A source first seen with bytes another source already has is one more source of that document (not
+    skipped as unchanged), and a source rewritten with another source's bytes takes that source's article."""
+    wh, states = history
+    before, after = states[3]["counts"], states[4]["counts"]
+    docs = states[4]["docs"]
+    assert docs["009"][0] == docs["000"][0] and docs["005"][0] == docs["007"][0]
+    assert after["inputs"] == before["inputs"] + 1 and after["documents"] == before["documents"] - 1
+    assert [v[:3] for v in wh.versions("009")] == [(1, True, docs["000"][0])]
+    assert [v[1:3] for v in wh.versions("005")][-1] == (True, docs["007"][0])
 
 
 _KILL_IN_LOAD = """

@@ -169,12 +169,12 @@ def test_known_inputs_carry_file_stamps_and_restamps_need_the_same_hash(tmp_path
     _load(tmp_path, docs, [])
     path = tmp_path / "db.duckdb"
     known = db.known_inputs(path, "v1")
-    assert known.raw_hashes == {"ra", "rb"} and known.doc_ids == {d.doc_id: d.source_uri for d in docs}
+    assert known.raw_hashes == {"a": "ra", "b": "rb"} and known.doc_ids == {d.doc_id: d.source_uri for d in docs}
     assert known.stamps == {"a": "23:1:1"}  # b (a URL, or a file too fresh to stamp) has none
     # b's bytes were hashed and found unchanged: its stamp is recorded; a stale hash for a records nothing
     assert db.restamp_inputs(path, [("b", "rb", "19:2:2"), ("a", "r-other", "23:9:9")]) == 1
     assert db.known_inputs(path, "v1").stamps == {"a": "23:1:1", "b": "19:2:2"}
-    assert db.known_inputs(path, "v2") == db.KnownInputs(frozenset(), {}, {})
+    assert db.known_inputs(path, "v2") == db.KnownInputs({}, {}, {})
 
 
 def test_a_warehouse_from_before_file_stamps_gains_the_column(tmp_path):

@@ -115,7 +115,9 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
 class KnownInputs(NamedTuple):
     """What a pipeline version already loaded: the incremental skip sets."""
 
-    raw_hashes: frozenset[str]  # of its inputs' bytes: such an input is skipped before parsing
+    # source_uri -> the hash of the bytes its current version was loaded from: a source that yields the same
+    # bytes again is skipped before parsing (another source with those bytes is not: it must be recorded)
+    raw_hashes: Mapping[str, str]
     # doc_id -> its representative source_uri: an input whose article is already a document is a duplicate,
     # unless it comes from that source (then its title, date, author or site may have changed: it is reloaded)
     doc_ids: Mapping[str, str]
@@ -124,7 +126,7 @@ class KnownInputs(NamedTuple):
 
 def known_inputs(db_path: Path, pipeline_version: str) -> KnownInputs:
     if not Path(db_path).exists():
-        return KnownInputs(frozenset(), {}, {})
+        return KnownInputs({}, {}, {})
     with connect(db_path) as con:
         rows = con.execute(
             """select inputs.source_uri, inputs.raw_hash, inputs.file_stamp from inputs join documents using (doc_id)
@@ -135,7 +137,7 @@ def known_inputs(db_path: Path, pipeline_version: str) -> KnownInputs:
             "select doc_id, source_uri from documents where pipeline_version = ?", [pipeline_version]
         ).fetchall()
     stamps = {uri: stamp for uri, _, stamp in rows if stamp is not None}
-    return KnownInputs(frozenset(r[1] for r in rows), dict(doc_ids), stamps)
+    return KnownInputs({uri: raw_hash for uri, raw_hash, _ in rows}, dict(doc_ids), stamps)
 
 
 def restamp_inputs(db_path: Path, restamps: list[tuple[str, str, str]]) -> int:

@@ -393,12 +393,12 @@ class Extracted:
 
 
 def extract_many(
-    uris: list[str], known_raw_hashes: frozenset[str] = frozenset(), hints: Mapping[str, Mapping] | None = None
+    uris: list[str], known_raw_hashes: Mapping[str, str] | None = None, hints: Mapping[str, Mapping] | None = None
 ) -> Extracted:
     """Extract a batch: permanent failures become rejects; already-loaded raw content, and URLs the server says
     are unchanged since their last fetch (304), are skipped."""
     out = Extracted([], [], [])
-    hints = hints or {}
+    hints, known_raw_hashes = hints or {}, known_raw_hashes or {}
     for uri in uris:
         if (container := parse_slice(uri)) is not None:
             _extract_slice(*container, known_raw_hashes, out)
@@ -411,14 +411,16 @@ def extract_many(
         except RejectedInput as exc:
             out.rejects.append(Reject(uri, exc.reason, exc.detail))
             continue
-        if doc.raw_hash in known_raw_hashes:
+        if known_raw_hashes.get(doc.source_uri) == doc.raw_hash:
             out.skipped.append(uri)
             continue
         out.docs.append(doc)
     return out
 
 
-def _extract_slice(path: str, kind: str, part: records.Slice, known_raw_hashes: frozenset[str], out: Extracted) -> None:
+def _extract_slice(
+    path: str, kind: str, part: records.Slice, known_raw_hashes: Mapping[str, str], out: Extracted
+) -> None:
     """The documents of one slice of a record or WARC file; a slice that cannot be read is one reject."""
     try:
         if kind == "records":
@@ -432,7 +434,7 @@ def _extract_slice(path: str, kind: str, part: records.Slice, known_raw_hashes: 
     out.rejects += rejects
     out.ignored += ignored
     for doc in docs:
-        if doc.raw_hash in known_raw_hashes:
+        if known_raw_hashes.get(doc.source_uri) == doc.raw_hash:
             out.skipped.append(doc.source_uri)
         else:
             out.docs.append(doc)
@@ -476,11 +478,12 @@ class Unchanged:
 
 
 def split_unchanged(
-    uris: list[str], known_raw_hashes: frozenset[str], known_stamps: Mapping[str, str] | None = None
+    uris: list[str], known_raw_hashes: Mapping[str, str], known_stamps: Mapping[str, str] | None = None
 ) -> Unchanged:
     """A local file is unchanged when its stamp is the one recorded when this pipeline version loaded it
-    (:func:`file_stamp`: one ``stat``, no read), or else when its bytes (gunzipped) hash to an input already
-    loaded by this pipeline version. Either is far cheaper than a batch's task run, so an unchanged corpus
+    (:func:`file_stamp`: one ``stat``, no read), or else when its bytes (gunzipped) hash to the input this
+    source was last loaded from by this pipeline version. (A new source with the bytes of another is extracted:
+    the load records it as one more source of that document.) Either is far cheaper than a batch's task run, so an unchanged corpus
     needs no extract task at all. URLs are left to extract (fetching twice would cost more than it saves),
     and so are unreadable or bad files (they get their reject there)."""
     out = Unchanged([], [], [])
@@ -489,13 +492,13 @@ def split_unchanged(
         return out
     known_stamps = known_stamps or {}
     for uri in uris:
-        if not is_url(uri):
+        if not is_url(uri) and uri in known_raw_hashes:
             with contextlib.suppress(RejectedInput, OSError):
                 if (stamp := known_stamps.get(uri)) is not None and stamp == file_stamp(os.stat(uri)):
                     out.unchanged.append(uri)
                     continue
                 raw = read_file(uri)
-                if (raw_hash := raw.raw_hash) in known_raw_hashes:
+                if (raw_hash := raw.raw_hash) == known_raw_hashes.get(uri):
                     out.unchanged.append(uri)
                     if raw.stamp is not None:
                         out.restamps.append((uri, raw_hash, raw.stamp))
@@ -516,12 +519,12 @@ def is_transient(task, task_run, state) -> bool:  # noqa: ANN001
 
 
 @task(name="skip-unchanged", cache_policy=NO_CACHE)
-def skip_unchanged(uris: list[str], known_raw_hashes: frozenset[str], known_stamps: Mapping[str, str]) -> Unchanged:
+def skip_unchanged(uris: list[str], known_raw_hashes: Mapping[str, str], known_stamps: Mapping[str, str]) -> Unchanged:
     return split_unchanged(uris, known_raw_hashes, known_stamps)
 
 
 @task(name="extract", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[1, 4, 16], retry_condition_fn=is_transient)
 def extract_batch(
-    uris: list[str], known_raw_hashes: frozenset[str] = frozenset(), hints: Mapping[str, Mapping] | None = None
+    uris: list[str], known_raw_hashes: Mapping[str, str] | None = None, hints: Mapping[str, Mapping] | None = None
 ) -> Extracted:
     return extract_many(uris, known_raw_hashes, hints)
