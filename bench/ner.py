@@ -19,7 +19,7 @@ Run from the repository root::
 
     .venv/bin/python bench/ner.py [--data ../shared] [--langs tr ar en ru fr] [--checks dev news]
     # experiments: --models DIR (CRF models other than models/ner), --crf-langs ru (a CRF in DIR/ru instead
-    # of natasha), --fr-model fr_core_news_md, --no-known-names, --json out.json
+    # of natasha), --fr-model fr_core_news_md, --no-known-names, --no-propagate, --raw-scores, --json out.json
 """
 
 from __future__ import annotations
@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crf-langs", nargs="*", default=[], help="experiments: also tag these with <models>/<lang>")
     ap.add_argument("--fr-model", default=None, help="experiments: another spaCy pipeline for French")
     ap.add_argument("--no-known-names", action="store_true", help="experiments: no curated names over the CRF")
+    ap.add_argument("--no-propagate", action="store_true", help="experiments: no document-level name propagation")
     ap.add_argument("--raw-scores", action="store_true", help="experiments: uncalibrated scores")
     ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
     args = ap.parse_args(argv)
@@ -191,15 +192,17 @@ def main(argv: list[str] | None = None) -> int:
         ner.FR_MODEL = args.fr_model
     if args.no_known_names:
         ner.USE_KNOWN_NAMES = False
-    if args.raw_scores and hasattr(ner, "CALIBRATE"):
+    if args.raw_scores:
         ner.CALIBRATE = False
+    if args.no_propagate:
+        ner.PROPAGATE = False
     try:
         shown = args.data.resolve().relative_to(REPO.parent)
         shown = Path("..") / shown
     except ValueError:
         shown = args.data
     print(f"NER_VERSION={ner.NER_VERSION}  (exact span + label; data {shown})")
-    if args.models or args.crf_langs or args.fr_model or args.no_known_names or args.raw_scores:
+    if args.models or args.crf_langs or args.fr_model or args.no_known_names or args.raw_scores or args.no_propagate:
         print("experiment:", " ".join(argv if argv is not None else sys.argv[1:]))
     results = []
     for lang in args.langs:

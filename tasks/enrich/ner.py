@@ -1077,6 +1077,8 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
                 doc.mentions.append(Mention(sent_idx, a, b, doc.text[a:b], label, score))
     for doc in docs:
         _harmonise_person_labels(doc)
+        if PROPAGATE:
+            _propagate_names(doc)
         doc.mentions.sort(key=lambda m: (m.start, m.end))
     return docs
 
@@ -1177,6 +1179,103 @@ def _split_surname_place(doc: Doc) -> None:
         out.append(Mention(m.sent_idx, m.start, m.start + rest.start(), words[0], "PER", m.score))
         out.append(Mention(m.sent_idx, a, m.end, doc.text[a : m.end], "LOC" if "LOC" in label else "ORG", m.score))
     doc.mentions[:] = out
+
+
+#: Document-level consistency of names beyond people (:func:`_propagate_names`).
+PROPAGATE = True
+# "(OPEC)", "(CENI)", "(ARS)": an acronym in parentheses right after an organisation's name
+_PAREN_ACRONYM_RE = re.compile(rf"(?:[{_APOS}][^\W\d_]+)?\s*\(([^\W\d_][^\W_]{{1,9}})\)")
+
+
+def _is_acronym(w: str) -> bool:
+    letters = [c for c in w if c.isalpha()]
+    return len(letters) >= 2 and sum(c.isupper() for c in letters) >= max(2, len(letters) - 1)
+
+
+def _propagate_names(doc: Doc) -> None:
+    """Document-level consistency for every label (news repeats a name; a model may tag it once):
+
+    * an acronym in parentheses right after an ORG mention ("Petrol İhraç Eden Ülkeler Örgütü (OPEC)",
+      "l'Agence régionale de santé (ARS)") is an ORG mention;
+    * a surface tagged with several labels in the document takes its majority label, if it has one;
+    * an untagged whole-word occurrence (inside a sentence; in Turkish an apostrophe suffix may follow) of a
+      surface tagged elsewhere in the document gets its label (score: the calibrated constant of ``added``).
+
+    A surface qualifies if it starts with an upper-case letter or a caseless script's letter and has 3 letters or
+    more (2 for an acronym)."""
+    if not doc.mentions:
+        return
+    text = doc.text
+    sent_of = sorted(
+        (x.start, x.end, x.idx, x.lang if x.lang and x.lang != UNDETERMINED else doc.lang) for x in doc.sentences
+    )
+    starts = [a for a, _, _, _ in sent_of]
+
+    def sentence(a: int, b: int):
+        j = bisect.bisect_right(starts, a) - 1
+        if j < 0 or not (sent_of[j][0] <= a and b <= sent_of[j][1]):
+            return None
+        return sent_of[j]
+
+    taken = sorted((m.start, m.end) for m in doc.mentions)
+    new: list[Mention] = []
+    for m in doc.mentions:
+        if m.label != "ORG":
+            continue
+        hit = _PAREN_ACRONYM_RE.match(text, m.end)
+        if hit and _is_acronym(hit.group(1)):
+            a, b = hit.span(1)
+            sent = sentence(a, b)
+            if sent is not None and not any(x < b and a < y for x, y in taken):
+                key = route(sent[3], "")
+                new.append(Mention(sent[2], a, b, hit.group(1), "ORG", _calibrated(key, "ORG", 0.5, "added")))
+    doc.mentions.extend(new)
+    labels: dict[str, Counter] = {}
+    for m in doc.mentions:
+        if m.label in ("PER", "ORG", "LOC") and _qualifies(m.surface):
+            labels.setdefault(m.surface, Counter())[m.label] += 1
+    if not labels:
+        return
+    best: dict[str, str] = {}
+    for surface, counts in labels.items():
+        (top, n), *rest = counts.most_common()
+        if not rest or n > rest[0][1]:
+            best[surface] = top
+    for m in doc.mentions:
+        if m.surface in best:
+            m.label = best[m.surface]
+    taken = sorted((m.start, m.end) for m in doc.mentions)
+    tstarts = [a for a, _ in taken]
+    pattern = re.compile("|".join(re.escape(x) for x in sorted(best, key=len, reverse=True)))
+    added: list[Mention] = []
+    for hit in pattern.finditer(text):
+        a, b = hit.span()
+        if (a > 0 and (text[a - 1].isalnum() or text[a - 1] in "-_")) or (
+            b < len(text) and (text[b].isalnum() or text[b] in "-_")
+        ):
+            continue
+        k = bisect.bisect_right(tstarts, b - 1) - 1
+        if (k >= 0 and taken[k][1] > a) or (k + 1 < len(taken) and taken[k + 1][0] < b):
+            continue
+        sent = sentence(a, b)
+        if sent is None:
+            continue
+        label = best[hit.group()]
+        key = route(sent[3], "")
+        added.append(Mention(sent[2], a, b, hit.group(), label, _calibrated(key, label, 0.5, "added")))
+        if TRACE is not None:
+            TRACE.append((key, label, 0.5, "added", doc, a, b))
+    if added or new:
+        doc.mentions.extend(added)
+        doc.mentions.sort(key=lambda m: (m.start, m.end))
+
+
+def _qualifies(surface: str) -> bool:
+    first = surface[:1]
+    if not first.isalpha() or first.islower():
+        return False
+    letters = sum(c.isalpha() for c in surface)
+    return letters >= 3 or (letters == 2 and _is_acronym(surface))
 
 
 def tag_entities(doc: Doc) -> Doc:
