@@ -954,8 +954,9 @@ _TITLE_WORDS = {
         "president minister secretary general gen. prime premier chancellor spokesman spokeswoman"
         " spokesperson ambassador governor mayor senator sen. rep. representative chairman ceo"
         " director commander colonel col. admiral king queen prince princess pope dr. mr. mrs. ms."
-        " prof. sir lord lady sheikh defence defense foreign counterpart".split()
+        " prof. sir lord lady sheikh defence defense foreign counterpart mr mrs ms dr".split()
     ),
+    "fr": frozenset("m. mm. mme mme. mmes mlle me me. maître dr dr. pr pr. mgr mgr. général colonel".split()),
 }
 
 
@@ -976,7 +977,7 @@ _TR_PLACE_TAILS = tuple(
 )
 
 
-def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int, int, str]:
+def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int, int, str, tuple[int, int, str] | None]:
     """Model-independent fixes: a span never runs across a spaced dash (datelines: "HABERRUS – Milli ..."),
     and a leading title ("Bakan Akar", "Milli Savunma Bakanı Hulusi Akar") is cut off, the rest being PER.
     Turkish: a name ends at an apostrophe suffix, and a PER/LOC span loses trailing lower-case words
@@ -1020,9 +1021,42 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
         if last_title >= 0:
             nxt = words[last_title + 1]
             if nxt.group()[:1].isupper():
+                prefix = _title_prefix(text, start, [w for w in words[:last_title]], key) if last_title else None
                 start += nxt.start()
                 label = "PER"
-    return start, end, label
+                return start, end, label, prefix
+    return start, end, label, None
+
+
+# Turkish organisation heads: "Hitit Üniversitesi Rektörü ..." -> "Hitit Üniversitesi" (ORG)
+_TR_ORG_ENDINGS = tuple(
+    "üniversitesi bakanlığı belediyesi partisi örgütü derneği vakfı kurumu başkanlığı müdürlüğü komutanlığı"
+    " ajansı bankası şirketi federasyonu kulübü meclisi konseyi birliği odası".split()
+)
+
+
+def _title_prefix(text: str, start: int, words: list, key: str) -> tuple[int, int, str] | None:
+    """The place or organisation before a title that is cut off a name ("Rusya Devlet Başkanı Vladimir Putin" ->
+    "Rusya", "ABD Başkanı Donald Trump" -> "ABD", "Hitit Üniversitesi Rektörü Prof. Dr. ..." -> "Hitit
+    Üniversitesi"): a LOC/ORG name of the model's gazetteer that the words start with (the longest), or in Turkish
+    the words up to an organisation ending (``-üniversitesi``, ``-bakanlığı``, ...), capitalised throughout."""
+    if not words or not words[0].group()[:1].isupper():
+        return None
+    tagger = _TAGGERS.get(key)
+    gaz = getattr(getattr(tagger, "featurize", None), "gazetteer", None)
+    if gaz is not None:
+        tags = gaz.match([w.group().strip(_SPACE_EDGE_PUNCT) for w in words])
+        if tags[0] and tags[0].startswith("B-") and "PER" not in tags[0]:
+            n = 1
+            while n < len(tags) and tags[n] == "I-" + tags[0][2:]:
+                n += 1
+            return start + words[0].start(), start + words[n - 1].end(), "LOC" if "LOC" in tags[0] else "ORG"
+    if key == "tr":
+        for j in range(len(words) - 1, -1, -1):
+            w = words[j].group()
+            if w.lower().startswith(_TR_ORG_ENDINGS) and all(x.group()[:1].isupper() for x in words[: j + 1]):
+                return start + words[0].start(), start + words[j].end(), "ORG"
+    return None
 
 
 # ------------------------------------------------------------------------------------------- public
@@ -1061,20 +1095,21 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
             seen = seen_by_doc.get(id(doc))
             if seen is None:
                 seen = seen_by_doc[id(doc)] = {(m.start, m.end) for m in doc.mentions}
-            for s, e, label, raw, source in spans:
-                s, e, label = _refine(text, s, e, label, key)
-                cleaned = _clean_span(text, s, e, strip_apos, strip_elision)
-                if cleaned is None:
-                    continue
-                s, e = cleaned
-                a, b = offset + s, offset + e
-                if (a, b) in seen:
-                    continue
-                seen.add((a, b))
-                score = _calibrated(key, label, raw, source)
-                if TRACE is not None:
-                    TRACE.append((key, label, raw, source, doc, a, b))
-                doc.mentions.append(Mention(sent_idx, a, b, doc.text[a:b], label, score))
+            for s0, e0, label0, raw, source in spans:
+                *main, prefix = _refine(text, s0, e0, label0, key)
+                for s, e, label in (main, prefix) if prefix else (main,):
+                    cleaned = _clean_span(text, s, e, strip_apos, strip_elision)
+                    if cleaned is None:
+                        continue
+                    s, e = cleaned
+                    a, b = offset + s, offset + e
+                    if (a, b) in seen:
+                        continue
+                    seen.add((a, b))
+                    score = _calibrated(key, label, raw, source)
+                    if TRACE is not None:
+                        TRACE.append((key, label, raw, source, doc, a, b))
+                    doc.mentions.append(Mention(sent_idx, a, b, doc.text[a:b], label, score))
     for doc in docs:
         _harmonise_person_labels(doc)
         if PROPAGATE:
