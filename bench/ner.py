@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--checks", nargs="+", default=["dev", "news"], choices=["dev", "news"])
     ap.add_argument("--models", type=Path, default=None, help="experiments: CRF model dirs (<DIR>/<lang>)")
     ap.add_argument("--crf-langs", nargs="*", default=[], help="experiments: also tag these with <models>/<lang>")
+    ap.add_argument("--spacy", nargs="*", default=[], help="experiments: LANG=DIR, a spaCy NER pipeline for LANG")
     ap.add_argument("--fr-model", default=None, help="experiments: another spaCy pipeline for French")
     ap.add_argument("--no-known-names", action="store_true", help="experiments: no curated names over the CRF")
     ap.add_argument("--no-propagate", action="store_true", help="experiments: no document-level name propagation")
@@ -190,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         ner.TRAINED_LANGS = tuple(dict.fromkeys([*ner.TRAINED_LANGS, *args.crf_langs]))
     if args.fr_model:
         ner.FR_MODEL = args.fr_model
+    for item in args.spacy:
+        lang, _, path = item.partition("=")
+        ner.SPACY_MODELS[lang] = path
     if args.no_known_names:
         ner.USE_KNOWN_NAMES = False
     if args.raw_scores:
@@ -202,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         shown = args.data
     print(f"NER_VERSION={ner.NER_VERSION}  (exact span + label; data {shown})")
-    if args.models or args.crf_langs or args.fr_model or args.no_known_names or args.raw_scores or args.no_propagate:
+    if len(sys.argv) > 1 and any(
+        a.startswith("--") and a not in ("--data", "--langs", "--checks", "--json") for a in sys.argv
+    ):
         print("experiment:", " ".join(argv if argv is not None else sys.argv[1:]))
     results = []
     for lang in args.langs:

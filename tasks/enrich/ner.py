@@ -815,6 +815,23 @@ def _load_trained(lang: str):
         return None
 
 
+#: Experiments (bench/ner.py --spacy LANG=DIR): a spaCy NER pipeline trained by training/train_spacy_ner.py.
+SPACY_MODELS: dict[str, str] = {}
+
+
+def _load_spacy_trained(path: str):
+    import spacy
+
+    def load():
+        nlp = spacy.load(path)
+        for name in ("tok2vec", "ner"):
+            if name in nlp.pipe_names:
+                _use_numpy_matmul(nlp.get_pipe(name).model)
+        return nlp
+
+    return _SpacyTagger(load(), reload=load)
+
+
 def _fr_nlp():
     import spacy
 
@@ -861,7 +878,9 @@ def _get_tagger(key: str):
         tagger = _TAGGERS.get(key)
         if tagger is not None:
             return tagger
-        if key in TRAINED_LANGS:
+        if key in SPACY_MODELS:
+            tagger = _load_spacy_trained(SPACY_MODELS[key])
+        elif key in TRAINED_LANGS:
             tagger = _load_trained(key) or _get_heuristic()
         elif key == "fr":
             tagger = _load_fr()
