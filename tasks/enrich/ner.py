@@ -1134,6 +1134,7 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
         if PROPAGATE:
             _datelines(doc)
             _ar_org_names(doc)
+            _tr_org_names(doc)
             _propagate_names(doc)
         doc.mentions.sort(key=lambda m: (m.start, m.end))
     return docs
@@ -1382,6 +1383,46 @@ def _ar_org_names(doc: Doc) -> None:
         doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("ar", "ORG", 0.5, "added")))
         if TRACE is not None:
             TRACE.append(("ar", "ORG", 0.5, "added", doc, a, b))
+
+
+# Turkish: capitalised words ending in an organisation word with a suffix ("Hitit Üniversitesi", "İlçe Jandarma Komutanlığı",
+# "Sağlık Bakanlığımızın" -> "Sağlık Bakanlığımız", "Nakliye Güvenliği İdaresi")
+_TR_ORG_STEMS = (
+    "Bakanlığ Üniversite Belediye Parti Örgüt Derneğ Dernek Vakf Vakıf Kurum Başkanlığ Müdürlüğ Komutanlığ Ajans"
+    " Bankas Banka Şirket Federasyon Kulüb Kulüp Meclis Konsey Birliğ Birlik Odas İdare Sendika Mahkeme Holding"
+    " Teşkilat Enstitü Akademi Kurul Ordu Gazete Televizyon"
+).split()
+_TR_CAP = r"[A-ZÇĞİÖŞÜÂÎÛ][^\W\d_]*"
+_TR_ORG_PATTERN = re.compile(
+    rf"(?<![\w{_APOS}])(?:{_TR_CAP}\s+){{1,5}}(?:{'|'.join(_TR_ORG_STEMS)})[^\W\d_]+(?=[{_APOS}]|[^\w]|$)"
+)
+
+
+def _tr_org_names(doc: Doc) -> None:
+    """Turkish organisation names by their last word (``_TR_ORG_PATTERN``): a mention that no longer mention
+    crosses; mentions inside it are replaced. A possessive or case suffix is cut (``-ımız``, ``-ın``) only after
+    an apostrophe (as a Turkish name is written)."""
+    if doc.lang != "tr" and not any(x.lang == "tr" for x in doc.sentences):
+        return
+    lexicon = getattr(getattr(_TAGGERS.get("tr"), "featurize", None), "case_lexicon", None) or {}
+    for hit in _TR_ORG_PATTERN.finditer(doc.text):
+        a, b = hit.span()
+        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
+        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "tr":
+            continue
+        first = hit.group().split()[0]
+        if lexicon.get(first.replace("I", "ı").replace("İ", "i").lower()) in ("l", "m"):  # "Dün Hitit ...": a
+            a += len(first) + len(hit.group()[len(first) :]) - len(hit.group()[len(first) :].lstrip())  # common word
+            if len(doc.text[a:b].split()) < 2:
+                continue
+        inside = [m for m in doc.mentions if a < m.end and m.start < b]
+        if any(m.start < a or m.end > b for m in inside):
+            continue
+        for m in inside:
+            doc.mentions.remove(m)
+        doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("tr", "ORG", 0.5, "added")))
+        if TRACE is not None:
+            TRACE.append(("tr", "ORG", 0.5, "added", doc, a, b))
 
 
 def _qualifies(surface: str) -> bool:
