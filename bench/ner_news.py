@@ -215,6 +215,36 @@ def uncovered_arabic(text: str, spans: Spans, names: set[str]) -> list[tuple[int
     return out
 
 
+def tag(lang: str, texts: list[str]) -> list[Spans]:
+    """The project's current tagger (``tasks.enrich.ner``) over whole articles, sentences split as the pipeline does."""
+    sys.path.insert(0, str(REPO))
+    from newsetl.doc import Doc
+    from tasks.enrich import ner
+    from tasks.segment import segment
+
+    docs = []
+    for i, text in enumerate(texts):
+        doc = segment(Doc(source_uri=f"news-dev:{lang}:{i}", text=text, lang=lang))
+        for sent in doc.sentences:
+            sent.lang = lang
+        docs.append(doc)
+    ner.tag_entities_batch(docs)
+    return [sorted((m.start, m.end, m.label) for m in d.mentions if m.label in LABELS) for d in docs]
+
+
+def compare(lang: str, docs: list[tuple[str, str, Spans]], verbose: bool) -> tuple[int, int, int]:
+    """Exact span + label agreement of the current tagger with the gold spans; lists disagreements if verbose."""
+    tp = fp = fn = 0
+    for (doc_id, text, gold), pred in zip(docs, tag(lang, [t for _, t, _ in docs]), strict=True):
+        g, p = set(gold), set(pred)
+        tp, fp, fn = tp + len(g & p), fp + len(p - g), fn + len(g - p)
+        if verbose:
+            for s, e, label in sorted((g - p) | (p - g)):
+                kind = "miss" if (s, e, label) in g else "extra"
+                print(f"  {lang} {doc_id} {kind:5} {label} {text[s:e]!r}  …{text[max(0, s - 25) : e + 25]!r}…")
+    return tp, fp, fn
+
+
 def show(text: str, spans: Spans) -> str:
     """The text with ``[surface|LABEL]`` marks (for reading on screen only)."""
     parts, pos = [], 0
@@ -232,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--langs", nargs="+", default=list(LANGS))
     ap.add_argument("--uncovered", action="store_true", help="list capitalised/known names no annotation covers")
     ap.add_argument("--show", metavar="ID", help="print one article with its annotations marked")
+    ap.add_argument("--tagger", action="store_true", help="score the current tagger (tasks.enrich.ner) on the check")
+    ap.add_argument("--diff", action="store_true", help="with --tagger: list every disagreement")
     ap.add_argument("--write-spans", action="store_true", help="write <lang>.spans.tsv (id, start, end, label)")
     args = ap.parse_args(argv)
     names = None
@@ -259,7 +291,12 @@ def main(argv: list[str] | None = None) -> int:
                 for doc_id, _, spans in docs:
                     fh.writelines(f"{doc_id}\t{s}\t{e}\t{label}\n" for s, e, label in spans)
         total = sum(c[x] for x in LABELS)
-        print(f"{lang:4} {len(docs):8d} {c['tokens']:7d} {c['PER']:5d} {c['ORG']:5d} {c['LOC']:5d} {total:5d}")
+        line = f"{lang:4} {len(docs):8d} {c['tokens']:7d} {c['PER']:5d} {c['ORG']:5d} {c['LOC']:5d} {total:5d}"
+        if args.tagger:
+            tp, fp, fn = compare(lang, docs, args.diff)
+            p, r = tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0
+            line += f"   tagger P {p:.3f} R {r:.3f} F1 {2 * p * r / (p + r) if p + r else 0.0:.3f}"
+        print(line)
     return 0
 
 
