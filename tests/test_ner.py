@@ -280,7 +280,7 @@ def test_gazetteer_match_longest_and_clitics():
 
 
 def test_place_before_a_cut_title_is_kept():
-    """"Rusya Devlet Başkanı Vladimir Putin": the title goes, the place before it stays as its own mention."""
+    """In "Rusya Devlet Başkanı Vladimir Putin" the title goes, the place before it stays as its own mention."""
     doc = ner.tag_entities(make_doc(TR, "tr"))
     check_offsets(doc)
     assert found(doc, "Rusya", "LOC")
