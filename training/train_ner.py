@@ -584,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         help="experiments: hold out every K-th block of 200 train sentences, score on it instead of dev",
     )
     ap.add_argument("--features-version", type=int, default=None, help="experiments: an older feature set")
+    ap.add_argument("--no-gazetteer", action="store_true", help="experiments: no gazetteer features")
     ap.add_argument("--rebuild-clusters", action="store_true", help="recompute the committed clusters.json.gz")
     ap.add_argument("--extra", nargs="*", default=None, help="extra training sets (EXTRA_SETS, NAMExK repeats K times)")
     args = ap.parse_args(argv)
@@ -592,6 +593,8 @@ def main(argv: list[str] | None = None) -> int:
         overrides = {k: v for k, v in (("c1", args.c1), ("c2", args.c2)) if v is not None}
         if args.extra is not None:
             overrides["extra"] = tuple(args.extra)
+        if args.no_gazetteer:
+            overrides["gazetteer"] = False
         if args.out and len(args.langs) > 1:
             out = args.out / lang
         train(
