@@ -66,7 +66,14 @@ _CRF = {"c1": 0.05, "c2": 0.01, "minfreq": 1, "max_iterations": 80, "gazetteer":
 LANG_SETTINGS: dict[str, dict] = {
     "tr": {"keep_misc": True, "case_lexicon": True, **_CRF},
     "ar": {"keep_misc": True, "case_lexicon": False, **_CRF, "c1": 0.05, "max_iterations": 200},
-    "en": {"keep_misc": False, "case_lexicon": True, **_CRF, "c1": 0.02, "max_iterations": 250},
+    "en": {
+        "keep_misc": False,
+        "case_lexicon": True,
+        **_CRF,
+        "c1": 0.02,
+        "max_iterations": 250,
+        "extra": ("btc", "crossner"),
+    },
     # ru: FactRuEval news only (WikiNER lowered the news check); at run time it gives ORG/LOC, natasha gives PER
     "ru": {"keep_misc": False, "case_lexicon": True, **_CRF, "max_iterations": 150},
 }
