@@ -1,4 +1,4 @@
-"""Train the compact NER models committed under ``models/ner/<lang>/`` (tr, ar, en).
+"""Train the compact NER models committed under ``models/ner/<lang>/`` (tr, ar, en, ru).
 
 Usage (from the repository root; CPU only, one core, a few minutes per language)::
 

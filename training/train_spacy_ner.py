@@ -2,7 +2,7 @@
 
 Usage (from the repository root; CPU, one thread)::
 
-    nice .venv/bin/python training/train_spacy_ner.py en --out /tmp/spacy-en --extra btc-news --max-steps 3000
+    nice .venv/bin/python training/train_spacy_ner.py en --out ../spacy-en --extra btc --max-steps 4000
 
 Model: spaCy's ``tok2vec`` (hash embeddings of NORM, PREFIX, SUFFIX and SHAPE, 96 wide, a 4-layer maxout CNN with
 a window of 1, as in spaCy's efficiency-optimised CPU pipelines) + the transition-based ``ner``; no vectors, no
