@@ -352,13 +352,28 @@ def test_keys() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_partial_name_across_batch(kb: KnowledgeBase) -> None:
+def test_ids_do_not_depend_on_the_batch(kb: KnowledgeBase) -> None:
+    """A document is linked on its own evidence: a family name alone in a document without the full name keeps
+    its family-only id whether or not the full name's document is in the same batch (a rerun after a crash, cut
+    into other batches, gives the same ids); within one document it joins the full name."""
     a = make_doc("Ayşe Demirtaşoğlu konuştu.", "tr", [("Ayşe Demirtaşoğlu", "PER")], "a")
     b = make_doc("Demirtaşoğlu’na göre.", "tr", [("Demirtaşoğlu’na", "PER")], "b")
     link_entities_batch([a, b], kb)
-    assert a.mentions[0].entity_id.startswith("u:")
-    assert b.mentions[0].entity_id == a.mentions[0].entity_id
-    assert b.mentions[0].entity_name == "Ayşe Demirtaşoğlu"
+    together = (a.mentions[0].entity_id, b.mentions[0].entity_id)
+    for doc in (a, b):
+        doc.mentions[0].entity_id = None
+        link_entities_batch([doc], kb)
+    assert (a.mentions[0].entity_id, b.mentions[0].entity_id) == together
+    assert together[0].startswith("u:") and together[1].startswith("u:") and together[0] != together[1]
+    c = make_doc(
+        "Ayşe Demirtaşoğlu konuştu. Demirtaşoğlu’na göre.",
+        "tr",
+        [("Ayşe Demirtaşoğlu", "PER"), ("Demirtaşoğlu’na", "PER")],
+        "c",
+    )
+    link_entities_batch([c], kb)
+    assert c.mentions[1].entity_id == c.mentions[0].entity_id == together[0]
+    assert c.mentions[1].entity_name == "Ayşe Demirtaşoğlu"
 
 
 def test_ambiguous_surname_is_not_merged(kb: KnowledgeBase) -> None:

@@ -275,3 +275,30 @@ def test_versions_of_a_source_follow_its_raw_input(tmp_path):
     assert versions()[-1] == (3, True, recleaned.doc_id, "Talks in Paris", "ra-edited") and len(versions()) == 3
     assert db.query(path, "select doc_id from documents")[1] == [(recleaned.doc_id,)]
     assert _counts(path)["sentences"] == 1
+
+
+def test_a_discovered_entity_is_named_by_its_most_frequent_full_form(tmp_path):
+    """Whatever order the documents arrive in, a discovered entity's name is its most frequent full form among
+    the loaded mentions (several words beat one); a curated entity keeps its reference name."""
+
+    def doc(text: str, uri: str, spans: list[tuple[str, str]]) -> Doc:
+        d = _doc(text, uri)
+        d.mentions = [
+            Mention(0, text.index(s), text.index(s) + len(s), s, "PER", entity_id=eid, entity_name=s)
+            for s, eid in spans
+        ]
+        return d
+
+    first = [doc("Demir said so.", "a", [("Demir", "u:demir")])]
+    later = [
+        doc("Ayla Demir and Ayla Demir met.", "b", [("Ayla Demir", "u:demir")]),
+        doc("Then Ayla Demir left.", "c", [("Ayla Demir", "u:demir")]),
+    ]
+    for n, order in enumerate(((first, later), (later, first))):
+        path = tmp_path / str(n)
+        path.mkdir()
+        for i, batch in enumerate(order):
+            _load(path, batch, [], run_id=f"run-{i}")
+        assert db.query(path / "db.duckdb", "select name from entities where entity_id = 'u:demir'")[1] == [
+            ("Ayla Demir",)
+        ]

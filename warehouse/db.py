@@ -214,6 +214,7 @@ def load_batch(
             con.execute(f"delete from rejects where source_uri in (select source_uri from {src})")
         if src := _parquet(files, "entities"):
             con.execute(f"insert into entities by name select * from {src} on conflict do nothing")
+            _name_discovered(con, f"(select entity_id from {src} where source = 'discovered')")
         if src := _parquet(files, "entity_aliases"):
             con.execute(f"insert into entity_aliases by name select * from {src} on conflict do nothing")
         if src := _parquet(files, "rejects"):
@@ -226,6 +227,22 @@ def load_batch(
         n_docs = con.execute(f"select count(*) from {docs}").fetchone()[0] if docs else 0
         con.execute("insert or replace into batches values (?, ?, ?, ?)", [batch_key, run_id, n_docs, now])
     return BatchLoad(n_docs, removed)
+
+
+def _name_discovered(con: duckdb.DuckDBPyConnection, entity_ids: str) -> None:
+    """Name each discovered entity of ``entity_ids`` by its most frequent full form among the mentions loaded
+    (several words beat one, then the count, then the longer form): the same name whatever order the documents
+    were loaded in, unlike the first form seen."""
+    con.execute(
+        f"""update entities set name = best.surface from (
+            select entity_id, surface from mentions where entity_id in {entity_ids}
+            group by entity_id, surface
+            qualify row_number() over (partition by entity_id
+                order by contains(surface, ' ') desc, count(*) desc, length(surface) desc, surface) = 1
+        ) best
+        where entities.entity_id = best.entity_id and entities.source = 'discovered'
+            and entities.name <> best.surface"""
+    )
 
 
 def _record_versions(con: duckdb.DuckDBPyConnection, inputs: str, now: datetime) -> frozenset[str]:

@@ -163,16 +163,6 @@ class _Registry:
             if len(sk.replace(" ", "")) >= 4:
                 self.skel.setdefault(sk, set()).add(eid)
 
-    def merge(self, other: _Registry) -> None:
-        for src, dst in (
-            (other.by_key, self.by_key),
-            (other.token1, self.token1),
-            (other.fullnames, self.fullnames),
-            (other.skel, self.skel),
-        ):
-            for k, v in src.items():
-                dst.setdefault(k, set()).update(v)
-
     def partial(self, mm: _M, in_doc: bool = False) -> str | None:
         """Part of a person's name that belongs to exactly one full name seen here: a single token
         equal to its last token (Akar -> Hulusi Akar) or, within a document, its first token
@@ -379,11 +369,10 @@ def _final_pass(kb: KnowledgeBase, mms: list[_M], reg: _Registry) -> None:
 
 
 def link_entities_batch(docs: list[Doc], kb: KnowledgeBase) -> list[Doc]:
-    """Link all mentions of ``docs``. Partial names resolve within their document first, then
-    across the documents of the batch. Offsets and surfaces are never changed."""
+    """Link all mentions of ``docs``. Each document is resolved on its own evidence and the reference data
+    only, never on the other documents of its batch: an id does not depend on how a run was cut into batches
+    (a rerun after a crash gives the same ids). Offsets and surfaces are never changed."""
     prepared = [_prepare(d, kb.names) for d in docs]
-    batch = _Registry()
-    regs = []
     for mms in prepared:
         _reference_pass(kb, mms)
         reg = _Registry()
@@ -394,11 +383,8 @@ def link_entities_batch(docs: list[Doc], kb: KnowledgeBase) -> list[Doc]:
         for mm in mms:
             if mm.eid:
                 reg.add(mm)
-        batch.merge(reg)
-        regs.append(reg)
-    for mms, reg in zip(prepared, regs, strict=True):
-        _cross_script_merge(mms, batch)
-        _evidence_pass(mms, batch, in_doc=False)
+        _cross_script_merge(mms, reg)
+        _evidence_pass(mms, reg, in_doc=False)
         _final_pass(kb, mms, reg)
     names = _names(prepared)
     for mms in prepared:
