@@ -1,8 +1,9 @@
 """Main-text extraction benchmark: newsetl ``clean()`` vs trafilatura, side by side, one run.
 
-Usage: .venv/bin/python bench/extraction.py [--data /work/shared/eval/extraction] [--limit N]
+Usage: .venv/bin/python bench/extraction.py [--data ../shared] [--limit N]
 
-Data sets (see /work/shared/eval/README.md):
+Data sets (``eval/extraction`` of the ``--data`` folder, default ``shared`` beside the repository; see its
+``eval/README.md``):
 - trafilatura: "with"/"without" snippets per page; snippet found = TP / FP, missed = FN / TN;
   P/R/F1 micro-averaged over all snippets of a language group.
 - readability: text of Readability.js's reviewed output (expected.html) as reference.
@@ -29,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared"  # the evaluation data, beside the repository (--data)
 
 import trafilatura  # noqa: E402
 from lxml import html as lxml_html  # noqa: E402
@@ -190,12 +192,12 @@ def meta_ok(field: str, pred, gold) -> bool:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="/work/shared/eval/extraction")
+    ap.add_argument("--data", type=Path, default=DATA, help="evaluation data folder (default ../shared)")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--systems", default="newsetl,trafilatura")
     ap.add_argument("--show", action="store_true", help="print per-page F1 deltas")
     args = ap.parse_args()
-    pages = load_sets(Path(args.data), args.limit)
+    pages = load_sets(args.data / "eval" / "extraction", args.limit)
     systems = {"newsetl": run_newsetl, "trafilatura": run_trafilatura}
     names = [s for s in args.systems.split(",") if s in systems]
 

@@ -107,7 +107,7 @@ CREATE TABLE IF NOT EXISTS inputs (
     seen_at          TIMESTAMPTZ NOT NULL
 );
 
-ALTER TABLE inputs ADD COLUMN IF NOT EXISTS file_stamp VARCHAR;  -- warehouses made before session 6
+ALTER TABLE inputs ADD COLUMN IF NOT EXISTS file_stamp VARCHAR;  -- warehouses made before 0.5.0
 
 -- Every version of every source (docs/VERSIONS.md): a source (inputs.source_uri) has one current version,
 -- the one inputs points to; a new version starts when its raw input changed and yielded another article text

@@ -354,7 +354,7 @@ def _token_features(w: str, lang: str = "", version: int = CRF_FEATURES_VERSION)
 class CrfFeaturizer:
     """Token features for the CRF taggers, cached per word form."""
 
-    # words; caps the memory a worker adds as the corpus grows (~10 MB a language). Session 5, 800 documents of the
+    # words; caps the memory a worker adds as the corpus grows (~10 MB a language). On 800 documents of the
     # throughput corpus: 20,000 tagged no faster (the frequent words stay cached) and kept ~40 MB more per worker
     _MAX_CACHE = 5_000
 
