@@ -1,4 +1,4 @@
-"""Choosing an id for every mention of a batch: reference look-ups, document and batch evidence,
+"""Choosing an id for every mention of a document: reference look-ups, the document's own evidence,
 name-part identities of persons, unknown ids."""
 
 from __future__ import annotations
