@@ -2,8 +2,8 @@
 
 Usage: .venv/bin/python bench/extraction.py [--data ../shared] [--limit N]
 
-Data sets (``eval/extraction`` of the ``--data`` folder, default ``shared`` beside the repository; see its
-``eval/README.md``):
+Data sets (eval/extraction of the --data folder, default: shared beside the repository; see its
+eval/README.md):
 - trafilatura: "with"/"without" snippets per page; snippet found = TP / FP, missed = FN / TN;
   P/R/F1 micro-averaged over all snippets of a language group.
 - readability: text of Readability.js's reviewed output (expected.html) as reference.

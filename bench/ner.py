@@ -1,5 +1,6 @@
-"""NER benchmark, two checks per language (P/R/F1 per label), calibration and speed. Method: every text goes through
-the public interface (``tasks.enrich.ner.tag_entities_batch``) and a mention counts only on an exact match of span
+"""NER benchmark: two checks per language (P/R/F1 per label), calibration and speed.
+
+Every text goes through the public interface (``tasks.enrich.ner.tag_entities_batch``) and a mention counts only on an exact match of span
 and label. Check 1, **dev split**: the dev files of ner-train (``<data>/ner-train/<lang>/dev.conll``: Wikipedia and
 web text for tr, ar, en), each CoNLL sentence a ``Sentence`` (tokens joined by single spaces; a Turkish apostrophe
 suffix is not part of a gold name, as the tagger does), 40 sentences a ``Doc``. Check 2, **news**: real news
