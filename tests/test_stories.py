@@ -15,7 +15,7 @@ from warehouse import db
 
 RES = Path(__file__).parent / "resources" / "stories"
 SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "corpus"
-TABLES = ("stories", "duplicates", "doc_signatures", "doc_lsh")
+TABLES = ("stories", "duplicates", "doc_signatures", "doc_lsh", "story_gram_df")
 
 
 def counts(db_path: Path) -> dict[str, int]:
@@ -93,7 +93,7 @@ def test_document_vectors_come_from_the_workers_and_equal_the_ones_stories_would
     """The ingest workers store each document's vector (doc_embeddings); update-stories uses them as they are and
     encodes only documents without one (loaded before vectors were stored): both ways give the same stories."""
     _, rows = db.query(seeded_copy, "select len(embedding), stories_version from doc_embeddings")
-    assert len(rows) == 5 and set(rows) == {(512, stories.EMBED_VERSION)}
+    assert len(rows) == 5 and set(rows) == {(2 * stories.EMBED_DIM, stories.EMBED_VERSION)}
     with_vectors = stories.update_stories_fn(seeded_copy)
     assert with_vectors["assigned"] == 5 and with_vectors["seconds_features"] < 1.0  # nothing left to encode
     first = story_by_seed(seeded_copy)
@@ -260,7 +260,7 @@ def test_signatures_are_stable_and_tied_to_the_stories_version():
     hashes must not depend on the process (no ``hash()``), and a change of them must come with a new
     STORIES_VERSION (which recomputes the stored ones). Update both together."""
     sig = stories.minhash(stories.shingles("The port of Marseille, on strike again."))
-    assert stories.STORIES_VERSION == "stories-2"
+    assert stories.STORIES_VERSION == "stories-3"
     assert sig[:4].tolist() == PINNED_SIGNATURE
 
 

@@ -19,19 +19,33 @@ CREATE TABLE IF NOT EXISTS stories (
 );
 
 -- Per-document state, so a new document is compared with the stored ones instead of recomputing the
--- corpus: MinHash signature, sentence embedding (USE multilingual v3, title + lead) and linked entities.
+-- corpus: MinHash signature, sentence embeddings (USE multilingual v3: lead, then title), the lexical
+-- vector (hashed character 3-gram TF-IDF) and linked entities.
 CREATE TABLE IF NOT EXISTS doc_signatures (
     doc_id          VARCHAR PRIMARY KEY,
-    day             DATE,            -- published_at, else fetched_at
+    day             DATE,            -- the date of the story window: published_at, else fetched_at
     n_shingles      INTEGER NOT NULL,
     minhash         UINTEGER[] NOT NULL,
-    embedding       FLOAT[] NOT NULL,
+    embedding       FLOAT[] NOT NULL,  -- [lead (512) | title (512)]
     entities        VARCHAR[] NOT NULL,
     stories_version VARCHAR NOT NULL,
     computed_at     TIMESTAMPTZ NOT NULL
 );
+-- added with stories-3 (a warehouse made before gets them here; its rows are recomputed, being of stories-2)
+ALTER TABLE doc_signatures ADD COLUMN IF NOT EXISTS day_source VARCHAR;  -- 'published' or 'fetched': which date day is
+ALTER TABLE doc_signatures ADD COLUMN IF NOT EXISTS lang VARCHAR;
+ALTER TABLE doc_signatures ADD COLUMN IF NOT EXISTS lexical FLOAT[];    -- 1,024 signed hashed 3-gram TF-IDF weights
 
--- The document vector of the stories (USE multilingual v3 over title + lead), computed by the ingest
+-- Document frequencies of the lexical vectors' character 3-grams (per bucket of their hashes), counted as
+-- documents get their doc_signatures row; bucket -1 holds the number of documents counted.
+CREATE TABLE IF NOT EXISTS story_gram_df (
+    stories_version VARCHAR NOT NULL,
+    bucket          INTEGER NOT NULL,
+    n_docs          BIGINT NOT NULL,
+    PRIMARY KEY (stories_version, bucket)
+);
+
+-- The document vectors of the stories (USE multilingual v3: [lead | title]), computed by the ingest
 -- workers with the other CPU stages and loaded with the document's other rows (lake/doc_embeddings).
 CREATE TABLE IF NOT EXISTS doc_embeddings (
     doc_id          VARCHAR PRIMARY KEY,
