@@ -2,8 +2,7 @@
 pair and overall, beside a character 3-gram TF-IDF baseline computed in the same run. The 1,464 labelled pairs
 (``<data>/eval/stories``, SemEval-2022 Task 8: en, de, es, tr, pl, ar, fr and de-en) go through the real pipeline
 functions (clean + segment, language, NER, entity linking, the workers' document vectors), then through the
-stories stage's own pair similarity (``tasks.stories.pair_features`` / ``pair_similarity``, document frequencies
-counted over all the articles, as the warehouse would). Scores: Pearson correlation between the similarity and
+stories stage's own pair similarity (``tasks.stories.pair_features`` / ``pair_similarity``). Scores: Pearson correlation between the similarity and
 the negated human Overall score (human 1 = same event, 4 = unrelated: a good similarity correlates positively
 with it), and same-story precision / recall / F1 with pairs ``overall <= 1.5`` same story, ``>= 3`` different, the
 others left out; the stage decides with its ``STORY_THRESHOLD``. Baseline: cosine of exact character 3-gram
@@ -98,12 +97,9 @@ def process_articles(articles: dict[str, str], seeds: Path) -> dict[str, Doc]:
 
 def stage_features(docs: dict[str, Doc], pairs: list[dict]) -> np.ndarray:
     """The stage's PAIR_FEATURES of each pair, from the stage's own functions."""
-    grams = {a: stories.char_grams(stories.lexical_text(d.title, d.text)) for a, d in docs.items()}
-    doc_freq = np.zeros(stories.GRAM_BUCKETS, dtype=np.int64)
-    for g in grams.values():
-        doc_freq[stories.gram_buckets(g)] += 1
-    idf = stories.idf_table(doc_freq, len(grams))
-    lex = {a: stories.lexical_vector(g, idf) for a, g in grams.items()}
+    lex = {
+        a: stories.lexical_vector(stories.char_grams(stories.lexical_text(d.title, d.text))) for a, d in docs.items()
+    }
     ents = {a: stories.linked(m.entity_id for m in d.mentions if m.entity_id) for a, d in docs.items()}
     ent_df = Counter(e for s in ents.values() for e in s)
     ent_idf = stories.idf_weights(dict(ent_df), len(docs))
@@ -321,7 +317,7 @@ def evaluate(db_path: Path, ids: dict[str, list[str]], items: list[dict]) -> dic
 
 def reset(db_path: Path) -> None:
     with db.connect(db_path) as con:
-        for t in ("stories", "duplicates", "doc_signatures", "doc_lsh", "story_gram_df"):
+        for t in ("stories", "duplicates", "doc_signatures", "doc_lsh"):
             con.execute(f"delete from {t}")
 
 

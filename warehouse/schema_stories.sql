@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS stories (
 
 -- Per-document state, so a new document is compared with the stored ones instead of recomputing the
 -- corpus: MinHash signature, sentence embeddings (USE multilingual v3: lead, then title), the lexical
--- vector (hashed character 3-gram TF-IDF) and linked entities.
+-- vector (hashed character 3-grams) and linked entities.
 CREATE TABLE IF NOT EXISTS doc_signatures (
     doc_id          VARCHAR PRIMARY KEY,
     day             DATE,            -- the date of the story window: published_at, else fetched_at
@@ -34,16 +34,7 @@ CREATE TABLE IF NOT EXISTS doc_signatures (
 -- added with stories-3 (a warehouse made before gets them here; its rows are recomputed, being of stories-2)
 ALTER TABLE doc_signatures ADD COLUMN IF NOT EXISTS day_source VARCHAR;  -- 'published' or 'fetched': which date day is
 ALTER TABLE doc_signatures ADD COLUMN IF NOT EXISTS lang VARCHAR;
-ALTER TABLE doc_signatures ADD COLUMN IF NOT EXISTS lexical FLOAT[];    -- 1,024 signed hashed 3-gram TF-IDF weights
-
--- Document frequencies of the lexical vectors' character 3-grams (per bucket of their hashes), counted as
--- documents get their doc_signatures row; bucket -1 holds the number of documents counted.
-CREATE TABLE IF NOT EXISTS story_gram_df (
-    stories_version VARCHAR NOT NULL,
-    bucket          INTEGER NOT NULL,
-    n_docs          BIGINT NOT NULL,
-    PRIMARY KEY (stories_version, bucket)
-);
+ALTER TABLE doc_signatures ADD COLUMN IF NOT EXISTS lexical FLOAT[];    -- character 3-grams, 1,024 signed hashed dimensions
 
 -- The document vectors of the stories (USE multilingual v3: [lead | title]), computed by the ingest
 -- workers with the other CPU stages and loaded with the document's other rows (lake/doc_embeddings).
