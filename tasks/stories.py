@@ -8,9 +8,10 @@ Two questions are answered for every document, once (incremental, idempotent):
   candidates are found with one indexed join instead of a scan; candidates are verified on the exact
   shingle sets: duplicate when the overlap coefficient |A n B| / min(|A|, |B|) >= ``DUP_OVERLAP``, the
   Jaccard index >= ``DUP_JACCARD`` (so a short text quoted inside a long one is not a duplicate), and the
-  pair's story similarity (below) >= ``DUP_MIN_SIMILARITY``: two different stories that share boilerplate
-  or a template (a feed's footer, "Shares of X rose N% on Monday") overlap in shingles but not in their
-  titles and leads, and stay apart. ``duplicate_of`` is the earliest document of the group.
+  two are the same story too: title vectors with cosine >= ``DUP_TITLE_MIN`` when both have a title, else
+  a pair similarity (below) >= ``DUP_MIN_SIMILARITY``. Two different stories that share boilerplate or a
+  template (a long footer, "Shares of X rose N% on Monday") overlap in shingles but not in their titles,
+  and are not merged as duplicates. ``duplicate_of`` is the earliest document of the group.
 
 * **Which story (event) is it about, across languages and scripts?** A document joins the story of
   its most similar earlier document when their pair similarity reaches ``STORY_THRESHOLD``; otherwise it
@@ -104,7 +105,9 @@ PAIR_FEATURES = (
 PAIR_WEIGHTS = np.array([0.9622, 0.2538, 0.3748, -0.3164, 0.1806, -0.1937, -0.1650, -0.2055, 0.2324, 0.5712, 0.0646])
 PAIR_BIAS = -0.1071
 STORY_THRESHOLD = 0.57  # pair similarity to join a story (best smoothed same-story F1 on the tuning half)
-DUP_MIN_SIMILARITY = 0.35  # a near duplicate's pair similarity at least (else: two stories sharing a template)
+# a near duplicate is the same story too (else: two stories sharing boilerplate or a template): titles that agree
+DUP_TITLE_MIN = 0.5  # title cosine, when both documents have a title
+DUP_MIN_SIMILARITY = 0.35  # pair similarity, when either has none
 
 _MAX32 = np.uint64(0xFFFFFFFF)
 _rng = np.random.default_rng(20201012)
@@ -377,6 +380,7 @@ class Features:
     lang: str = "und"
     day_source: str | None = None
     lexical: np.ndarray | None = None
+    has_title: bool = False
 
 
 @dataclass(slots=True)
@@ -392,6 +396,7 @@ class Known:
     shingles: frozenset[int] | None = None  # only for near-duplicate candidates
     lang: str = "und"
     lexical: np.ndarray | None = None
+    has_title: bool = False  # read with the shingles (near-duplicate candidates)
 
 
 def featurize(docs: Sequence[NewDoc]) -> list[Features]:
@@ -406,7 +411,7 @@ def featurize(docs: Sequence[NewDoc]) -> list[Features]:
         out.append(
             Features(
                 d.doc_id, d.day, sh, sig, lsh_buckets(sig), np.asarray(d.embedding, np.float32), d.entities,
-                d.lang, d.day_source, lexical_vector(char_grams(lexical_text(d.title, d.text))),
+                d.lang, d.day_source, lexical_vector(char_grams(lexical_text(d.title, d.text))), bool(d.title),
             )
         )  # fmt: skip
     return out
@@ -423,6 +428,20 @@ def _similarities(f: Features, emb: np.ndarray, lex: np.ndarray, langs: np.ndarr
     title = emb[:, EMBED_DIM:] @ f.embedding[EMBED_DIM:]
     lexical = lex @ f.lexical
     return pair_similarity(pair_features(lead, title, lexical, langs != f.lang, ents))
+
+
+def _same_story_too(f: Features, cand: Known, idf: dict[str, float]) -> bool:
+    """The story test of a near duplicate: titles that agree (cosine >= DUP_TITLE_MIN) when both documents have
+    one, else a pair similarity >= DUP_MIN_SIMILARITY (an untitled page's first sentence can be boilerplate)."""
+    if cand.embedding is None or cand.lexical is None:
+        return True
+    if f.has_title and cand.has_title:
+        return float(f.embedding[EMBED_DIM:] @ cand.embedding[EMBED_DIM:]) >= DUP_TITLE_MIN
+    sim = _similarities(
+        f, cand.embedding[None], cand.lexical[None], np.array([cand.lang], dtype=object),
+        np.array([entity_evidence(f.entities, cand.entities, idf)]),
+    )  # fmt: skip
+    return float(sim[0]) >= DUP_MIN_SIMILARITY
 
 
 def assign(
@@ -461,13 +480,8 @@ def assign(
             sim = is_duplicate(f.shingles, cand.shingles)
             if sim is None or (best_dup is not None and sim <= best_dup[0]):
                 continue
-            if cand.embedding is not None and cand.lexical is not None:
-                story_sim = _similarities(
-                    f, cand.embedding[None], cand.lexical[None], np.array([cand.lang], dtype=object),
-                    np.array([entity_evidence(f.entities, cand.entities, idf)]),
-                )[0]  # fmt: skip
-                if story_sim < DUP_MIN_SIMILARITY:
-                    continue  # shingles shared, story not: boilerplate or a template
+            if not _same_story_too(f, cand, idf):
+                continue  # shingles shared, story not: boilerplate or a template
             best_dup = (sim, cand)
         dup_of = None
         if best_dup:
@@ -497,7 +511,9 @@ def assign(
                     if sims[j] >= STORY_THRESHOLD:
                         story_id, score = story_docs[idx[j]].story_id, float(sims[j])
         result.stories.append((story_id, f.doc_id, round(float(score), 4)))
-        me = Known(f.doc_id, f.day, f.embedding, f.entities, story_id, dup_of, f.shingles, f.lang, f.lexical)
+        me = Known(
+            f.doc_id, f.day, f.embedding, f.entities, story_id, dup_of, f.shingles, f.lang, f.lexical, f.has_title
+        )
         pool[f.doc_id] = me
         i = len(story_docs)
         mat[i], lex[i], langs[i] = f.embedding, f.lexical, f.lang
@@ -592,11 +608,12 @@ def _read_known(con, new: Sequence[Features]) -> tuple[list[Known], dict[int, se
         known[doc_id] = Known(
             doc_id, day, embeddings[i], frozenset(ents), story_id, dup_of, lang=lang, lexical=lexical[i]
         )
-    for doc_id, text in con.execute(
-        "select doc_id, text from documents where doc_id in (select unnest(?))", [dup_ids]
+    for doc_id, text, title in con.execute(
+        "select doc_id, text, title from documents where doc_id in (select unnest(?))", [dup_ids]
     ).fetchall():
         if doc_id in known:
             known[doc_id].shingles = shingles(text)
+            known[doc_id].has_title = bool(title)
 
     n_docs, *_ = con.execute(
         "select count(*) from doc_signatures where stories_version = ?", [STORIES_VERSION]

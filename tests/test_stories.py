@@ -187,14 +187,14 @@ def test_new_document_joins_an_existing_story_incrementally(seeded_copy, tmp_pat
 # ------------------------------------------------------------------ duplicates
 
 
-def insert_document(con, doc_id: str, text: str, source_uri: str, day: str) -> None:  # noqa: ANN001
+def insert_document(con, doc_id: str, text: str, source_uri: str, day: str, title: str | None = None) -> None:  # noqa: ANN001
     now = datetime.now(UTC)
     sents = [s.strip() + "." for s in text.split(". ") if s.strip()]
     con.execute(
         """insert into documents (doc_id, source_uri, title, published_at, lang, text, content_hash, raw_hash,
         media_type, n_chars, n_sentences, n_mentions, fetched_at, pipeline_version, batch_key, run_id, loaded_at)
-        values (?, ?, NULL, ?, 'en', ?, ?, ?, 'text', ?, ?, 0, ?, 'test', 'test', 'test', ?)""",
-        [doc_id, source_uri, datetime.fromisoformat(day).replace(tzinfo=UTC), text,
+        values (?, ?, ?, ?, 'en', ?, ?, ?, 'text', ?, ?, 0, ?, 'test', 'test', 'test', ?)""",
+        [doc_id, source_uri, title, datetime.fromisoformat(day).replace(tzinfo=UTC), text,
          hashlib.sha256(text.encode()).hexdigest(), doc_id, len(text), len(sents), now, now],
     )  # fmt: skip
     pos = 0
@@ -274,6 +274,52 @@ def test_a_later_near_duplicate_points_at_the_original(dup_warehouse):
     assert result["assigned"] == 1 and result["duplicates"] == 1
     _, rows = db.query(dup_warehouse, "select duplicate_of from duplicates where doc_id = ?", ["e" * 16])
     assert rows == [("a" * 16,)]
+
+
+def test_a_headline_alone_joins_the_story_of_its_article(dup_warehouse):
+    """A feed item (or a record with a title) is only a headline: its title and lead vectors are the headline's;
+    it joins the story of the full article about the same strike, not the other port story, and is no duplicate."""
+    stories.update_stories_fn(dup_warehouse)
+    headline = "Marseille port workers strike again, halting container ships for the third time this month"
+    with db.connect(dup_warehouse) as con:
+        insert_document(con, "f" * 16, headline, "https://feed.example/rss#item-7", "2024-03-05", title=headline)
+    result = stories.update_stories_fn(dup_warehouse)
+    assert result == result | {"assigned": 1, "duplicates": 0, "new_stories": 0}
+    _, rows = db.query(dup_warehouse, "select story_id from stories where doc_id in (?, ?)", ["a" * 16, "f" * 16])
+    assert len(rows) == 2 and len(set(rows)) == 1
+
+
+BOILERPLATE = (
+    "This report was generated automatically by the markets desk from exchange data. Prices are delayed by at "
+    "least fifteen minutes and are provided for information only, not as investment advice. Sign up for our "
+    "free newsletter to receive the market close in your inbox every evening, and follow us on social media for "
+    "more news from the markets, companies and the economy. Questions and corrections can be sent to the "
+    "newsroom through the contact form on our website. Copyright the publisher, all rights reserved, no part of "
+    "this page may be reproduced without permission."
+)
+
+
+def test_stories_sharing_boilerplate_and_a_template_are_not_merged(tmp_path):
+    """Two automated market reports: the same template sentence and a long shared footer, about different
+    companies and events. Their shingle sets overlap enough to pass the shingle tests of a near duplicate (the
+    overlap coefficient and the Jaccard index are checked below); their titles disagree, so neither is a
+    duplicate of the other. (Story grouping still puts these two in one story: with five sixths of each text the
+    same footer, the lead and lexical vectors agree. The cleaner's boilerplate removal keeps real pages apart;
+    docs/STORIES.md, shortfalls.)"""
+    a = "Shares of Siemens rose 3.2 percent on Monday after the company raised its profit forecast for the year. "
+    b = "Shares of Bayer fell 4.1 percent on Monday after a court ruled against the company in a glyphosate case. "
+    path = tmp_path / "template.duckdb"
+    with db.connect(path) as con:
+        insert_document(con, "1" * 16, a + BOILERPLATE, "https://markets.example/siemens", "2024-05-06",
+                        title="Siemens shares rise after profit forecast raised")  # fmt: skip
+        insert_document(con, "2" * 16, b + BOILERPLATE, "https://markets.example/bayer", "2024-05-06",
+                        title="Bayer shares fall after glyphosate ruling")  # fmt: skip
+    ov, jac = stories.overlap(stories.shingles(a + BOILERPLATE), stories.shingles(b + BOILERPLATE))
+    assert ov >= stories.DUP_OVERLAP and jac >= stories.DUP_JACCARD  # shingles alone would call it a duplicate
+    result = stories.update_stories_fn(path)
+    assert result == result | {"assigned": 2, "duplicates": 0}
+    _, rows = db.query(path, "select doc_id from documents_unique order by doc_id")
+    assert rows == [("1" * 16,), ("2" * 16,)]
 
 
 # ------------------------------------------------------------------ pure parts
