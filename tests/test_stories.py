@@ -184,6 +184,22 @@ def test_new_document_joins_an_existing_story_incrementally(seeded_copy, tmp_pat
     assert rows == [(["en", "fr"],)]
 
 
+def test_the_report_timelines_say_which_date_they_use(seeded_copy, tmp_path):
+    from newsetl.report import build_report
+
+    with db.connect(seeded_copy) as con:
+        con.execute(
+            "update documents set published_at = ? where source_uri like '%/seeds/corpus/00_%' and "
+            "source_uri not like '%/004_%' and source_uri not like '%/003_%'",
+            [datetime(2020, 10, 12, 9, tzinfo=UTC)],
+        )
+    page = build_report(seeded_copy, tmp_path / "report.html").read_text()
+    assert (
+        '<p class="muted" id="date-basis">Days are publication dates where known (3 of 5 documents), else the date '
+        "the document was fetched.</p>" in page
+    )
+
+
 # ------------------------------------------------------------------ duplicates
 
 
