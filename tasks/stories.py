@@ -93,6 +93,7 @@ LEX_CHARS = 1500  # characters of the text whose 3-grams make the lexical vector
 LEX_N = 3
 LEX_DIM = 1024
 CHUNK_DOCS = 1000  # new documents featurized and assigned at a time (their shingle sets are the big part)
+BLOCK_DOCS = 128  # new documents whose cosines with the pool are one matrix product
 WINDOW_DAYS = 3
 ENTITY_SUPPORT = 2  # shared entities needed for full entity evidence
 ENTITY_MIN = 2  # linked entities each document needs for entity evidence to count (else 0)
@@ -423,13 +424,10 @@ class Assignment:
     stories: list[tuple[str, str, float]]  # (story_id, doc_id, score)
 
 
-def _linear(f: Features, emb: np.ndarray, lex: np.ndarray, cross: np.ndarray) -> np.ndarray:
-    """The pair model's score of ``f`` against each row, without the entity term and unclipped (the entity term
-    is linear: it is added where it can matter)."""
-    lead = emb[:, :EMBED_DIM] @ f.embedding[:EMBED_DIM]
-    title = emb[:, EMBED_DIM:] @ f.embedding[EMBED_DIM:]
-    lexical = lex @ f.lexical
-    return pair_features(lead, title, lexical, cross, np.zeros(len(emb))) @ PAIR_WEIGHTS + PAIR_BIAS
+def _linear(lead: np.ndarray, title: np.ndarray, lexical: np.ndarray, cross: np.ndarray) -> np.ndarray:
+    """The pair model's score from the cosines, without the entity term and unclipped (the entity term is linear:
+    it is added where it can matter)."""
+    return pair_features(lead, title, lexical, cross, np.zeros(len(lead))) @ PAIR_WEIGHTS + PAIR_BIAS
 
 
 def _same_story_too(f: Features, cand: Known, idf: dict[str, float]) -> bool:
@@ -439,7 +437,11 @@ def _same_story_too(f: Features, cand: Known, idf: dict[str, float]) -> bool:
         return True
     if f.has_title and cand.has_title:
         return float(f.embedding[EMBED_DIM:] @ cand.embedding[EMBED_DIM:]) >= DUP_TITLE_MIN
-    raw = _linear(f, cand.embedding[None], cand.lexical[None], np.array([float(f.lang != cand.lang)]))[0]
+    raw = _linear(
+        [float(f.embedding[:EMBED_DIM] @ cand.embedding[:EMBED_DIM])],
+        [float(f.embedding[EMBED_DIM:] @ cand.embedding[EMBED_DIM:])],
+        [float(f.lexical @ cand.lexical)], [float(f.lang != cand.lang)],
+    )[0]  # fmt: skip
     w_ent = PAIR_WEIGHTS[PAIR_FEATURES.index("entities")]
     return min(1.0, raw + w_ent * entity_evidence(f.entities, cand.entities, idf)) >= DUP_MIN_SIMILARITY
 
@@ -459,64 +461,68 @@ def assign(
     pool: dict[str, Known] = {k.doc_id: k for k in known}
     buckets = defaultdict(set, {b: set(ids) for b, ids in buckets.items()})
     story_docs = [k for k in pool.values() if k.embedding is not None and k.lexical is not None]
-    # vectors, languages and day numbers of the pool, preallocated for the new documents too
-    size = len(story_docs) + len(new)
+    # vectors, languages and day numbers of the pool, then of the new documents in their order (each new document
+    # joins story_docs once, in order: new document i is row n0 + i)
+    n0, size = len(story_docs), len(story_docs) + len(new)
     mat = np.zeros((size, 2 * EMBED_DIM), dtype=np.float32)
     lex = np.zeros((size, LEX_DIM), dtype=np.float32)
     langs = np.zeros(size, dtype=np.int32)  # language codes (lang_codes)
     lang_codes: dict[str, int] = {}
     days = np.full(size, np.nan)
-    for i, k in enumerate(story_docs):
+    for i, k in enumerate([*story_docs, *new]):
         mat[i], lex[i], langs[i] = k.embedding, k.lexical, lang_codes.setdefault(k.lang, len(lang_codes))
         days[i] = k.day.toordinal() if k.day else np.nan
     w_ent = float(PAIR_WEIGHTS[PAIR_FEATURES.index("entities")])
+    e = EMBED_DIM
     result = Assignment([], [])
-    for f in new:
-        code = lang_codes.setdefault(f.lang, len(lang_codes))
-        # 1. near duplicate of a stored or earlier new document (and the same story)?
-        best_dup: tuple[float, Known] | None = None
-        for cid in sorted({c for b in f.buckets for c in buckets.get(b, ())}):
-            cand = pool.get(cid)
-            if cand is None or cand.shingles is None or cid == f.doc_id:
-                continue
-            sim = is_duplicate(f.shingles, cand.shingles)
-            if sim is None or (best_dup is not None and sim <= best_dup[0]):
-                continue
-            if not _same_story_too(f, cand, idf):
-                continue  # shingles shared, story not: boilerplate or a template
-            best_dup = (sim, cand)
-        dup_of = None
-        if best_dup:
-            sim, cand = best_dup
-            dup_of = cand.duplicate_of or cand.doc_id
-            result.duplicates.append((f.doc_id, dup_of, round(sim, 4)))
-            story_id, score = cand.story_id, sim
-        else:
-            # 2. story of the most similar document of the date window
-            story_id, score = f.doc_id, 1.0
-            n = len(story_docs)
-            if n:  # views of the pool's rows, no copies: the out-of-window ones are masked after
-                raw = _linear(f, mat[:n], lex[:n], (langs[:n] != code).astype(np.float64))
-                if f.day is not None:  # unknown days are always compared
-                    raw[np.abs(days[:n] - f.day.toordinal()) > WINDOW_DAYS] = -np.inf
-                # entity evidence (in [0, 1]) only where it can lift a pair over the threshold
-                if w_ent:
-                    for j in np.flatnonzero(raw + max(w_ent, 0.0) >= STORY_THRESHOLD):
-                        raw[j] += w_ent * entity_evidence(f.entities, story_docs[j].entities, idf)
-                j = int(np.argmax(raw))  # the first of equals: the oldest
-                if raw[j] >= STORY_THRESHOLD:
-                    story_id, score = story_docs[j].story_id, min(1.0, float(raw[j]))
-        result.stories.append((story_id, f.doc_id, round(float(score), 4)))
-        me = Known(
-            f.doc_id, f.day, f.embedding, f.entities, story_id, dup_of, f.shingles, f.lang, f.lexical, f.has_title
-        )
-        pool[f.doc_id] = me
-        i = len(story_docs)
-        mat[i], lex[i], langs[i] = f.embedding, f.lexical, code
-        days[i] = f.day.toordinal() if f.day else np.nan
-        story_docs.append(me)
-        for b in f.buckets:
-            buckets[b].add(f.doc_id)
+    for start in range(0, len(new), BLOCK_DOCS):
+        # the cosines of a block of new documents with every earlier row, as matrix products
+        rows, upto = slice(n0 + start, n0 + min(start + BLOCK_DOCS, len(new))), n0 + min(start + BLOCK_DOCS, len(new))
+        lead_b = mat[rows, :e] @ mat[:upto, :e].T
+        title_b = mat[rows, e:] @ mat[:upto, e:].T
+        lex_b = lex[rows] @ lex[:upto].T
+        for i in range(start, min(start + BLOCK_DOCS, len(new))):
+            f, r, b = new[i], n0 + i, i - start
+            # 1. near duplicate of a stored or earlier new document (and the same story)?
+            best_dup: tuple[float, Known] | None = None
+            for cid in sorted({c for bucket in f.buckets for c in buckets.get(bucket, ())}):
+                cand = pool.get(cid)
+                if cand is None or cand.shingles is None or cid == f.doc_id:
+                    continue
+                sim = is_duplicate(f.shingles, cand.shingles)
+                if sim is None or (best_dup is not None and sim <= best_dup[0]):
+                    continue
+                if not _same_story_too(f, cand, idf):
+                    continue  # shingles shared, story not: boilerplate or a template
+                best_dup = (sim, cand)
+            dup_of = None
+            if best_dup:
+                sim, cand = best_dup
+                dup_of = cand.duplicate_of or cand.doc_id
+                result.duplicates.append((f.doc_id, dup_of, round(sim, 4)))
+                story_id, score = cand.story_id, sim
+            else:
+                # 2. story of the most similar earlier document of the date window
+                story_id, score = f.doc_id, 1.0
+                if r:
+                    raw = _linear(lead_b[b, :r], title_b[b, :r], lex_b[b, :r], (langs[:r] != langs[r]).astype(float))
+                    if f.day is not None:  # unknown days are always compared
+                        raw[np.abs(days[:r] - f.day.toordinal()) > WINDOW_DAYS] = -np.inf
+                    # entity evidence (in [0, 1]) only where it can lift a pair over the threshold
+                    if w_ent:
+                        for j in np.flatnonzero(raw + max(w_ent, 0.0) >= STORY_THRESHOLD):
+                            raw[j] += w_ent * entity_evidence(f.entities, story_docs[j].entities, idf)
+                    j = int(np.argmax(raw))  # the first of equals: the oldest
+                    if raw[j] >= STORY_THRESHOLD:
+                        story_id, score = story_docs[j].story_id, min(1.0, float(raw[j]))
+            result.stories.append((story_id, f.doc_id, round(float(score), 4)))
+            me = Known(
+                f.doc_id, f.day, f.embedding, f.entities, story_id, dup_of, f.shingles, f.lang, f.lexical, f.has_title
+            )
+            pool[f.doc_id] = me
+            story_docs.append(me)
+            for bucket in f.buckets:
+                buckets[bucket].add(f.doc_id)
     return result
 
 
