@@ -146,6 +146,18 @@ def test_document_vectors_come_from_the_workers_and_equal_the_ones_stories_would
         assert a == b and max(abs(x - y) for x, y in zip(va, vb, strict=True)) < 1e-4
 
 
+def test_rows_of_an_older_stories_version_are_recomputed_once(seeded_copy):
+    """A warehouse assigned by an older STORIES_VERSION (stories-2 rows had no lexical vector) is reassigned on the
+    next run, once."""
+    stories.update_stories_fn(seeded_copy)
+    with db.connect(seeded_copy) as con:
+        con.execute("update doc_signatures set stories_version = 'stories-2', lexical = NULL, lang = NULL")
+    assert stories.update_stories_fn(seeded_copy)["assigned"] == 5
+    _, rows = db.query(seeded_copy, "select distinct stories_version, len(lexical) from doc_signatures")
+    assert rows == [(stories.STORIES_VERSION, stories.LEX_DIM)]
+    assert stories.update_stories_fn(seeded_copy)["assigned"] == 0
+
+
 def test_rerun_adds_no_row(seeded_copy):
     stories.update_stories_fn(seeded_copy)
     before = counts(seeded_copy)
