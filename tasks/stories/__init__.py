@@ -256,7 +256,7 @@ def _read_known(con, new: Sequence[Features]) -> tuple[list[Known], dict[int, se
         "select doc_id, text, title from documents where doc_id in (select unnest(?))", [dup_ids]
     ).fetchall():
         if doc_id in known:
-            known[doc_id].shingles = shingles(text)
+            known[doc_id].shingles = shingles(text or title or "")  # a headline-only record: its title
             known[doc_id].has_title = bool(title)
 
     n_docs, *_ = con.execute(

@@ -92,7 +92,7 @@ def featurize(docs: Sequence[NewDoc]) -> list[Features]:
         d.embedding = v
     out = []
     for d in docs:
-        sh = shingles(d.text)
+        sh = shingles(d.text or d.title or "")  # a headline-only record: its title
         sig = minhash(sh)
         out.append(
             Features(
