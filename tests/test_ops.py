@@ -380,7 +380,6 @@ def test_html_report_is_self_contained(seeded, tmp_path):
 
 def test_run_report_markdown(seeded):
     from newsetl.report import build_run_report
-
     from warehouse import db
 
     # the run that last rejected the seeds' bad inputs (a later test may rerun the seeded warehouse, which records
