@@ -1,5 +1,6 @@
-"""Stories benchmark: the stage's pair similarity against human same-story judgements on real news, per language
-pair and overall, beside a character 3-gram TF-IDF baseline computed in the same run. The 1,464 labelled pairs
+"""Stories benchmark: the stage's pair similarity against human same-story judgements on real news.
+
+Per language pair and overall, beside a character 3-gram TF-IDF baseline computed in the same run. The 1,464 labelled pairs
 (``<data>/eval/stories``, SemEval-2022 Task 8: en, de, es, tr, pl, ar, fr and de-en) go through the real pipeline
 functions (clean + segment, language, NER, entity linking, the workers' document vectors), then through the
 stories stage's own pair similarity (``tasks.stories.pair_features`` / ``pair_similarity``). Scores: Pearson correlation between the similarity and
