@@ -465,11 +465,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.plain:
         return run_plain(*args.plain, args.workers, args.batch_size)
-    if args.startup:
-        return startup()
     opts = ["--workers", str(args.workers), "--batch-size", str(args.batch_size)]
-    if args.formats:
-        return run_source_formats(args.docs, opts, args.data / "eval" / "extraction")
+    if args.startup or args.formats:  # the two short modes, alone or one after the other
+        if args.startup:
+            startup()
+        if args.formats:
+            run_source_formats(args.docs, opts, args.data / "eval" / "extraction")
+        return None
     with tempfile.TemporaryDirectory(prefix="newsetl-bench-") as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
