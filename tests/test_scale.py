@@ -34,6 +34,7 @@ def test_dask_runner_and_incremental_runs(prefect_harness, tmp_path, monkeypatch
 
     # unchanged inputs are skipped before any parsing; a changed file is reprocessed
     (corpus / "extra.txt").write_text("Hulusi Akar ile Sergey Şoygu bugün Ankara'da görüştü.\n", encoding="utf-8")
+    time.sleep(2.1)  # settled (tasks.extract.SETTLE_NS), so that its stamp is recorded however fast the runs are
     second = ingest_flow.run_ingest([str(corpus)], str(data_dir), batch_size=2, workers=1)
     assert second["counts"]["loaded"] == 1 and second["counts"]["skipped"] == 3
     assert _count(data_dir) == 4
