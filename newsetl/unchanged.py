@@ -75,7 +75,7 @@ def record_unchanged(paths: Paths, sources: list[str], uris: list[str], started_
     from warehouse import db
 
     run_id = str(uuid.uuid4())
-    counts = {"seen": len(uris), "loaded": 0, "skipped": len(uris), "rejected": 0}
+    counts = {"seen": len(uris), "loaded": 0, "skipped": len(uris), "rejected": 0, "ignored": 0}
     now = datetime.now(UTC)
     seconds = {"prepare": round((now - started_at).total_seconds(), 3)}
     run = {

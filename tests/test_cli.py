@@ -85,9 +85,11 @@ def test_an_unchanged_run_is_recorded_without_a_flow_run(unchanged, capsys):
     assert "nothing changed since the last run" in out
     assert "documents: 5 seen, 0 loaded, 5 skipped (unchanged), 0 rejected" in out
     assert db.fingerprint(paths.db) == before
-    runs = db.query(paths.db, "select status, flow_run_id, n_seen, n_skipped, sources from runs order by started_at")
+    runs = db.query(
+        paths.db, "select status, flow_run_id, n_seen, n_skipped, n_ignored, sources from runs order by started_at"
+    )
     assert len(runs[1]) == runs_before + 1
-    assert runs[1][-1] == ("completed", None, 5, 5, str(unchanged["seeds"]))
+    assert runs[1][-1] == ("completed", None, 5, 5, 0, str(unchanged["seeds"]))
 
 
 def test_any_work_goes_to_the_flow(unchanged):
