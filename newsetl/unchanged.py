@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from newsetl.config import Paths
+
+if TYPE_CHECKING:
+    from tasks.extract import Listing
 
 LOCK_WAIT_S = 2.0  # the warehouse held by another process: let the flow wait for it, not this check
 
@@ -32,10 +37,10 @@ def _stories_pending(con) -> bool:  # noqa: ANN001
     return bool(row[0])
 
 
-def nothing_to_do(sources: list[str], paths: Paths) -> list[str] | None:
-    """The inputs of ``sources`` when a run over them would change nothing in the warehouse; ``None`` when it has
-    work, or when that is not certain after a few cheap checks (a URL, a reject, a busy warehouse…)."""
-    from tasks.extract import is_url, list_sources, split_unchanged
+def nothing_to_do(sources: list[str], paths: Paths) -> Listing | None:
+    """The flow's listing of ``sources`` when a run over them would change nothing in the warehouse; ``None`` when
+    it has work, or when that is not certain after a few cheap checks (a URL, a reject, a busy warehouse…)."""
+    from tasks.extract import SourceState, is_slice, is_url, list_inputs, split_unchanged
 
     if not paths.db.exists() or any(is_url(s) for s in sources):
         return None  # a URL's bytes are only known by fetching it: that is the flow's work
@@ -45,10 +50,13 @@ def nothing_to_do(sources: list[str], paths: Paths) -> list[str] | None:
     from tasks.load import reference_version
     from warehouse import db
 
-    uris, rejects = list_sources(sources)
-    if rejects:
-        return None  # a reject is recorded by a run
     try:
+        # the flow's own listing: unsupported files are counted as ignored, unchanged record and WARC files skipped
+        listing = list_inputs(
+            sources, state=SourceState(*db.source_state(paths.db, PIPELINE_VERSION), PIPELINE_VERSION)
+        )
+        if listing.rejects or any(is_url(u) or is_slice(u) for u in listing.items):
+            return None  # a reject is recorded by a run; a URL or a changed container is the flow's work
         with db.connect(paths.db, wait_s=LOCK_WAIT_S) as con:
             last = con.execute("select status from runs order by started_at desc limit 1").fetchone()
             if con.execute("select count(*) from runs where status = 'running'").fetchone()[0]:
@@ -63,19 +71,26 @@ def nothing_to_do(sources: list[str], paths: Paths) -> list[str] | None:
     except (duckdb.Error, db.WarehouseBusy):
         return None
     known = db.known_inputs(paths.db, PIPELINE_VERSION)
-    split = split_unchanged(uris, known.raw_hashes, known.stamps)
+    split = split_unchanged(listing.items, known.raw_hashes, known.stamps)
     if split.todo or split.restamps:
         return None
-    return uris
+    return listing
 
 
-def record_unchanged(paths: Paths, sources: list[str], uris: list[str], started_at: datetime) -> dict:
-    """Record a run that found nothing to do; returns the run's summary (as the flow returns it)."""
+def record_unchanged(paths: Paths, sources: list[str], listing: Listing, started_at: datetime) -> dict:
+    """Record a run that found nothing to do; returns the run's summary (as the flow returns it), with every input
+    accounted for per source as the flow does: skipped (unchanged) or ignored (not an article)."""
     from newsetl.version import PIPELINE_VERSION
     from warehouse import db
 
     run_id = str(uuid.uuid4())
-    counts = {"seen": len(uris), "loaded": 0, "skipped": len(uris), "rejected": 0, "ignored": 0}
+    by_source = {
+        s: Counter(loaded=0, skipped=listing.skipped[s], rejected=0, ignored=listing.ignored[s]) for s in sources
+    }
+    for uri in listing.items:
+        by_source[listing.source_of[uri]]["skipped"] += 1
+    skipped, ignored = sum(c["skipped"] for c in by_source.values()), listing.ignored.total()
+    counts = {"seen": skipped + ignored, "loaded": 0, "skipped": skipped, "rejected": 0, "ignored": ignored}
     now = datetime.now(UTC)
     seconds = {"prepare": round((now - started_at).total_seconds(), 3)}
     run = {
@@ -90,7 +105,8 @@ def record_unchanged(paths: Paths, sources: list[str], uris: list[str], started_
         **{f"n_{k}": v for k, v in counts.items()},
     }
     db.record_run(paths.db, run)
-    return db.summary(paths.db, run_id) | {"run_id": run_id, "counts": counts, "seconds": seconds}
+    summary = db.summary(paths.db, run_id) | {"run_id": run_id, "counts": counts, "seconds": seconds}
+    return summary | {"by_source": {source: dict(c) for source, c in by_source.items()}}
 
 
 def run_if_unchanged(sources: list[str] | None, paths: Paths) -> dict | None:
@@ -104,7 +120,7 @@ def run_if_unchanged(sources: list[str] | None, paths: Paths) -> dict | None:
         return None
     try:
         with run_lock(paths.data_dir, wait_s=0):
-            uris = nothing_to_do(sources, paths)
-            return None if uris is None else record_unchanged(paths, sources, uris, started_at)
+            listing = nothing_to_do(sources, paths)
+            return None if listing is None else record_unchanged(paths, sources, listing, started_at)
     except TimeoutError:
         return None

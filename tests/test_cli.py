@@ -96,7 +96,7 @@ def test_any_work_goes_to_the_flow(unchanged):
     from newsetl.unchanged import nothing_to_do
 
     paths, seeds = unchanged["paths"], [str(unchanged["seeds"])]
-    assert nothing_to_do(seeds, paths) == unchanged["uris"]
+    assert nothing_to_do(seeds, paths).items == unchanged["uris"]
     assert nothing_to_do([*seeds, "https://example.org/a.html"], paths) is None  # a URL is only known by fetching it
     assert nothing_to_do([*seeds, str(paths.data_dir / "missing.txt")], paths) is None  # a reject to record
 
@@ -127,3 +127,14 @@ def test_an_interrupted_run_or_a_changed_file_goes_to_the_flow(unchanged):
     first = sorted(unchanged["seeds"].glob("*.txt"))[0]
     first.write_text(first.read_text() + "\nOne more paragraph.\n")
     assert nothing_to_do(seeds, paths) is None
+
+
+def test_an_unchanged_run_counts_what_it_ignores_as_the_flow_does(unchanged, capsys):
+    """A file of an unsupported type in a source folder is counted as ignored by the flow; the run that has
+    nothing to do accounts for it the same way (not silently dropped), per source too."""
+    paths, seeds = unchanged["paths"], unchanged["seeds"]
+    (seeds / "notes.pdf").write_bytes(b"%PDF-1.4 not an article")
+    assert main(["run", str(seeds), "--data-dir", str(paths.data_dir)]) == 0
+    assert "documents: 6 seen, 0 loaded, 5 skipped (unchanged), 0 rejected, 1 ignored" in capsys.readouterr().out
+    runs = db.query(paths.db, "select flow_run_id, n_seen, n_skipped, n_ignored from runs order by started_at")
+    assert runs[1][-1] == (None, 6, 5, 1)
