@@ -62,7 +62,15 @@ DEFAULT_DATA = REPO.parent / "shared" / "ner-train"
 APOS = "'’ʼ`´"
 APOS_SUFFIX_RE = re.compile(rf"[{APOS}][^\W\d_A-Z]*\Z")
 
-_CRF = {"c1": 0.05, "c2": 0.01, "minfreq": 1, "max_iterations": 80, "gazetteer": True, "extra": ()}
+_CRF = {
+    "c1": 0.05,
+    "c2": 0.01,
+    "minfreq": 1,
+    "max_iterations": 80,
+    "gazetteer": True,
+    "name_parts": False,
+    "extra": (),
+}
 LANG_SETTINGS: dict[str, dict] = {
     "tr": {"keep_misc": True, "case_lexicon": True, **_CRF},
     "ar": {"keep_misc": True, "case_lexicon": False, **_CRF, "c1": 0.05, "max_iterations": 200},
@@ -305,6 +313,40 @@ def build_gazetteer(lang: str, tokenizer) -> dict[str, list[str]]:
     return {label: sorted(v) for label, v in sorted(out.items())}
 
 
+NAMES = REPO.parent / "shared" / "names"
+
+
+def build_name_parts(lang: str) -> list[str]:
+    """Person-name parts (given and family names, one token each) in the language's script, in their
+    gazetteer look-up form: ``seeds/name_parts.parquet`` (rigour's name groups and the Wikidata/Wikipedia
+    name-token pairs the linker uses, see seeds/README.md). Its Latin rows that come from neither rigour nor
+    the pair files (``src = 'self'`` also holds the PER tokens of the ner-train *train* files, which would
+    make the feature fire on every training name and on few unseen ones) are kept only when the pair files
+    of ``../shared/names`` list them. Parts shorter than 3 letters are dropped."""
+    import duckdb
+
+    from tasks.enrich.ner import gaz_norm
+
+    script = {"ar": "ar", "ru": "ru"}.get(lang, "la")
+    rows = duckdb.sql(f"select form, src from '{SEEDS / 'name_parts.parquet'}' where script = '{script}'").fetchall()
+    pair_latin: set[str] = set()
+    if script == "la":
+        for name, col in (("wd_en_ru.tsv", 0), ("wd_en_ar.tsv", 0), ("google_ar2en.tsv", 1)):
+            with open(NAMES / name, encoding="utf-8") as fh:
+                for line in fh:
+                    cols = line.rstrip("\n").split("\t")
+                    if len(cols) > col:
+                        pair_latin.add(cols[col].strip().lower())
+    out = set()
+    for form, src in rows:
+        if script == "la" and src == "self" and form not in pair_latin:
+            continue
+        key = gaz_norm(form, lang)
+        if len(key) >= 3 and not any(ch.isdigit() for ch in key):
+            out.add(key)
+    return sorted(out)
+
+
 # ------------------------------------------------------------------------------------- clusters
 
 CLUSTER_KS = (256, 1024)
@@ -441,6 +483,7 @@ def train(
         CLUSTERS_FILE,
         CRF_FEATURES_VERSION,
         GAZETTEER_FILE,
+        NAME_PARTS_FILE,
         CrfFeaturizer,
         Gazetteer,
         bio_to_spans,
@@ -489,7 +532,10 @@ def train(
                 clusters = json.load(fh)
         else:
             clusters = build_clusters(lang)
-    featurize = CrfFeaturizer(lexicon, gazetteer, lang, version, clusters and clusters["pieces"])
+    name_parts = build_name_parts(lang) if settings.get("name_parts") and version >= 3 else None
+    featurize = CrfFeaturizer(
+        lexicon, gazetteer, lang, version, clusters and clusters["pieces"], name_parts and frozenset(name_parts)
+    )
     t0 = time.time()
     x_tr, y_tr, _ = to_xy(train_sents, lang, settings["keep_misc"], tokenizer, featurize)
     x_dev, _, gold_dev = to_xy(dev_sents, lang, settings["keep_misc"], tokenizer, featurize)
@@ -533,6 +579,7 @@ def train(
         "labels": ["PER", "ORG", "LOC"] + (["MISC"] if settings["keep_misc"] else []),
         "gazetteer": {k: len(v) for k, v in gaz_entries.items()} if gaz_entries else None,
         "clusters": {"pieces": len(clusters["pieces"]), "ks": clusters["ks"]} if clusters else None,
+        "name_parts": len(name_parts) if name_parts else None,
         "license": licence,
         "attribution": attribution,
         "training": {
@@ -565,6 +612,13 @@ def train(
             gz.write(json.dumps(clusters, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8"))
     elif (out / CLUSTERS_FILE).exists():
         (out / CLUSTERS_FILE).unlink()
+    if name_parts:
+        import gzip
+
+        with open(out / NAME_PARTS_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            gz.write(json.dumps(name_parts, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    elif (out / NAME_PARTS_FILE).exists():
+        (out / NAME_PARTS_FILE).unlink()
     notes = f"{licence}\n\n{attribution}\n"
     if clusters:
         notes += f"\n{CLUSTERS_NOTE}\n"
@@ -592,6 +646,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--features-version", type=int, default=None, help="experiments: an older feature set")
     ap.add_argument("--no-gazetteer", action="store_true", help="experiments: no gazetteer features")
+    ap.add_argument("--name-parts", action="store_true", help="experiments: person-name part features")
+    ap.add_argument("--no-name-parts", action="store_true", help="experiments: no person-name part features")
     ap.add_argument("--rebuild-clusters", action="store_true", help="recompute the committed clusters.json.gz")
     ap.add_argument("--extra", nargs="*", default=None, help="extra training sets (EXTRA_SETS, NAMExK repeats K times)")
     args = ap.parse_args(argv)
@@ -602,6 +658,8 @@ def main(argv: list[str] | None = None) -> int:
             overrides["extra"] = tuple(args.extra)
         if args.no_gazetteer:
             overrides["gazetteer"] = False
+        if args.name_parts or args.no_name_parts:
+            overrides["name_parts"] = bool(args.name_parts)
         if args.out and len(args.langs) > 1:
             out = args.out / lang
         train(
