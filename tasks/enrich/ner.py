@@ -70,6 +70,8 @@ TRAINED_LANGS = ("tr", "ar", "en")
 BATCH_SIZE = 256
 #: Curated full names of ``seeds/people_orgs.csv`` replace the CRF's spans they overlap (see :func:`with_known_names`).
 USE_KNOWN_NAMES = True
+#: Experiments (bench/ner.py --no-ar-media): no quoted Arabic media names (see :func:`_ar_media_names`).
+AR_MEDIA = True
 #: Experiments (bench/ner.py --no-filter): keep month/weekday-only and disease spans (see :func:`_not_a_name`).
 FILTER_NOT_NAMES = True
 #: Russian: "natasha" alone, or "ensemble" (natasha's PER + the CRF of models/ner/ru for ORG/LOC), see _get_tagger.
@@ -1478,10 +1480,44 @@ _AR_ORG_PATTERN = re.compile(
 )
 
 
+# Arabic news names its sources in quotes after what they are (and a nisba adjective): "وكالة أنباء «يونهاب»",
+# "وكالة الأنباء السعودية "سبا"", "لموقع "الحرة"", "صحيفة "الشرق الأوسط"", "قناة "العربية"": the quoted name (up
+# to three words) is an organisation.
+_AR_MEDIA_RE = re.compile(
+    r"(?<![\w\u064b-\u065f])[وفبل]?(?:ل)?(?:وكالة|صحيفة|جريدة|موقع|قناة|شبكة|مجلة|إذاعة|اذاعة|تلفزيون|وكالات)"
+    r"(?:\s+(?:أنباء|الأنباء|انباء|الانباء))?(?:\s+ال[\u0621-\u064a]{2,}ي[ةه])?\s*[«\"“]\s*([^»\"”«“\n]{2,40}?)\s*[»\"”]"
+)
+
+
+def _ar_media_names(doc: Doc) -> None:
+    """A quoted name after a media noun (``_AR_MEDIA_RE``) becomes ORG, in place of any mention inside the
+    quotes or of the media noun alone ("وكالة أنباء" tagged ORG)."""
+    for hit in _AR_MEDIA_RE.finditer(doc.text):
+        a, b = hit.span(1)
+        if len(hit.group(1).split()) > 3 or re.search(r"[\d.,،:؛]", hit.group(1)):
+            continue
+        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
+        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "ar":
+            continue
+        if any(m.start == a and m.end == b and m.label == "ORG" for m in doc.mentions):
+            continue
+        h0 = hit.start()
+        clash = [m for m in doc.mentions if m.start < b and a < m.end or (h0 <= m.start and m.end <= a)]
+        if any(m.start < h0 or m.end > b for m in clash):
+            continue
+        for m in clash:
+            doc.mentions.remove(m)
+        doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("ar", "ORG", 0.5, "added")))
+        if TRACE is not None:
+            TRACE.append(("ar", "ORG", 0.5, "added", doc, a, b))
+
+
 def _ar_org_names(doc: Doc) -> None:
     """Arabic organisation names by their head noun (see ``_AR_ORG_RE``) that no mention overlaps become ORG."""
     if doc.lang != "ar" and not any(x.lang == "ar" for x in doc.sentences):
         return
+    if AR_MEDIA:
+        _ar_media_names(doc)
     taken = [(m.start, m.end) for m in doc.mentions]
     for hit in _AR_ORG_PATTERN.finditer(doc.text):
         a, b = hit.span()
