@@ -1206,6 +1206,41 @@ def _units(doc: Doc) -> list[tuple[int, int, int, str]]:
     return []
 
 
+#: Experiments (bench/ner.py --no-decapitalise): tag upper-case sentences as they are.
+DECAPITALISE = True
+_CASED_KEYS = frozenset(("tr", "en", "fr", "ru"))
+_UPPER_WORD_RE = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more (apostrophe suffixes apart)
+
+
+def _decapitalise(text: str, key: str) -> str:
+    """Runs of three or more upper-case words (a headline, "İRANLI GENERAL SÜLEYMANİ ÖLDÜRÜLDÜ") with every word
+    capitalised instead (same length, so offsets hold): the taggers learned names from their capital initial
+    among lower-case words, and in a shouted line every word looks like a name. Acronyms among lower-case words
+    ("ABD", "NATO") and other text stay as they are."""
+    if key not in _CASED_KEYS or sum(ch.isupper() for ch in text) < 6:
+        return text
+    words = list(_UPPER_WORD_RE.finditer(text))
+    chars = list(text)
+    k = 0
+    while k < len(words):
+        if not words[k].group().isupper():
+            k += 1
+            continue
+        j = k
+        while j + 1 < len(words) and words[j + 1].group().isupper():
+            j += 1
+        if j - k >= 2:
+            for w in words[k : j + 1]:
+                after_apostrophe = w.start() > 0 and text[w.start() - 1] in _APOS  # "TRUMP'IN" -> "Trump'ın"
+                for x in range(w.start() + (0 if after_apostrophe else 1), w.end()):
+                    ch = chars[x]
+                    low = ("ı" if ch == "I" else "i" if ch == "İ" else ch.lower()) if key == "tr" else ch.lower()
+                    if len(low) == 1:
+                        chars[x] = low
+        k = j + 1
+    return "".join(chars)
+
+
 def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
     """Append a :class:`Mention` for every PER/ORG/LOC/MISC mention of every document (batched)."""
     groups: dict[str, list[tuple[Doc, int, int, str]]] = {}
@@ -1222,9 +1257,10 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
         tagger = _get_tagger(key)
         strip_apos = key in ("tr", "heuristic") or getattr(tagger, "strip_apostrophe", False)
         strip_elision = key in ("fr", "heuristic")
-        results = tagger.tag([t for _, _, _, t in items])
+        texts = [_decapitalise(t, key) if DECAPITALISE else t for _, _, _, t in items]
+        results = tagger.tag(texts)
         seen_by_doc: dict[int, set[tuple[int, int]]] = {}
-        for (doc, sent_idx, offset, text), spans in zip(items, results, strict=True):
+        for (doc, sent_idx, offset, _), text, spans in zip(items, texts, results, strict=True):
             seen = seen_by_doc.get(id(doc))
             if seen is None:
                 seen = seen_by_doc[id(doc)] = {(m.start, m.end) for m in doc.mentions}
