@@ -1091,9 +1091,18 @@ def _only_titles(surface: str, key: str) -> bool:
 _AR_GENERIC_HEADS = frozenset("مدينة محافظة منطقة بلدة قرية إقليم اقليم ولاية ميليشيا ميليشيات مليشيا مليشيات".split())
 
 
+_AR_GROUP_HEADS = frozenset("ميليشيا ميليشيات مليشيا مليشيات".split())
+
+
 def _ar_generic_head(word: str) -> bool:
     return word in _AR_GENERIC_HEADS or (word[:1] in "وبل" and word[1:] in _AR_GENERIC_HEADS)
 
+
+# A name part behind an article particle and a hyphen ("el-Mühendis", "al-Hilu", "ed-Din"): part of the name
+_PARTICLE_NAME_RE = re.compile(r"[^\W\d_]{1,3}-[^\W\d_a-zçğıöşü]")
+# A PER span that ends inside a hyphenated word ("مون جيه" of "مون جيه-إن", "Kim Jong" of "Kim Jong-un") runs to
+# the end of that word
+_HYPHEN_TAIL_RE = re.compile(r"-[^\W\d_]+")
 
 # Turkish: a word with an apostrophe suffix ends a name ("Pyongyang’ın Moskova ..." -> "Pyongyang").
 _TR_INNER_SUFFIX_RE = re.compile(rf"(?<=[^\W\d_])[{_APOS}]([^\W\d_]+)(?=\s)")
@@ -1125,14 +1134,17 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
         if label in ("PER", "LOC"):
             words = list(re.finditer(r"\S+", text[start:end]))
             k = len(words)
-            while k > 1 and words[k - 1].group()[:1].islower():
+            while k > 1 and words[k - 1].group()[:1].islower() and not _PARTICLE_NAME_RE.match(words[k - 1].group()):
                 k -= 1
             if k < len(words) and not words[k].group().lower().startswith(_TR_PLACE_TAILS):
                 end = start + words[k - 1].end()
-    if key == "ar" and label in ("LOC", "ORG"):
+    if key == "ar":
         words = list(re.finditer(r"\S+", text[start:end]))
         if len(words) >= 2 and _ar_generic_head(words[0].group()):
-            start += words[1].start()
+            if label == "PER" and words[0].group().lstrip("وبل") in _AR_GROUP_HEADS:
+                label = "ORG"  # "ميليشيات الحوثي" tagged PER: a group's name
+            if label != "PER":
+                start += words[1].start()
     if key == "ar" and label == "PER":
         # "الكوسوفي أنطون كوني", "الروسي فلاديمير بوتين": a leading nisba adjective (ال...ي) or title
         # before a name of two or more words is not part of the name
@@ -1144,6 +1156,10 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
             k += 1
         if k:
             start += words[k].start()
+    if label == "PER":
+        tail = _HYPHEN_TAIL_RE.match(text, end)
+        if tail and (tail.end() == len(text) or not text[tail.end()].isalnum()):
+            end = tail.end()
     titles = _TITLE_WORDS.get(key)
     if titles and (key == "tr" or label == "PER"):  # en: only inside PER spans ("Defense Intelligence Agency")
         words = list(re.finditer(r"\S+", text[start:end]))
