@@ -318,3 +318,54 @@ def test_scores_are_calibrated_probabilities():
 @pytest.mark.parametrize("lang", ["tr", "ar", "en", "ru", "fr"])
 def test_calibration_is_committed(lang):
     assert (ner.MODELS_DIR / lang / ner.CALIBRATION_FILE).exists()
+
+
+def test_arabic_media_names_in_quotes():
+    text = "ونقلت وكالة أنباء «يونهاب» الكورية الجنوبية عن المتحدث أن الاجتماع عقد في سيول يوم الخميس."
+    doc = ner.tag_entities(make_doc(text, "ar"))
+    check_offsets(doc)
+    assert found(doc, "يونهاب", "ORG")
+    assert not [m for m in doc.mentions if "وكالة" in m.surface]  # the media noun is not the name
+    assert not found(doc, "الخميس")  # a weekday
+
+
+def test_arabic_generic_heads_and_diseases():
+    text = 'وقال مصدر لموقع "الحرة" إن ميليشيات الحوثي هاجمت مدينة مأرب في مارس الماضي بسبب انتشار فيروس كورونا.'
+    doc = ner.tag_entities(make_doc(text, "ar"))
+    check_offsets(doc)
+    assert found(doc, "الحرة", "ORG")
+    assert found(doc, "الحوثي", "ORG")  # not "ميليشيات الحوثي"
+    assert found(doc, "مأرب", "LOC")  # not "مدينة مأرب"
+    assert not [m for m in doc.mentions if "كورونا" in m.surface or "مارس" in m.surface]
+
+
+def test_hyphenated_and_particle_names_stay_whole():
+    doc = ner.tag_entities(make_doc("واستقبل الرئيس الكوري الجنوبي مون جيه-إن رئيس الوزراء الياباني في سيول.", "ar"))
+    assert found(doc, "مون جيه-إن", "PER")
+    doc = ner.tag_entities(make_doc("Irak'ta düzenlenen saldırıda Ebu Mehdi el-Mühendis öldürüldü.", "tr"))
+    assert found(doc, "Ebu Mehdi el-Mühendis", "PER")
+    doc = ner.tag_entities(make_doc("North Korean leader Kim Jong-un met officials in Pyongyang.", "en"))
+    assert found(doc, "Kim Jong-un", "PER")
+
+
+def test_calendar_words_diseases_and_titles_are_no_names():
+    assert ner._not_a_name("مارس الجاري") and ner._not_a_name("Octobre") and ner._not_a_name("Kovid-19")
+    assert ner._not_a_name("Coronavirus") and ner._not_a_name("فيروس كورونا")
+    assert not ner._not_a_name("Kasım Süleymani") and not ner._not_a_name("May") and not ner._not_a_name("Paris")
+    assert ner._only_titles("Prof. Dr.", "tr") and not ner._only_titles("Prof. Dr. Ali Öztürk", "tr")
+    doc = ner.tag_entities(make_doc("Olay yerine gelen Sözleşmeli Er Mehmet Yılmaz yaralandı.", "tr"))
+    assert [(m.surface, m.label) for m in doc.mentions] == [("Mehmet Yılmaz", "PER")]
+    doc = ner.tag_entities(make_doc("Le ministre a parlé lundi à Lyon. La Covid-19 progresse en Octobre.", "fr"))
+    assert [(m.surface, m.label) for m in doc.mentions] == [("Lyon", "LOC")]
+
+
+def test_upper_case_headlines_are_tagged_in_their_usual_case():
+    ner._get_tagger("tr")
+    text = "SON DAKİKA: ANKARA'DA BÜYÜK TOPLANTI YAPILDI ve Bakan Akar açıklama yaptı."
+    shown = ner._decapitalise(text, "tr")
+    assert len(shown) == len(text) and shown.startswith("son dakika: Ankara'da büyük toplantı yapıldı ve Bakan")
+    assert ner._decapitalise("ABD ve NATO toplandı.", "tr") == "ABD ve NATO toplandı."  # acronyms stay
+    assert ner._decapitalise("اجتماع في أنقرة", "ar") == "اجتماع في أنقرة"
+    doc = ner.tag_entities(make_doc(text, "tr"))
+    check_offsets(doc)
+    assert {(m.surface, m.label) for m in doc.mentions} == {("ANKARA", "LOC"), ("Akar", "PER")}

@@ -63,7 +63,7 @@ from typing import Any
 
 from newsetl.doc import UNDETERMINED, Doc, Mention
 
-NER_VERSION = "ner-0.5.0"
+NER_VERSION = "ner-0.6.0"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
@@ -1229,14 +1229,21 @@ _UPPER_WORD_RE = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more (a
 
 
 def _decapitalise(text: str, key: str) -> str:
-    """Runs of three or more upper-case words (a headline, "İRANLI GENERAL SÜLEYMANİ ÖLDÜRÜLDÜ") with every word
-    capitalised instead (same length, so offsets hold): the taggers learned names from their capital initial
-    among lower-case words, and in a shouted line every word looks like a name. Acronyms among lower-case words
-    ("ABD", "NATO") and other text stay as they are."""
+    """Runs of three or more upper-case words (a headline, "İRANLI GENERAL SÜLEYMANİ ÖLDÜRÜLDÜ") in the case the
+    words usually have (same length, so offsets hold): the taggers learned names from their capital initial
+    among lower-case words, and in a shouted line every word looks like a name. A word the model's case lexicon
+    knows as usually lower-case is lower-cased, any other word capitalised (tr, en, ru; fr has no lexicon:
+    every word capitalised). Acronyms among lower-case words ("ABD", "NATO") and other text stay as they are."""
     if key not in _CASED_KEYS or sum(ch.isupper() for ch in text) < 6:
         return text
     words = list(_UPPER_WORD_RE.finditer(text))
+    lexicon = getattr(getattr(_TAGGERS.get(key), "featurize", None), "case_lexicon", None) or {}
     chars = list(text)
+
+    def lower(ch: str) -> str:
+        low = ("ı" if ch == "I" else "i" if ch == "İ" else ch.lower()) if key == "tr" else ch.lower()
+        return low if len(low) == 1 else ch
+
     k = 0
     while k < len(words):
         if not words[k].group().isupper():
@@ -1247,12 +1254,11 @@ def _decapitalise(text: str, key: str) -> str:
             j += 1
         if j - k >= 2:
             for w in words[k : j + 1]:
+                low = "".join(lower(ch) for ch in w.group())
                 after_apostrophe = w.start() > 0 and text[w.start() - 1] in _APOS  # "TRUMP'IN" -> "Trump'ın"
-                for x in range(w.start() + (0 if after_apostrophe else 1), w.end()):
-                    ch = chars[x]
-                    low = ("ı" if ch == "I" else "i" if ch == "İ" else ch.lower()) if key == "tr" else ch.lower()
-                    if len(low) == 1:
-                        chars[x] = low
+                first = 0 if after_apostrophe or lexicon.get(low) in ("l", "m") else 1
+                for x in range(w.start() + first, w.end()):
+                    chars[x] = lower(chars[x])
         k = j + 1
     return "".join(chars)
 
