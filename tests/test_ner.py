@@ -369,3 +369,9 @@ def test_upper_case_headlines_are_tagged_in_their_usual_case():
     doc = ner.tag_entities(make_doc(text, "tr"))
     check_offsets(doc)
     assert {(m.surface, m.label) for m in doc.mentions} == {("ANKARA", "LOC"), ("Akar", "PER")}
+
+
+def test_french_titles_and_elided_articles_are_outside_names():
+    doc = ner.tag_entities(make_doc("Le Premier ministre Edouard Philippe a parlé à Paris.", "fr"))
+    assert found(doc, "Edouard Philippe", "PER") and not [m for m in doc.mentions if "ministre" in m.surface]
+    assert ner._not_a_name("L’") and ner._only_titles("Premier ministre", "fr")

@@ -1038,7 +1038,11 @@ _TITLE_WORDS = {
         " director commander colonel col. admiral king queen prince princess pope dr. mr. mrs. ms."
         " prof. sir lord lady sheikh defence defense foreign counterpart mr mrs ms dr".split()
     ),
-    "fr": frozenset("m. mm. mme mme. mmes mlle me me. maître dr dr. pr pr. mgr mgr. général colonel".split()),
+    "fr": frozenset(
+        "m. mm. mme mme. mmes mlle me me. maître dr dr. pr pr. mgr mgr. général colonel maréchal président"
+        " présidente premier première ministre secrétaire ambassadeur ambassadrice gouverneur maire député"
+        " sénateur juge procureur porte-parole".split()
+    ),
 }
 
 
@@ -1072,7 +1076,10 @@ _DISEASE_RE = re.compile(
 
 
 def _not_a_name(surface: str) -> bool:
-    """A span that the model tagged but that is no PER/ORG/LOC name: only month/weekday words, or a disease."""
+    """A span that the model tagged but that is no PER/ORG/LOC name: only month/weekday words, a disease, or a
+    lone elided article."""
+    if len(surface) == 2 and surface[1] in _APOS:  # a lone elided article ("L’")
+        return True
     words = [w.strip(".,:;") for w in surface.lower().replace("i\u0307", "i").split()]
     if words and all(w in _CALENDAR_WORDS or w.isdigit() for w in words):
         return True
