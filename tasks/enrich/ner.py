@@ -33,14 +33,20 @@ other   routed by language, then script: az -> the tr model; Arabic-script langu
         (CJK, Indic, ...) -> no mentions.
 ======  ==================================================================================
 
-After tagging: spans are trimmed (edges, line breaks, Turkish apostrophe suffixes, French elided
-articles, leading titles such as "Bakan"/"Minister"/"M.", datelines before a spaced dash; Turkish: a name
-ends at an apostrophe suffix, and trailing common nouns leave PER/LOC spans, "Libya krizi" -> "Libya"); the
+Before tagging, a run of three or more upper-case words (a headline) is shown to the model in the words' usual
+case (:func:`_decapitalise`). After tagging: spans are trimmed (edges, line breaks, Turkish apostrophe suffixes,
+French elided articles, leading titles such as "Bakan"/"Minister"/"M."/"ministre", datelines before a spaced
+dash; Turkish: a name ends at an apostrophe suffix, and trailing common nouns leave PER/LOC spans, "Libya krizi"
+-> "Libya", but particle parts stay, "el-Mühendis"; Arabic: a generic head leaves a place or group name, "مدينة
+فضولي" -> "فضولي", "ميليشيات الحوثي" -> "الحوثي" ORG); a PER span runs to the end of a hyphenated word ("مون
+جيه-إن"); spans that are no name are dropped (months and weekdays, the pandemic's disease, titles alone,
+:func:`_not_a_name`); the
 place or organisation before a cut title stays a mention of its own ("Rusya Devlet Başkanı Vladimir Putin" ->
 "Rusya" + "Vladimir Putin", :func:`_title_prefix`). Then, per document: people are made consistent
 (:func:`_harmonise_person_labels`; it also splits "<known surname> <known place>" such as "Güler Trablus"),
 upper-case datelines that are a known place become LOC (:func:`_datelines`), Arabic and Turkish organisation
-names are found by their head or last word (:func:`_ar_org_names`, :func:`_tr_org_names`), and every name
+names are found by their head or last word (:func:`_ar_org_names`, :func:`_tr_org_names`; Arabic media named in
+quotes after "وكالة"/"صحيفة"/"موقع"/"قناة", :func:`_ar_media_names`), and every name
 tagged once is tagged wherever it recurs, with its majority label (:func:`_propagate_names`; also an acronym in
 parentheses after an organisation). ``Mention.score`` is a calibrated probability that the mention is right
 (exact span and label), see :class:`Calibration`.
