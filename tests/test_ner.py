@@ -359,18 +359,6 @@ def test_calendar_words_diseases_and_titles_are_no_names():
     assert [(m.surface, m.label) for m in doc.mentions] == [("Lyon", "LOC")]
 
 
-def test_upper_case_headlines_are_tagged_in_their_usual_case():
-    ner._get_tagger("tr")
-    text = "SON DAKİKA: ANKARA'DA BÜYÜK TOPLANTI YAPILDI ve Bakan Akar açıklama yaptı."
-    shown = ner._decapitalise(text, "tr")
-    assert len(shown) == len(text) and shown.startswith("son dakika: Ankara'da büyük toplantı yapıldı ve Bakan")
-    assert ner._decapitalise("ABD ve NATO toplandı.", "tr") == "ABD ve NATO toplandı."  # acronyms stay
-    assert ner._decapitalise("اجتماع في أنقرة", "ar") == "اجتماع في أنقرة"
-    doc = ner.tag_entities(make_doc(text, "tr"))
-    check_offsets(doc)
-    assert {(m.surface, m.label) for m in doc.mentions} == {("ANKARA", "LOC"), ("Akar", "PER")}
-
-
 def test_french_titles_and_elided_articles_are_outside_names():
     doc = ner.tag_entities(make_doc("Le Premier ministre Edouard Philippe a parlé à Paris.", "fr"))
     assert found(doc, "Edouard Philippe", "PER") and not [m for m in doc.mentions if "ministre" in m.surface]

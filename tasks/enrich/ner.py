@@ -33,8 +33,7 @@ other   routed by language, then script: az -> the tr model; Arabic-script langu
         (CJK, Indic, ...) -> no mentions.
 ======  ==================================================================================
 
-Before tagging, a run of three or more upper-case words (a headline) is shown to the model in the words' usual
-case (:func:`_decapitalise`). After tagging: spans are trimmed (edges, line breaks, Turkish apostrophe suffixes,
+After tagging: spans are trimmed (edges, line breaks, Turkish apostrophe suffixes,
 French elided articles, leading titles such as "Bakan"/"Minister"/"M."/"ministre", datelines before a spaced
 dash; Turkish: a name ends at an apostrophe suffix, and trailing common nouns leave PER/LOC spans, "Libya krizi"
 -> "Libya", but particle parts stay, "el-Mühendis"; Arabic: a generic head leaves a place or group name, "مدينة
@@ -1235,47 +1234,6 @@ def _units(doc: Doc) -> list[tuple[int, int, int, str]]:
     return []
 
 
-#: Experiments (bench/ner.py --no-decapitalise): tag upper-case sentences as they are.
-DECAPITALISE = True
-_CASED_KEYS = frozenset(("tr", "en", "fr", "ru"))
-_UPPER_WORD_RE = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more (apostrophe suffixes apart)
-
-
-def _decapitalise(text: str, key: str) -> str:
-    """Runs of three or more upper-case words (a headline, "İRANLI GENERAL SÜLEYMANİ ÖLDÜRÜLDÜ") in the case the
-    words usually have (same length, so offsets hold): the taggers learned names from their capital initial
-    among lower-case words, and in a shouted line every word looks like a name. A word the model's case lexicon
-    knows as usually lower-case is lower-cased, any other word capitalised (tr, en, ru; fr has no lexicon:
-    every word capitalised). Acronyms among lower-case words ("ABD", "NATO") and other text stay as they are."""
-    if key not in _CASED_KEYS or sum(ch.isupper() for ch in text) < 6:
-        return text
-    words = list(_UPPER_WORD_RE.finditer(text))
-    lexicon = getattr(getattr(_TAGGERS.get(key), "featurize", None), "case_lexicon", None) or {}
-    chars = list(text)
-
-    def lower(ch: str) -> str:
-        low = ("ı" if ch == "I" else "i" if ch == "İ" else ch.lower()) if key == "tr" else ch.lower()
-        return low if len(low) == 1 else ch
-
-    k = 0
-    while k < len(words):
-        if not words[k].group().isupper():
-            k += 1
-            continue
-        j = k
-        while j + 1 < len(words) and words[j + 1].group().isupper():
-            j += 1
-        if j - k >= 2:
-            for w in words[k : j + 1]:
-                low = "".join(lower(ch) for ch in w.group())
-                after_apostrophe = w.start() > 0 and text[w.start() - 1] in _APOS  # "TRUMP'IN" -> "Trump'ın"
-                first = 0 if after_apostrophe or lexicon.get(low) in ("l", "m") else 1
-                for x in range(w.start() + first, w.end()):
-                    chars[x] = lower(chars[x])
-        k = j + 1
-    return "".join(chars)
-
-
 def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
     """Append a :class:`Mention` for every PER/ORG/LOC/MISC mention of every document (batched)."""
     groups: dict[str, list[tuple[Doc, int, int, str]]] = {}
@@ -1292,10 +1250,9 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
         tagger = _get_tagger(key)
         strip_apos = key in ("tr", "heuristic") or getattr(tagger, "strip_apostrophe", False)
         strip_elision = key in ("fr", "heuristic")
-        texts = [_decapitalise(t, key) if DECAPITALISE else t for _, _, _, t in items]
-        results = tagger.tag(texts)
+        results = tagger.tag([t for _, _, _, t in items])
         seen_by_doc: dict[int, set[tuple[int, int]]] = {}
-        for (doc, sent_idx, offset, _), text, spans in zip(items, texts, results, strict=True):
+        for (doc, sent_idx, offset, text), spans in zip(items, results, strict=True):
             seen = seen_by_doc.get(id(doc))
             if seen is None:
                 seen = seen_by_doc[id(doc)] = {(m.start, m.end) for m in doc.mentions}
