@@ -363,3 +363,13 @@ def test_french_titles_and_elided_articles_are_outside_names():
     doc = ner.tag_entities(make_doc("Le Premier ministre Edouard Philippe a parlé à Paris.", "fr"))
     assert found(doc, "Edouard Philippe", "PER") and not [m for m in doc.mentions if "ministre" in m.surface]
     assert ner._not_a_name("L’") and ner._only_titles("Premier ministre", "fr")
+
+
+def test_name_part_features_when_a_model_has_them():
+    parts = frozenset({"kluivert", "كلايفرت"})
+    latin = ner.CrfFeaturizer(None, None, "en", ner.CRF_FEATURES_VERSION, {}, parts)
+    xseq = latin(["Kluivert", "scored"])
+    assert "np" in xseq[0] and "np" not in xseq[1] and "+1np" not in xseq[1] and "-1np" in xseq[1]
+    arabic = ner.CrfFeaturizer(None, None, "ar", ner.CRF_FEATURES_VERSION, {}, parts)
+    assert "np" in arabic(["وكلايفرت"])[0]  # behind a proclitic
+    assert "np" not in ner.CrfFeaturizer(None, None, "en", ner.CRF_FEATURES_VERSION, {})(["Kluivert"])[0]

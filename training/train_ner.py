@@ -5,6 +5,7 @@ Usage (from the repository root; CPU only, one core, a few minutes per language)
     nice .venv/bin/python training/train_ner.py tr ar en
     # options: --data ../shared/ner-train  --out DIR (one language)  --max-iterations N
     #          --extra btc-news wnut17 ... (sets of <data>/extra/, see EXTRA_SETS; default per language)
+    #          --name-parts (experiments: person-name part features from seeds/name_parts.parquet)
 
 Data: ``<data>/<lang>/{train,dev}.conll`` (token<TAB>IOB2-tag, blank line between sentences; see the
 data README for sources and licences). Setup and CI never train: the trained models are committed.
