@@ -74,7 +74,8 @@ _CRF = {
 }
 LANG_SETTINGS: dict[str, dict] = {
     "tr": {"keep_misc": True, "case_lexicon": True, **_CRF},
-    "ar": {"keep_misc": True, "case_lexicon": False, **_CRF, "c1": 0.05, "max_iterations": 200},
+    # ar: with person-name part features (ner-0.6.0: dev +0.013; not kept for tr and en, where they lost)
+    "ar": {"keep_misc": True, "case_lexicon": False, **_CRF, "c1": 0.05, "max_iterations": 200, "name_parts": True},
     "en": {
         "keep_misc": False,
         "case_lexicon": True,
@@ -315,6 +316,12 @@ def build_gazetteer(lang: str, tokenizer) -> dict[str, list[str]]:
 
 
 NAMES = REPO.parent / "shared" / "names"
+NAME_PARTS_NOTE = (
+    "name_parts.json.gz: person-name parts from seeds/name_parts.parquet (tools/build_names.py): rigour name groups "
+    "(MIT, (c) OpenSanctions; from Wikidata, CC0), Wikidata name-token pairs (CC0; Merhav and Ash (2018), 'Design "
+    "Challenges in Named Entity Transliteration', COLING 2018) and Google transliteration ar2en word pairs "
+    "(Apache-2.0)."
+)
 
 
 def build_name_parts(lang: str) -> list[str]:
@@ -580,7 +587,7 @@ def train(
         "labels": ["PER", "ORG", "LOC"] + (["MISC"] if settings["keep_misc"] else []),
         "gazetteer": {k: len(v) for k, v in gaz_entries.items()} if gaz_entries else None,
         "clusters": {"pieces": len(clusters["pieces"]), "ks": clusters["ks"]} if clusters else None,
-        "name_parts": len(name_parts) if name_parts else None,
+        "name_parts": {"parts": len(name_parts), "source": NAME_PARTS_NOTE} if name_parts else None,
         "license": licence,
         "attribution": attribution,
         "training": {
@@ -624,6 +631,8 @@ def train(
     if clusters:
         notes += f"\n{CLUSTERS_NOTE}\n"
         meta["clusters"]["source"] = CLUSTERS_NOTE
+    if name_parts:
+        notes += f"\n{NAME_PARTS_NOTE}\n"
     (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "LICENSE.txt").write_text(notes, encoding="utf-8")
     size = (out / "model.crfsuite").stat().st_size / 2**20

@@ -11,7 +11,9 @@ tr      CRF (python-crfsuite) trained by ``training/train_ner.py`` (``models/ner
         ``Akar'ın`` / ``Şoygu’nun`` give the mentions ``Akar`` / ``Şoygu``.
 ar      CRF trained the same way (``models/ner/ar``); tokens are whitespace words minus
         punctuation, so a clitic prefix (``و``, ``ب``, ``ل``, ``ال`` ...) stays inside the mention,
-        always (the linker strips it).
+        always (the linker strips it). Since ner-0.6.0 it also sees whether a token (or its stem
+        without proclitics) is a known person-name part (``name_parts.json.gz``, from
+        ``seeds/name_parts.parquet``).
 en      CRF trained the same way (``models/ner/en``; PER/ORG/LOC only, no MISC).
         The tr/ar/en CRFs (features version 3) also see gazetteer features: whether a token
         starts/continues a known place, person or organisation name of the project's reference
