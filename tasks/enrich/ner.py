@@ -1069,7 +1069,7 @@ _CALENDAR_WORDS = frozenset(
         # ar: Gregorian and Levantine months, weekdays, and the words that date them
         "يناير فبراير مارس أبريل ابريل إبريل مايو يونيو يونيه يوليو يوليه أغسطس اغسطس سبتمبر أكتوبر اكتوبر نوفمبر"
         " ديسمبر كانون شباط آذار نيسان أيار حزيران تموز أيلول تشرين الأول الثاني الأحد الاحد الاثنين الإثنين"
-        " الثلاثاء الأربعاء الاربعاء الخميس الجمعة السبت الجاري الماضي المقبل المنصرم"
+        " الثلاثاء الأربعاء الاربعاء الخميس الجمعة السبت الجاري الماضي المقبل المنصرم أمس امس اليوم غدا"
         # en, fr, tr
         " january february march april july september october november december monday tuesday wednesday"
         " thursday friday saturday sunday janvier février mars avril mai juin juillet août septembre octobre"
