@@ -5,6 +5,7 @@ Usage (from the repository root; CPU only, one core, a few minutes per language)
     nice .venv/bin/python training/train_ner.py tr ar en
     # options: --data ../shared/ner-train  --out DIR (one language)  --max-iterations N
     #          --extra btc-news wnut17 ... (sets of <data>/extra/, see EXTRA_SETS; default per language)
+    #          --name-parts (experiments: person-name part features from seeds/name_parts.parquet)
 
 Data: ``<data>/<lang>/{train,dev}.conll`` (token<TAB>IOB2-tag, blank line between sentences; see the
 data README for sources and licences). Setup and CI never train: the trained models are committed.
@@ -62,10 +63,19 @@ DEFAULT_DATA = REPO.parent / "shared" / "ner-train"
 APOS = "'’ʼ`´"
 APOS_SUFFIX_RE = re.compile(rf"[{APOS}][^\W\d_A-Z]*\Z")
 
-_CRF = {"c1": 0.05, "c2": 0.01, "minfreq": 1, "max_iterations": 80, "gazetteer": True, "extra": ()}
+_CRF = {
+    "c1": 0.05,
+    "c2": 0.01,
+    "minfreq": 1,
+    "max_iterations": 80,
+    "gazetteer": True,
+    "name_parts": False,
+    "extra": (),
+}
 LANG_SETTINGS: dict[str, dict] = {
     "tr": {"keep_misc": True, "case_lexicon": True, **_CRF},
-    "ar": {"keep_misc": True, "case_lexicon": False, **_CRF, "c1": 0.05, "max_iterations": 200},
+    # ar: with person-name part features (ner-0.6.0: dev +0.013; not kept for tr and en, where they lost)
+    "ar": {"keep_misc": True, "case_lexicon": False, **_CRF, "c1": 0.05, "max_iterations": 200, "name_parts": True},
     "en": {
         "keep_misc": False,
         "case_lexicon": True,
@@ -305,6 +315,46 @@ def build_gazetteer(lang: str, tokenizer) -> dict[str, list[str]]:
     return {label: sorted(v) for label, v in sorted(out.items())}
 
 
+NAMES = REPO.parent / "shared" / "names"
+NAME_PARTS_NOTE = (
+    "name_parts.json.gz: person-name parts from seeds/name_parts.parquet (tools/build_names.py): rigour name groups "
+    "(MIT, (c) OpenSanctions; from Wikidata, CC0), Wikidata name-token pairs (CC0; Merhav and Ash (2018), 'Design "
+    "Challenges in Named Entity Transliteration', COLING 2018) and Google transliteration ar2en word pairs "
+    "(Apache-2.0)."
+)
+
+
+def build_name_parts(lang: str) -> list[str]:
+    """Person-name parts (given and family names, one token each) in the language's script, in their
+    gazetteer look-up form: ``seeds/name_parts.parquet`` (rigour's name groups and the Wikidata/Wikipedia
+    name-token pairs the linker uses, see seeds/README.md). Its Latin rows that come from neither rigour nor
+    the pair files (``src = 'self'`` also holds the PER tokens of the ner-train *train* files, which would
+    make the feature fire on every training name and on few unseen ones) are kept only when the pair files
+    of ``../shared/names`` list them. Parts shorter than 3 letters are dropped."""
+    import duckdb
+
+    from tasks.enrich.ner import gaz_norm
+
+    script = {"ar": "ar", "ru": "ru"}.get(lang, "la")
+    rows = duckdb.sql(f"select form, src from '{SEEDS / 'name_parts.parquet'}' where script = '{script}'").fetchall()
+    pair_latin: set[str] = set()
+    if script == "la":
+        for name, col in (("wd_en_ru.tsv", 0), ("wd_en_ar.tsv", 0), ("google_ar2en.tsv", 1)):
+            with open(NAMES / name, encoding="utf-8") as fh:
+                for line in fh:
+                    cols = line.rstrip("\n").split("\t")
+                    if len(cols) > col:
+                        pair_latin.add(cols[col].strip().lower())
+    out = set()
+    for form, src in rows:
+        if script == "la" and src == "self" and form not in pair_latin:
+            continue
+        key = gaz_norm(form, lang)
+        if len(key) >= 3 and not any(ch.isdigit() for ch in key):
+            out.add(key)
+    return sorted(out)
+
+
 # ------------------------------------------------------------------------------------- clusters
 
 CLUSTER_KS = (256, 1024)
@@ -441,6 +491,7 @@ def train(
         CLUSTERS_FILE,
         CRF_FEATURES_VERSION,
         GAZETTEER_FILE,
+        NAME_PARTS_FILE,
         CrfFeaturizer,
         Gazetteer,
         bio_to_spans,
@@ -489,7 +540,10 @@ def train(
                 clusters = json.load(fh)
         else:
             clusters = build_clusters(lang)
-    featurize = CrfFeaturizer(lexicon, gazetteer, lang, version, clusters and clusters["pieces"])
+    name_parts = build_name_parts(lang) if settings.get("name_parts") and version >= 3 else None
+    featurize = CrfFeaturizer(
+        lexicon, gazetteer, lang, version, clusters and clusters["pieces"], name_parts and frozenset(name_parts)
+    )
     t0 = time.time()
     x_tr, y_tr, _ = to_xy(train_sents, lang, settings["keep_misc"], tokenizer, featurize)
     x_dev, _, gold_dev = to_xy(dev_sents, lang, settings["keep_misc"], tokenizer, featurize)
@@ -533,6 +587,7 @@ def train(
         "labels": ["PER", "ORG", "LOC"] + (["MISC"] if settings["keep_misc"] else []),
         "gazetteer": {k: len(v) for k, v in gaz_entries.items()} if gaz_entries else None,
         "clusters": {"pieces": len(clusters["pieces"]), "ks": clusters["ks"]} if clusters else None,
+        "name_parts": {"parts": len(name_parts), "source": NAME_PARTS_NOTE} if name_parts else None,
         "license": licence,
         "attribution": attribution,
         "training": {
@@ -565,10 +620,19 @@ def train(
             gz.write(json.dumps(clusters, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8"))
     elif (out / CLUSTERS_FILE).exists():
         (out / CLUSTERS_FILE).unlink()
+    if name_parts:
+        import gzip
+
+        with open(out / NAME_PARTS_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            gz.write(json.dumps(name_parts, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    elif (out / NAME_PARTS_FILE).exists():
+        (out / NAME_PARTS_FILE).unlink()
     notes = f"{licence}\n\n{attribution}\n"
     if clusters:
         notes += f"\n{CLUSTERS_NOTE}\n"
         meta["clusters"]["source"] = CLUSTERS_NOTE
+    if name_parts:
+        notes += f"\n{NAME_PARTS_NOTE}\n"
     (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "LICENSE.txt").write_text(notes, encoding="utf-8")
     size = (out / "model.crfsuite").stat().st_size / 2**20
@@ -592,6 +656,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--features-version", type=int, default=None, help="experiments: an older feature set")
     ap.add_argument("--no-gazetteer", action="store_true", help="experiments: no gazetteer features")
+    ap.add_argument("--name-parts", action="store_true", help="experiments: person-name part features")
+    ap.add_argument("--no-name-parts", action="store_true", help="experiments: no person-name part features")
     ap.add_argument("--rebuild-clusters", action="store_true", help="recompute the committed clusters.json.gz")
     ap.add_argument("--extra", nargs="*", default=None, help="extra training sets (EXTRA_SETS, NAMExK repeats K times)")
     args = ap.parse_args(argv)
@@ -602,6 +668,8 @@ def main(argv: list[str] | None = None) -> int:
             overrides["extra"] = tuple(args.extra)
         if args.no_gazetteer:
             overrides["gazetteer"] = False
+        if args.name_parts or args.no_name_parts:
+            overrides["name_parts"] = bool(args.name_parts)
         if args.out and len(args.langs) > 1:
             out = args.out / lang
         train(

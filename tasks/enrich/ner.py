@@ -11,7 +11,9 @@ tr      CRF (python-crfsuite) trained by ``training/train_ner.py`` (``models/ner
         ``Akar'ın`` / ``Şoygu’nun`` give the mentions ``Akar`` / ``Şoygu``.
 ar      CRF trained the same way (``models/ner/ar``); tokens are whitespace words minus
         punctuation, so a clitic prefix (``و``, ``ب``, ``ل``, ``ال`` ...) stays inside the mention,
-        always (the linker strips it).
+        always (the linker strips it). Since ner-0.6.0 it also sees whether a token (or its stem
+        without proclitics) is a known person-name part (``name_parts.json.gz``, from
+        ``seeds/name_parts.parquet``).
 en      CRF trained the same way (``models/ner/en``; PER/ORG/LOC only, no MISC).
         The tr/ar/en CRFs (features version 3) also see gazetteer features: whether a token
         starts/continues a known place, person or organisation name of the project's reference
@@ -33,14 +35,19 @@ other   routed by language, then script: az -> the tr model; Arabic-script langu
         (CJK, Indic, ...) -> no mentions.
 ======  ==================================================================================
 
-After tagging: spans are trimmed (edges, line breaks, Turkish apostrophe suffixes, French elided
-articles, leading titles such as "Bakan"/"Minister"/"M.", datelines before a spaced dash; Turkish: a name
-ends at an apostrophe suffix, and trailing common nouns leave PER/LOC spans, "Libya krizi" -> "Libya"); the
+After tagging: spans are trimmed (edges, line breaks, Turkish apostrophe suffixes,
+French elided articles, leading titles such as "Bakan"/"Minister"/"M."/"ministre", datelines before a spaced
+dash; Turkish: a name ends at an apostrophe suffix, and trailing common nouns leave PER/LOC spans, "Libya krizi"
+-> "Libya", but particle parts stay, "el-Mühendis"; Arabic: a generic head leaves a place or group name, "مدينة
+فضولي" -> "فضولي", "ميليشيات الحوثي" -> "الحوثي" ORG); a PER span runs to the end of a hyphenated word ("مون
+جيه-إن"); spans that are no name are dropped (months and weekdays, the pandemic's disease, titles alone,
+:func:`_not_a_name`); the
 place or organisation before a cut title stays a mention of its own ("Rusya Devlet Başkanı Vladimir Putin" ->
 "Rusya" + "Vladimir Putin", :func:`_title_prefix`). Then, per document: people are made consistent
 (:func:`_harmonise_person_labels`; it also splits "<known surname> <known place>" such as "Güler Trablus"),
 upper-case datelines that are a known place become LOC (:func:`_datelines`), Arabic and Turkish organisation
-names are found by their head or last word (:func:`_ar_org_names`, :func:`_tr_org_names`), and every name
+names are found by their head or last word (:func:`_ar_org_names`, :func:`_tr_org_names`; Arabic media named in
+quotes after "وكالة"/"صحيفة"/"موقع"/"قناة", :func:`_ar_media_names`), and every name
 tagged once is tagged wherever it recurs, with its majority label (:func:`_propagate_names`; also an acronym in
 parentheses after an organisation). ``Mention.score`` is a calibrated probability that the mention is right
 (exact span and label), see :class:`Calibration`.
@@ -63,13 +70,17 @@ from typing import Any
 
 from newsetl.doc import UNDETERMINED, Doc, Mention
 
-NER_VERSION = "ner-0.5.0"
+NER_VERSION = "ner-0.6.0"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
 BATCH_SIZE = 256
 #: Curated full names of ``seeds/people_orgs.csv`` replace the CRF's spans they overlap (see :func:`with_known_names`).
 USE_KNOWN_NAMES = True
+#: Experiments (bench/ner.py --no-ar-media): no quoted Arabic media names (see :func:`_ar_media_names`).
+AR_MEDIA = True
+#: Experiments (bench/ner.py --no-filter): keep month/weekday-only and disease spans (see :func:`_not_a_name`).
+FILTER_NOT_NAMES = True
 #: Russian: "natasha" alone, or "ensemble" (natasha's PER + the CRF of models/ner/ru for ORG/LOC), see _get_tagger.
 RU_TAGGER = "ensemble"
 #: The spaCy pipeline (PyPI package) that tags French.
@@ -365,6 +376,7 @@ class CrfFeaturizer:
         lang: str = "",
         version: int = CRF_FEATURES_VERSION,
         clusters: dict[str, list[int]] | None = None,
+        name_parts: frozenset[str] | None = None,
     ):
         # lower-cased word -> how it is usually written in the training text when not sentence-initial
         # ("C" capitalised, "c" mostly capitalised, "m" mixed, "l" lower-case); absent -> unknown/rare
@@ -373,6 +385,8 @@ class CrfFeaturizer:
         self.lang = lang
         self.version = version  # 1: the features of models trained before the gazetteer (ner-0.2.x)
         self.clusters = clusters if version >= 3 else None
+        # person-name parts (given and family names) of the reference data, in their look-up form (``gaz_norm``)
+        self.name_parts = name_parts
         self._cache: dict[str, tuple[list[str], list[str], list[str], list[str], list[str]]] = {}
 
     def _entry(self, w: str):
@@ -383,6 +397,9 @@ class CrfFeaturizer:
                 cl = self._cluster_features(w)
                 own += cl
                 core.append(cl[0])
+            if self.name_parts is not None and self._is_name_part(w):
+                own.append("np")
+                core.append("np")
             if self.case_lexicon is not None:
                 case = self.case_lexicon.get(w.lower(), "u")
                 own.append("case=" + case)
@@ -398,6 +415,13 @@ class CrfFeaturizer:
                 self._cache.clear()
             self._cache[w] = e
         return e
+
+    def _is_name_part(self, w: str) -> bool:
+        """Whether ``w`` is a known person-name part (ar: also without its proclitics)."""
+        key = gaz_norm(w, self.lang)
+        if key in self.name_parts:
+            return True
+        return self.lang == "ar" and any(len(v) > 2 and v in self.name_parts for v in ar_clitic_variants(key)[1:])
 
     def _cluster_features(self, w: str) -> list[str]:
         """Word-cluster features (see :func:`build_clusters`): the clusters of the word when it is a
@@ -460,6 +484,7 @@ class CrfFeaturizer:
 
 GAZETTEER_FILE = "gazetteer.json.gz"
 CLUSTERS_FILE = "clusters.json.gz"
+NAME_PARTS_FILE = "name_parts.json.gz"
 
 
 def load_clusters(path: Path) -> dict[str, list[int]] | None:
@@ -471,6 +496,17 @@ def load_clusters(path: Path) -> dict[str, list[int]] | None:
         return None
     with gzip.open(cpath, "rt", encoding="utf-8") as fh:
         return json.load(fh)["pieces"]
+
+
+def load_name_parts(path: Path) -> frozenset[str] | None:
+    """The person-name parts saved next to a model by training/train_ner.py (``name_parts.json.gz``), if any."""
+    import gzip
+
+    npath = path / NAME_PARTS_FILE
+    if not npath.exists():
+        return None
+    with gzip.open(npath, "rt", encoding="utf-8") as fh:
+        return frozenset(json.load(fh))
 
 
 def load_gazetteer(lang: str, path: Path) -> Gazetteer | None:
@@ -591,7 +627,8 @@ class _CrfTagger:
         clusters = load_clusters(path) if version >= 3 else None
         if version >= 3 and clusters is None:
             raise ValueError(f"{path}: {CLUSTERS_FILE} missing")
-        self.featurize = CrfFeaturizer(lexicon, gaz, lang, version, clusters)
+        parts = load_name_parts(path) if version >= 3 else None
+        self.featurize = CrfFeaturizer(lexicon, gaz, lang, version, clusters, parts)
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(path / "model.crfsuite"))
         self._lock = threading.Lock()  # a crfsuite Tagger keeps the last sequence: one caller at a time
@@ -1000,7 +1037,7 @@ _TITLE_WORDS = {
         " sözcüsü sözcü büyükelçi büyükelçisi vali valisi müsteşar müsteşarı genel sekreteri sekreteri"
         " lideri milletvekili vekili kaymakam kaymakamı rektörü rektör prof. doç. dr. av. sayın"
         " mevkidaşı kralı prensi kraliçesi papa patrik hoca üyesi temsilcisi komutanı danışmanı yardımcısı"
-        " müdürü muhabiri".split()
+        " müdürü muhabiri er onbaşı çavuş astsubay teğmen üsteğmen yüzbaşı binbaşı yarbay albay".split()
     ),
     "en": frozenset(
         "president minister secretary general gen. prime premier chancellor spokesman spokeswoman"
@@ -1008,7 +1045,11 @@ _TITLE_WORDS = {
         " director commander colonel col. admiral king queen prince princess pope dr. mr. mrs. ms."
         " prof. sir lord lady sheikh defence defense foreign counterpart mr mrs ms dr".split()
     ),
-    "fr": frozenset("m. mm. mme mme. mmes mlle me me. maître dr dr. pr pr. mgr mgr. général colonel".split()),
+    "fr": frozenset(
+        "m. mm. mme mme. mmes mlle me me. maître dr dr. pr pr. mgr mgr. général colonel maréchal président"
+        " présidente premier première ministre secrétaire ambassadeur ambassadrice gouverneur maire député"
+        " sénateur juge procureur porte-parole".split()
+    ),
 }
 
 
@@ -1017,6 +1058,65 @@ _AR_TITLES = frozenset(
     " الدكتور المستشار السفير الجنرال اللواء العقيد".split()
 )
 
+
+# Words that are never a name on their own: month and weekday names (a span made only of them and of the words
+# that date them, "مارس الجاري", "الخميس", "Octobre", is dropped; names that are also months, "May", "June",
+# "Kasım", "Nisan", are left out of the lists) and the disease of a pandemic that news of any language names
+# ("فيروس كورونا", "Covid-19", "Kovid-19", "Coronavirus": a disease is not PER/ORG/LOC, and the Wikipedia
+# training text predates it).
+_CALENDAR_WORDS = frozenset(
+    (
+        # ar: Gregorian and Levantine months, weekdays, and the words that date them
+        "يناير فبراير مارس أبريل ابريل إبريل مايو يونيو يونيه يوليو يوليه أغسطس اغسطس سبتمبر أكتوبر اكتوبر نوفمبر"
+        " ديسمبر كانون شباط آذار نيسان أيار حزيران تموز أيلول تشرين الأول الثاني الأحد الاحد الاثنين الإثنين"
+        " الثلاثاء الأربعاء الاربعاء الخميس الجمعة السبت الجاري الماضي المقبل المنصرم أمس امس اليوم غدا"
+        # en, fr, tr
+        " january february march april july september october november december monday tuesday wednesday"
+        " thursday friday saturday sunday janvier février mars avril mai juin juillet août septembre octobre"
+        " novembre décembre lundi mardi mercredi jeudi vendredi samedi dimanche ocak şubat mart mayıs haziran"
+        " temmuz ağustos eylül ekim aralık pazartesi salı çarşamba perşembe cumartesi"
+    ).split()
+)
+_DISEASE_RE = re.compile(
+    r"(?i)(?:^|[\s\-(«\"]|[وبل]?ال|[وبل])(?:فيروس|كورونا|كوفيد|covid|coronavirus|kovid|koronavir[üu]s|sars-cov)"
+)
+
+
+def _not_a_name(surface: str) -> bool:
+    """A span that the model tagged but that is no PER/ORG/LOC name: only month/weekday words, a disease, or a
+    lone elided article."""
+    if len(surface) == 2 and surface[1] in _APOS:  # a lone elided article ("L’")
+        return True
+    words = [w.strip(".,:;") for w in surface.lower().replace("i\u0307", "i").split()]
+    if words and all(w in _CALENDAR_WORDS or w.isdigit() for w in words):
+        return True
+    return _DISEASE_RE.search(surface) is not None
+
+
+def _only_titles(surface: str, key: str) -> bool:
+    """A span made of titles alone ("Prof.", "Prof. Dr."): no name is left once they are cut."""
+    titles = _TITLE_WORDS.get(key)
+    return bool(titles) and all(w.lower() in titles for w in surface.split())
+
+
+# Arabic: generic heads that news writes before a place or a group's name ("مدينة فضولي", "بمحافظة إب",
+# "ميليشيات الحوثي"); the mention is the name alone, as in the news check's guidelines and in most of the
+# training text ("مدينة" starts 79 LOC spans of ar/train and stands outside one 576 times).
+_AR_GENERIC_HEADS = frozenset("مدينة محافظة منطقة بلدة قرية إقليم اقليم ولاية ميليشيا ميليشيات مليشيا مليشيات".split())
+
+
+_AR_GROUP_HEADS = frozenset("ميليشيا ميليشيات مليشيا مليشيات".split())
+
+
+def _ar_generic_head(word: str) -> bool:
+    return word in _AR_GENERIC_HEADS or (word[:1] in "وبل" and word[1:] in _AR_GENERIC_HEADS)
+
+
+# A name part behind an article particle and a hyphen ("el-Mühendis", "al-Hilu", "ed-Din"): part of the name
+_PARTICLE_NAME_RE = re.compile(r"[^\W\d_]{1,3}-[^\W\d_a-zçğıöşü]")
+# A PER span that ends inside a hyphenated word ("مون جيه" of "مون جيه-إن", "Kim Jong" of "Kim Jong-un") runs to
+# the end of that word
+_HYPHEN_TAIL_RE = re.compile(r"-[^\W\d_]+")
 
 # Turkish: a word with an apostrophe suffix ends a name ("Pyongyang’ın Moskova ..." -> "Pyongyang").
 _TR_INNER_SUFFIX_RE = re.compile(rf"(?<=[^\W\d_])[{_APOS}]([^\W\d_]+)(?=\s)")
@@ -1048,10 +1148,17 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
         if label in ("PER", "LOC"):
             words = list(re.finditer(r"\S+", text[start:end]))
             k = len(words)
-            while k > 1 and words[k - 1].group()[:1].islower():
+            while k > 1 and words[k - 1].group()[:1].islower() and not _PARTICLE_NAME_RE.match(words[k - 1].group()):
                 k -= 1
             if k < len(words) and not words[k].group().lower().startswith(_TR_PLACE_TAILS):
                 end = start + words[k - 1].end()
+    if key == "ar":
+        words = list(re.finditer(r"\S+", text[start:end]))
+        if len(words) >= 2 and _ar_generic_head(words[0].group()):
+            if label == "PER" and words[0].group().lstrip("وبل") in _AR_GROUP_HEADS:
+                label = "ORG"  # "ميليشيات الحوثي" tagged PER: a group's name
+            if label != "PER":
+                start += words[1].start()
     if key == "ar" and label == "PER":
         # "الكوسوفي أنطون كوني", "الروسي فلاديمير بوتين": a leading nisba adjective (ال...ي) or title
         # before a name of two or more words is not part of the name
@@ -1063,6 +1170,10 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
             k += 1
         if k:
             start += words[k].start()
+    if label == "PER":
+        tail = _HYPHEN_TAIL_RE.match(text, end)
+        if tail and (tail.end() == len(text) or not text[tail.end()].isalnum()):
+            end = tail.end()
     titles = _TITLE_WORDS.get(key)
     if titles and (key == "tr" or label == "PER"):  # en: only inside PER spans ("Defense Intelligence Agency")
         words = list(re.finditer(r"\S+", text[start:end]))
@@ -1154,6 +1265,8 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
                     if cleaned is None:
                         continue
                     s, e = cleaned
+                    if FILTER_NOT_NAMES and (_not_a_name(text[s:e]) or _only_titles(text[s:e], key)):
+                        continue
                     a, b = offset + s, offset + e
                     if (a, b) in seen:
                         continue
@@ -1397,10 +1510,44 @@ _AR_ORG_PATTERN = re.compile(
 )
 
 
+# Arabic news names its sources in quotes after what they are (and a nisba adjective): "وكالة أنباء «يونهاب»",
+# "وكالة الأنباء السعودية "سبا"", "لموقع "الحرة"", "صحيفة "الشرق الأوسط"", "قناة "العربية"": the quoted name (up
+# to three words) is an organisation.
+_AR_MEDIA_RE = re.compile(
+    r"(?<![\w\u064b-\u065f])[وفبل]?(?:ل)?(?:وكالة|صحيفة|جريدة|موقع|قناة|شبكة|مجلة|إذاعة|اذاعة|تلفزيون|وكالات)"
+    r"(?:\s+(?:أنباء|الأنباء|انباء|الانباء))?(?:\s+ال[\u0621-\u064a]{2,}ي[ةه])?\s*[«\"“]\s*([^»\"”«“\n]{2,40}?)\s*[»\"”]"
+)
+
+
+def _ar_media_names(doc: Doc) -> None:
+    """A quoted name after a media noun (``_AR_MEDIA_RE``) becomes ORG, in place of any mention inside the
+    quotes or of the media noun alone ("وكالة أنباء" tagged ORG)."""
+    for hit in _AR_MEDIA_RE.finditer(doc.text):
+        a, b = hit.span(1)
+        if len(hit.group(1).split()) > 3 or re.search(r"[\d.,،:؛]", hit.group(1)):
+            continue
+        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
+        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "ar":
+            continue
+        if any(m.start == a and m.end == b and m.label == "ORG" for m in doc.mentions):
+            continue
+        h0 = hit.start()
+        clash = [m for m in doc.mentions if m.start < b and a < m.end or (h0 <= m.start and m.end <= a)]
+        if any(m.start < h0 or m.end > b for m in clash):
+            continue
+        for m in clash:
+            doc.mentions.remove(m)
+        doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("ar", "ORG", 0.5, "added")))
+        if TRACE is not None:
+            TRACE.append(("ar", "ORG", 0.5, "added", doc, a, b))
+
+
 def _ar_org_names(doc: Doc) -> None:
     """Arabic organisation names by their head noun (see ``_AR_ORG_RE``) that no mention overlaps become ORG."""
     if doc.lang != "ar" and not any(x.lang == "ar" for x in doc.sentences):
         return
+    if AR_MEDIA:
+        _ar_media_names(doc)
     taken = [(m.start, m.end) for m in doc.mentions]
     for hit in _AR_ORG_PATTERN.finditer(doc.text):
         a, b = hit.span()
