@@ -28,8 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .names import _ARABIC_RE, _CYRILLIC_RE, ABJAD_NS, arabic_norm, fold, phon
+from .translit import coarse, model, ru_sound
 
 PARTS_FILE = "name_parts.parquet"
+SOUNDS_FILE = "name_sounds.parquet"
+# An Arabic part no table knows gets the Arabic model's sound key only at least this sure of it (the
+# product of its rules' probabilities; chosen on the dev split by training/train_translit.py)
+AR_SOUND_MIN_CONF = 0.3
 
 # particles that introduce a part (kept with it, never a part of their own)
 PARTICLES = frozenset(
@@ -223,6 +228,7 @@ class PartKey:
     key: str  # Latin phonetic key (or an Arabic-only key, ABJAD_NS + spelling)
     evidence: str  # "table" (rigour or name pairs), "rom" (romanisation of the spelling), "ar" (Arabic only)
     form: str = ""  # the part's normal form in its own script (nominative, no suffix or proclitic)
+    sound: str = ""  # sound key shared by its spellings in every script (translit.py); ids are made of it
 
 
 class NameTable:
@@ -231,8 +237,9 @@ class NameTable:
     _cache: dict[Path, NameTable] = {}
     _lock = threading.Lock()
 
-    def __init__(self, table=None) -> None:
-        """``table``: the Arrow table of ``seeds/name_parts.parquet`` (script, form, key), or None."""
+    def __init__(self, table=None, sounds=None) -> None:
+        """``table``: the Arrow table of ``seeds/name_parts.parquet`` (script, form, key), or None;
+        ``sounds``: the Arrow table of ``seeds/name_sounds.parquet`` (key, sound), or None."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -256,6 +263,10 @@ class NameTable:
         ar_forms = part("ar")[0]
         skel = pa.array([ar_skeleton(f) for f in ar_forms.to_pylist()], pa.string())
         self.ar_skel = _HashMap(skel, ar_forms, multi=True)
+        # canonical Latin key -> sound key of the Russian spelling its pairs give most often
+        if sounds is None:
+            sounds = pa.table({"key": pa.array([], pa.string()), "sound": pa.array([], pa.string())})
+        self.sounds = _HashMap(sounds.column("key").combine_chunks(), sounds.column("sound").combine_chunks())
 
     @classmethod
     def load(cls, seeds_dir: Path) -> NameTable:
@@ -272,7 +283,18 @@ class NameTable:
             return cls()
         import pyarrow.parquet as pq
 
-        return cls(pq.read_table(path, columns=["script", "form", "key"]))
+        sounds = path.with_name(SOUNDS_FILE)
+        return cls(
+            pq.read_table(path, columns=["script", "form", "key"]),
+            pq.read_table(sounds, columns=["key", "sound"]) if sounds.exists() else None,
+        )
+
+    def sound_of_key(self, latin_key: str) -> str:
+        """Sound key of a Latin key: the table's (from the Russian spellings of its pairs), else the Latin model's."""
+        s = self.sounds.get(latin_key)
+        if s is not None:
+            return s
+        return latin_sound(latin_key)
 
     # -- one part ------------------------------------------------------------------------------
 
@@ -293,42 +315,45 @@ class NameTable:
         if _CYRILLIC_RE.search(t):
             oblique = ru_oblique_lemma(t)
             if oblique in self.ru:
-                return PartKey(self.ru[oblique], "table", oblique)  # Бута -> бут, though a name Бута exists
+                return self._known(self.ru[oblique], oblique)  # Бута -> бут, though a name Бута exists
             for form in ru_lemmas(t):
                 if form in self.ru:
-                    return PartKey(self.ru[form], "table", form)
+                    return self._known(self.ru[form], form)
             nominative = ru_nominative(t)
             k = phon(nominative)
-            return PartKey(self.canon(k), "rom", nominative) if k else None
+            return PartKey(self.canon(k), "rom", nominative, ru_sound(nominative)) if k else None
         k = phon(t, lang)
         if not k:
             return None
         if k in self.la:
-            return PartKey(self.la[k], "table", t)
+            return self._known(self.la[k], t)
         if lang in ("tr", "az"):
             # Turkish suffix without an apostrophe: only when a lexicon confirms the stem
             for suf in _TR_SUFFIXES:
                 if t.endswith(suf) and len(t) - len(suf) >= 3:
                     s = phon(t[: -len(suf)], lang)
                     if s in self.la:
-                        return PartKey(self.la[s], "table", t[: -len(suf)])
+                        return self._known(self.la[s], t[: -len(suf)])
         g = phon(t, None)
         if g != k and g in self.la:
-            return PartKey(self.la[g], "table", t)
-        return PartKey(k, "rom", t)
+            return self._known(self.la[g], t)
+        return PartKey(k, "rom", t, latin_sound(k))
+
+    def _known(self, key: str, form: str) -> PartKey:
+        return PartKey(key, "table", form, self.sound_of_key(key))
 
     def _arabic(self, t: str) -> PartKey:
         for form in self._ar_forms(t):
             if form in self.ar:
-                return PartKey(self.ar[form], "table", form)
+                return self._known(self.ar[form], form)
         for form in self._ar_forms(t):
             spellings = self.ar_skel.getall(ar_skeleton(form))
             if spellings:
                 # the known spelling nearest to this one (كالفرت: كالفيرت, not كلايفرت)
                 near = min(spellings, key=lambda s: (_distance(s, form), s))
                 if _distance(near, form) <= max(1, len(form) // 3):
-                    return PartKey(self.ar[near], "table", form)
-        return PartKey(ABJAD_NS + t, "ar", t)
+                    return self._known(self.ar[near], form)
+        return PartKey(ABJAD_NS + t, "ar", t, arabic_sound(t) or ABJAD_NS + t)
 
     def normal_form(self, name: str, lang: str | None) -> str:
         """A name with each part in its normal form: lowercase, Russian nominative, no Turkish suffix
@@ -348,6 +373,26 @@ class NameTable:
                 if rest in self.ar or ar_skeleton(rest) in self.ar_skel:
                     out.append(rest)
         return out
+
+
+@functools.lru_cache(maxsize=20_000)
+def latin_sound(latin_key: str) -> str:
+    """Sound key of a Latin phonetic key by the Latin model (``knaitli`` -> ``naitli``); without the model,
+    the key itself coarsened."""
+    m = model("la")
+    return coarse(m.predict(latin_key)[0] if m is not None else latin_key) or latin_key
+
+
+@functools.lru_cache(maxsize=20_000)
+def arabic_sound(spelling: str) -> str | None:
+    """Sound key of a folded Arabic spelling by the Arabic model, or None where it is unsure (below
+    ``AR_SOUND_MIN_CONF``) or has no model: such a part keeps an Arabic-only identity."""
+    m = model("ar")
+    if m is None:
+        return None
+    key, conf = m.predict(spelling)
+    key = coarse(key)
+    return key if conf >= AR_SOUND_MIN_CONF and len(key) >= 3 else None
 
 
 def _distance(a: str, b: str) -> int:
@@ -370,15 +415,19 @@ class PersonName:
     family: str | None  # part key of the family name (the last part with its particles)
     patronymic: str | None
     evidence: str  # weakest evidence of the parts used for the id
+    given_sound: tuple[str, ...] = ()  # sound keys of the given parts
+    family_sound: str = ""  # sound key of the family part
 
     @property
     def initial(self) -> str:
-        return initial(self.given[0]) if self.given else ""
+        return initial(self.given_sound[0]) if self.given_sound else ""
 
 
-def initial(key: str) -> str:
-    """Initial of a given-name part, in the coarse id alphabet (Osama ~ Usama, Cory ~ Kori)."""
-    return key[:2] if key[:1] == ABJAD_NS else id_key(key)[:1]
+def initial(sound: str) -> str:
+    """Initial of a given-name part's sound key (Osama ~ Usama, Cory ~ Kori: vowel qualities folded)."""
+    if sound[:1] == ABJAD_NS:
+        return sound[:2]
+    return {"o": "a", "u": "a", "e": "i", "y": "i"}.get(sound[:1], sound[:1])
 
 
 def split_person(name: str, lang: str | None, table: NameTable) -> PersonName | None:
@@ -403,7 +452,7 @@ def split_person(name: str, lang: str | None, table: NameTable) -> PersonName | 
     given = tuple(k.key for k in keys[:-1])
     ev = "table" if all(k.evidence == "table" for k in keys) else ("ar" if fam.evidence == "ar" else "rom")
     pk = table.part(patr, lang) if patr else None
-    return PersonName(given, fam.key, pk.key if pk else None, ev)
+    return PersonName(given, fam.key, pk.key if pk else None, ev, tuple(k.sound for k in keys[:-1]), fam.sound)
 
 
 _ID_TABLE = str.maketrans({"z": "s", "w": "v", "q": "k", "c": "k", "x": "k", "y": "i", "o": "a", "u": "a", "e": "i"})
@@ -423,4 +472,4 @@ def id_key(part_key: str) -> str:
 def person_id(p: PersonName) -> str:
     """The id of a person nobody listed: family part + initial of the first given part (or the
     family part alone), the same in every document, batch and script."""
-    return "u:" + hashlib.blake2b(f"PER|{id_key(p.family or '')}|{p.initial}".encode(), digest_size=6).hexdigest()
+    return "u:" + hashlib.blake2b(f"PER|{p.family_sound}|{p.initial}".encode(), digest_size=6).hexdigest()
