@@ -27,14 +27,18 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .names import _ARABIC_RE, _CYRILLIC_RE, ABJAD_NS, arabic_norm, fold, phon
+from .names import _ARABIC_RE, _CYRILLIC_RE, ABJAD_NS, _lang_pre, arabic_norm, fold, phon
 from .translit import coarse, model, ru_sound
 
 PARTS_FILE = "name_parts.parquet"
 SOUNDS_FILE = "name_sounds.parquet"
 # An Arabic part no table knows gets the Arabic model's sound key only at least this sure of it (the
 # product of its rules' probabilities; chosen on the dev split by training/train_translit.py)
-AR_SOUND_MIN_CONF = 0.3
+AR_SOUND_MIN_CONF = 0.1
+# An Arabic spelling one long vowel short of a known spelling is read as that name below this confidence of the
+# model in its own reading (dev split: precision 0.915 / recall 0.513 against 0.913 / 0.524 always trusting the
+# model, and 0.803 / 0.315 always trusting the nearest spelling)
+AR_NEAR_MAX_CONF = 0.45
 
 # particles that introduce a part (kept with it, never a part of their own)
 PARTICLES = frozenset(
@@ -284,6 +288,7 @@ class NameTable:
         import pyarrow.parquet as pq
 
         sounds = path.with_name(SOUNDS_FILE)
+        model("la"), model("ar")  # the sound-key models, loaded with the table (once, in the forkserver)
         return cls(
             pq.read_table(path, columns=["script", "form", "key"]),
             pq.read_table(sounds, columns=["key", "sound"]) if sounds.exists() else None,
@@ -337,7 +342,7 @@ class NameTable:
         g = phon(t, None)
         if g != k and g in self.la:
             return self._known(self.la[g], t)
-        return PartKey(k, "rom", t, latin_sound(k))
+        return PartKey(k, "rom", t, latin_sound(latin_spelling(t, lang)))
 
     def _known(self, key: str, form: str) -> PartKey:
         return PartKey(key, "table", form, self.sound_of_key(key))
@@ -348,12 +353,23 @@ class NameTable:
                 return self._known(self.ar[form], form)
         for form in self._ar_forms(t):
             spellings = self.ar_skel.getall(ar_skeleton(form))
-            if spellings:
-                # the known spelling nearest to this one (كالفرت: كالفيرت, not كلايفرت)
-                near = min(spellings, key=lambda s: (_distance(s, form), s))
-                if _distance(near, form) <= max(1, len(form) // 3):
-                    return self._known(self.ar[near], form)
-        return PartKey(ABJAD_NS + t, "ar", t, arabic_sound(t) or ABJAD_NS + t)
+            if not spellings:
+                continue
+            sound, conf = arabic_sound(form)
+            # a known spelling with one more long vowel (كالفرت ~ كالفيرت: Arabic often leaves one out) is that
+            # name, unless the model is sure of its own reading
+            longer = sorted(s for s in spellings if len(s) == len(form) + 1 and _distance(s, form) == 1)
+            if longer and conf < AR_NEAR_MAX_CONF:
+                return self._known(self.ar[longer[0]], form)
+            # else the known spelling nearest to this one gives the part's key (for the curated persons' parts),
+            # and the model its sound where it is sure: on the dev split, an Arabic spelling that the table lacks
+            # meets its Latin partner more often and more precisely so than by the nearest spelling's sound
+            near = min(spellings, key=lambda s: (_distance(s, form), s))
+            if _distance(near, form) <= max(1, len(form) // 3):
+                key = self.ar[near]
+                return PartKey(key, "table", form, sound) if sound else self._known(key, form)
+        sound = arabic_sound(t)[0]
+        return PartKey(ABJAD_NS + t, "ar", t, sound or ABJAD_NS + t)
 
     def normal_form(self, name: str, lang: str | None) -> str:
         """A name with each part in its normal form: lowercase, Russian nominative, no Turkish suffix
@@ -375,24 +391,35 @@ class NameTable:
         return out
 
 
+def latin_spelling(token: str, lang: str | None = None) -> str:
+    """The Latin model's input: a Latin name part in lowercase ASCII (Turkish letters as English spells them:
+    ``Şoygu`` -> ``shoygu``; other diacritics dropped: ``Förster`` -> ``forster``)."""
+    return fold(_lang_pre(token, lang) if lang in ("tr", "az") else token).replace(" ", "")
+
+
 @functools.lru_cache(maxsize=20_000)
-def latin_sound(latin_key: str) -> str:
-    """Sound key of a Latin phonetic key by the Latin model (``knaitli`` -> ``naitli``); without the model,
-    the key itself coarsened."""
+def latin_sound(spelling: str) -> str:
+    """Sound key of a Latin spelling (:func:`latin_spelling`, or a phonetic key) by the Latin model
+    (``knightley`` -> ``naitli``); without the model, the spelling itself coarsened."""
     m = model("la")
-    return coarse(m.predict(latin_key)[0] if m is not None else latin_key) or latin_key
+    return coarse(m.predict(spelling)[0] if m is not None else spelling) or spelling
+
+
+def ar_unarticled(spelling: str) -> str:
+    """An Arabic spelling without its article (الدوخي -> دوخي): Latin spellings keep al- as a particle of its own."""
+    return spelling[2:] if spelling.startswith("ال") and len(spelling) >= 5 else spelling
 
 
 @functools.lru_cache(maxsize=20_000)
-def arabic_sound(spelling: str) -> str | None:
-    """Sound key of a folded Arabic spelling by the Arabic model, or None where it is unsure (below
-    ``AR_SOUND_MIN_CONF``) or has no model: such a part keeps an Arabic-only identity."""
+def arabic_sound(spelling: str) -> tuple[str | None, float]:
+    """Sound key of a folded Arabic spelling by the Arabic model and the model's confidence; the key is None
+    where the model is unsure (below ``AR_SOUND_MIN_CONF``) or missing: such a part keeps an Arabic-only identity."""
     m = model("ar")
     if m is None:
-        return None
-    key, conf = m.predict(spelling)
+        return None, 0.0
+    key, conf = m.predict(ar_unarticled(spelling))
     key = coarse(key)
-    return key if conf >= AR_SOUND_MIN_CONF and len(key) >= 3 else None
+    return (key if conf >= AR_SOUND_MIN_CONF and len(key) >= 3 else None), conf
 
 
 def _distance(a: str, b: str) -> int:

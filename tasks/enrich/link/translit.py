@@ -66,8 +66,11 @@ _RU = {
 }
 _DOUBLE_RE = re.compile(r"(.)\1+")
 # folded where spellings of one name disagree most often (chosen on the dev split: each fold gained more
-# agreement than it cost in different names sharing a key): vowel qualities, s/z/sh, ch/ts, h/g, j/y
-_COARSE = str.maketrans({"o": "a", "u": "a", "e": "i", "y": "i", "z": "s", "x": "s", "q": "c", "h": "g", "j": "i"})
+# agreement than it cost in different names sharing a key): vowel qualities, s/z/sh, ch/ts, h/g, j/y, and v/f, p/b
+# (Arabic has no v or p)
+_COARSE = str.maketrans(
+    {"o": "a", "u": "a", "e": "i", "y": "i", "z": "s", "x": "s", "q": "c", "h": "g", "j": "i", "v": "f", "p": "b"}
+)
 
 
 def coarse(key: str) -> str:
@@ -76,7 +79,7 @@ def coarse(key: str) -> str:
 
 
 def ru_sound(token: str) -> str:
-    """Sound key of a Cyrillic spelling (lowercase, nominative): letter by letter (дж -> j)."""
+    """Sound key of a Cyrillic spelling (lowercase, nominative): letter by letter (дж -> j), then folded."""
     t = token.lower().replace("дж", "ж")
     return coarse("".join(_RU.get(c, "") for c in t))
 
