@@ -93,6 +93,7 @@ class Translit:
     def __init__(self, rules: dict[str, list], order=ORDER) -> None:
         self.rules = rules  # "l|c|r" context -> [output, probability]
         self.order = tuple(tuple(o) for o in order)
+        self._pad = max(max(o) for o in self.order)
 
     @classmethod
     def load(cls, path: Path) -> Translit:
@@ -100,8 +101,8 @@ class Translit:
         return cls(d["rules"], d["order"])
 
     def contexts(self, src: str, i: int):
-        s = "^^^" + src + "$$$"
-        j = i + 3
+        s = "^" * self._pad + src + "$" * self._pad
+        j = i + self._pad
         for left, right in self.order:
             yield f"{s[j - left : j]}|{s[j]}|{s[j + 1 : j + 1 + right]}"
 
