@@ -7,6 +7,7 @@ A component over a :class:`~newsetl.doc.Doc` (``link_entities``) or a batch of t
 * ``parts.py``: name parts of persons (given, family, patronymic) and their identities across scripts,
   from the compact table ``seeds/name_parts.parquet`` built by ``tools/build_names.py``;
 * ``kb.py``: the reference entities (curated people/organisations, places) and their indexes;
+* ``translit.py``: sound keys of name parts (one key space for all scripts; the models of ``models/translit/``);
 * ``resolve.py``: choosing an id for each mention (reference, document and batch evidence, name parts).
 
 See ``docs/ENTITIES.md`` (Linking) for how ids are made.

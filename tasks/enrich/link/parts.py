@@ -9,8 +9,13 @@ Evidence, strongest first (the compact table ``seeds/name_parts.parquet``, built
 
 1. ``rigour`` name-part groups (spellings in all scripts keyed by Wikidata ids), indexed at build time;
 2. Wikidata/Wikipedia name-token pairs of ``shared/names`` (English-Russian, English-Arabic);
-3. a romanisation key (``phon`` of the spelling itself), weakest: used for Latin and Cyrillic parts the
-   table does not know, never for Arabic (an unknown Arabic part keeps an Arabic-only key).
+3. a romanisation key (``phon`` of the spelling itself), weakest: the key of Latin and Cyrillic parts the
+   table does not know, used within a document; an unknown Arabic part keeps an Arabic-only key.
+
+Ids are made of *sound keys* (:mod:`~tasks.enrich.link.translit`): a known part has the sound of its group
+(``seeds/name_sounds.parquet``), an unknown Cyrillic part its letters, an unknown Latin part the Latin model's
+reading, an unknown Arabic part the Arabic model's where it is sure (``AR_SOUND_MIN_CONF``), else its
+Arabic-only key.
 
 Per-language normal forms: Russian case forms to the nominative (``pymorphy3`` lemmas and a few endings,
 accepted when the table knows the result), Turkish suffixes without an apostrophe only when the stem is a
@@ -36,8 +41,8 @@ SOUNDS_FILE = "name_sounds.parquet"
 # product of its rules' probabilities; chosen on the dev split by training/train_translit.py)
 AR_SOUND_MIN_CONF = 0.1
 # An Arabic spelling one long vowel short of a known spelling is read as that name below this confidence of the
-# model in its own reading (dev split: precision 0.915 / recall 0.513 against 0.913 / 0.524 always trusting the
-# model, and 0.803 / 0.315 always trusting the nearest spelling)
+# model in its own reading (dev split: precision 0.929 / recall 0.513 against 0.921 / 0.527 always trusting the
+# model, and 0.783 / 0.289 always trusting the nearest spelling)
 AR_NEAR_MAX_CONF = 0.45
 
 # particles that introduce a part (kept with it, never a part of their own)

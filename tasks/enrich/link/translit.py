@@ -81,7 +81,7 @@ def coarse(key: str) -> str:
 def ru_sound(token: str) -> str:
     """Sound key of a Cyrillic spelling (lowercase, nominative): letter by letter (дж -> j), then folded."""
     t = token.lower().replace("дж", "ж")
-    t = t[:1] + t[1:].replace("э", "а")  # э after a consonant mostly writes an English a (Кэлверт, Кэмерон)
+    t = t[:1] + t[1:].replace("э", "а")  # э inside a name mostly writes an English a (Кэлверт, Кэмерон)
     return coarse("".join(_RU.get(c, "") for c in t))
 
 
