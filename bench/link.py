@@ -210,12 +210,16 @@ def cost(data: Path, seeds: Path) -> list[str]:
         speeds.append(words / (time.process_time() - t))
     n_mentions = sum(len(d.mentions) for d in docs)
     size = (seeds / "name_parts.parquet").stat().st_size / 1e6
+    sounds = (seeds / "name_sounds.parquet").stat().st_size / 1e6
+    from tasks.enrich.link.translit import MODELS_DIR
+
+    models = sum(p.stat().st_size for p in MODELS_DIR.glob("*.json")) / 1e6
     return [
         f"- linking: {speeds[0]:,.0f} words per CPU-second with empty caches, {speeds[1]:,.0f} warm "
         f"({len(docs)} dev sentences of en/ru/ar/tr, {words} words, {n_mentions} gold mentions, batches of 200)",
-        f"- memory (PSS): name-part table + Russian morphology +{after_table - before:.0f} MB "
+        f"- memory (PSS): name-part table + sound keys + Russian morphology +{after_table - before:.0f} MB "
         f"(loaded in {table_s:.2f} CPU-s; table {size:.1f} MB on disk, {len(table.la) + len(table.ru) + len(table.ar):,}"
-        f" rows), places and curated entities +{after_kb - after_table:.0f} MB ({load_s:.2f} CPU-s); "
+        f" rows; sounds {sounds:.1f} MB, {len(table.sounds):,} rows; sound models {models:.1f} MB), places and curated entities +{after_kb - after_table:.0f} MB ({load_s:.2f} CPU-s); "
         "both are loaded once in the forkserver and shared by the workers (newsetl/preload.py)",
     ]
 

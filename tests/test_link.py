@@ -670,3 +670,62 @@ def test_unknown_person_id_does_not_depend_on_the_batch(kb: KnowledgeBase) -> No
     assert others[0].mentions[0].entity_id == kori
     assert [m.entity_id for m in others[1].mentions] == [kori, kori]  # the family name joins the full name
     assert [m.entity_id for m in others[2].mentions] == ["Q22686", "kb:sergei-shoigu"]
+
+
+# --------------------------------------------------------------------------------------------
+# Unknown name parts: sound keys learned from the name pairs (tasks/enrich/link/translit.py)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("latin", "other", "lang"),
+    [
+        # name tokens that tools/build_names.py holds out: no table knows them, only the sound models
+        ("Hirotake Fujisawa", "Хиротакэ Фудзисава", "ru"),
+        ("Shirakura", "Сиракура", "ru"),
+        ("Tinsley", "Тинсли", "ru"),
+        ("Florence Rantanen", "Флоренс Рантанен", "ru"),
+    ],
+)
+def test_unknown_parts_meet_across_scripts_by_sound(kb: KnowledgeBase, latin: str, other: str, lang: str) -> None:
+    for word, lg in ((latin, "en"), (other, lang)):
+        for part in word.split():
+            assert kb.names.part(part, lg).evidence == "rom", part  # not in any table
+    (a,) = link_one(kb, f"{latin} said.", "en", [(latin, "PER")])
+    (b,) = link_one(kb, f"{other} .", lang, [(other, "PER")])
+    assert a.startswith("u:")
+    assert a == b
+
+
+def test_sound_keys() -> None:
+    from tasks.enrich.link.parts import latin_sound
+    from tasks.enrich.link.translit import ru_sound
+
+    assert ru_sound("Найтли") == "naitli"
+    assert ru_sound("Джонсон") == ru_sound("Жонсон")  # дж and ж: one sound key (j folded)
+    assert latin_sound("knightley") == "naitli"  # learned: kn-, -igh-, -ey
+    assert latin_sound("fujisawa") == ru_sound("Фудзисава")
+
+
+def test_unsure_arabic_part_keeps_an_arabic_only_id(kb: KnowledgeBase) -> None:
+    from tasks.enrich.link.parts import AR_SOUND_MIN_CONF
+    from tasks.enrich.link.translit import model
+
+    assert AR_SOUND_MIN_CONF > 0
+    # the model's confidence is the product of its rules' probabilities (Gökgöz: is ج a g or a j? و an o or a u?)
+    key, conf = model("ar").predict("جوكجوز")
+    assert conf < AR_SOUND_MIN_CONF
+    part = kb.names.part("جوكجوز", "ar")
+    assert part.evidence == "ar" and part.sound.startswith("~")
+    (a,) = link_one(kb, "جوكجوز .", "ar", [("جوكجوز", "PER")])
+    (b,) = link_one(kb, "Gökgöz said.", "tr", [("Gökgöz", "PER")])
+    assert a.startswith("u:") and a != b
+
+
+def test_sure_arabic_part_meets_its_latin_spelling(kb: KnowledgeBase) -> None:
+    # held-out name tokens (in no table): the Arabic model's reading is sure enough
+    for latin, arabic in (("McCarney", "مكارني"), ("Sinem", "سينيم")):
+        assert kb.names.part(arabic, "ar").evidence == "ar"
+        (a,) = link_one(kb, f"{latin} said.", "en", [(latin, "PER")])
+        (b,) = link_one(kb, f"{arabic} .", "ar", [(arabic, "PER")])
+        assert a == b, (latin, arabic)

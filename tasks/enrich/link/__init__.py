@@ -7,6 +7,7 @@ A component over a :class:`~newsetl.doc.Doc` (``link_entities``) or a batch of t
 * ``parts.py``: name parts of persons (given, family, patronymic) and their identities across scripts,
   from the compact table ``seeds/name_parts.parquet`` built by ``tools/build_names.py``;
 * ``kb.py``: the reference entities (curated people/organisations, places) and their indexes;
+* ``translit.py``: sound keys of name parts (one key space for all scripts; the models of ``models/translit/``);
 * ``resolve.py``: choosing an id for each mention (reference, document and batch evidence, name parts).
 
 See ``docs/ENTITIES.md`` (Linking) for how ids are made.
@@ -26,7 +27,7 @@ from .kb import (
 from .names import KEY_VERSION, alias_keys, arabic_norm, clean_surface, fold, phon, ru_stem, script_of, skeleton
 from .resolve import known_name_mentions, link_entities, link_entities_batch
 
-LINK_VERSION = "link-2.1"
+LINK_VERSION = "link-2.2"
 
 __all__ = [
     "BIG_CITY",

@@ -9,8 +9,13 @@ Evidence, strongest first (the compact table ``seeds/name_parts.parquet``, built
 
 1. ``rigour`` name-part groups (spellings in all scripts keyed by Wikidata ids), indexed at build time;
 2. Wikidata/Wikipedia name-token pairs of ``shared/names`` (English-Russian, English-Arabic);
-3. a romanisation key (``phon`` of the spelling itself), weakest: used for Latin and Cyrillic parts the
-   table does not know, never for Arabic (an unknown Arabic part keeps an Arabic-only key).
+3. a romanisation key (``phon`` of the spelling itself), weakest: the key of Latin and Cyrillic parts the
+   table does not know, used within a document; an unknown Arabic part keeps an Arabic-only key.
+
+Ids are made of *sound keys* (:mod:`~tasks.enrich.link.translit`): a known part has the sound of its group
+(``seeds/name_sounds.parquet``), an unknown Cyrillic part its letters, an unknown Latin part the Latin model's
+reading, an unknown Arabic part the Arabic model's where it is sure (``AR_SOUND_MIN_CONF``), else its
+Arabic-only key.
 
 Per-language normal forms: Russian case forms to the nominative (``pymorphy3`` lemmas and a few endings,
 accepted when the table knows the result), Turkish suffixes without an apostrophe only when the stem is a
@@ -27,9 +32,18 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .names import _ARABIC_RE, _CYRILLIC_RE, ABJAD_NS, arabic_norm, fold, phon
+from .names import _ARABIC_RE, _CYRILLIC_RE, ABJAD_NS, _lang_pre, arabic_norm, fold, phon
+from .translit import coarse, model, ru_sound
 
 PARTS_FILE = "name_parts.parquet"
+SOUNDS_FILE = "name_sounds.parquet"
+# An Arabic part no table knows gets the Arabic model's sound key only at least this sure of it (the
+# product of its rules' probabilities; chosen on the dev split by training/train_translit.py)
+AR_SOUND_MIN_CONF = 0.1
+# An Arabic spelling one long vowel short of a known spelling is read as that name below this confidence of the
+# model in its own reading (dev split: precision 0.929 / recall 0.513 against 0.921 / 0.527 always trusting the
+# model, and 0.783 / 0.289 always trusting the nearest spelling)
+AR_NEAR_MAX_CONF = 0.45
 
 # particles that introduce a part (kept with it, never a part of their own)
 PARTICLES = frozenset(
@@ -223,6 +237,7 @@ class PartKey:
     key: str  # Latin phonetic key (or an Arabic-only key, ABJAD_NS + spelling)
     evidence: str  # "table" (rigour or name pairs), "rom" (romanisation of the spelling), "ar" (Arabic only)
     form: str = ""  # the part's normal form in its own script (nominative, no suffix or proclitic)
+    sound: str = ""  # sound key shared by its spellings in every script (translit.py); ids are made of it
 
 
 class NameTable:
@@ -231,8 +246,9 @@ class NameTable:
     _cache: dict[Path, NameTable] = {}
     _lock = threading.Lock()
 
-    def __init__(self, table=None) -> None:
-        """``table``: the Arrow table of ``seeds/name_parts.parquet`` (script, form, key), or None."""
+    def __init__(self, table=None, sounds=None) -> None:
+        """``table``: the Arrow table of ``seeds/name_parts.parquet`` (script, form, key), or None;
+        ``sounds``: the Arrow table of ``seeds/name_sounds.parquet`` (key, sound), or None."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -256,6 +272,10 @@ class NameTable:
         ar_forms = part("ar")[0]
         skel = pa.array([ar_skeleton(f) for f in ar_forms.to_pylist()], pa.string())
         self.ar_skel = _HashMap(skel, ar_forms, multi=True)
+        # canonical Latin key -> sound key of the Russian spelling its pairs give most often
+        if sounds is None:
+            sounds = pa.table({"key": pa.array([], pa.string()), "sound": pa.array([], pa.string())})
+        self.sounds = _HashMap(sounds.column("key").combine_chunks(), sounds.column("sound").combine_chunks())
 
     @classmethod
     def load(cls, seeds_dir: Path) -> NameTable:
@@ -272,7 +292,19 @@ class NameTable:
             return cls()
         import pyarrow.parquet as pq
 
-        return cls(pq.read_table(path, columns=["script", "form", "key"]))
+        sounds = path.with_name(SOUNDS_FILE)
+        model("la"), model("ar")  # the sound-key models, loaded with the table (once, in the forkserver)
+        return cls(
+            pq.read_table(path, columns=["script", "form", "key"]),
+            pq.read_table(sounds, columns=["key", "sound"]) if sounds.exists() else None,
+        )
+
+    def sound_of_key(self, latin_key: str) -> str:
+        """Sound key of a Latin key: the table's (from the Russian spellings of its pairs), else the Latin model's."""
+        s = self.sounds.get(latin_key)
+        if s is not None:
+            return s
+        return latin_sound(latin_key)
 
     # -- one part ------------------------------------------------------------------------------
 
@@ -293,42 +325,56 @@ class NameTable:
         if _CYRILLIC_RE.search(t):
             oblique = ru_oblique_lemma(t)
             if oblique in self.ru:
-                return PartKey(self.ru[oblique], "table", oblique)  # Бута -> бут, though a name Бута exists
+                return self._known(self.ru[oblique], oblique)  # Бута -> бут, though a name Бута exists
             for form in ru_lemmas(t):
                 if form in self.ru:
-                    return PartKey(self.ru[form], "table", form)
+                    return self._known(self.ru[form], form)
             nominative = ru_nominative(t)
             k = phon(nominative)
-            return PartKey(self.canon(k), "rom", nominative) if k else None
+            return PartKey(self.canon(k), "rom", nominative, ru_sound(nominative)) if k else None
         k = phon(t, lang)
         if not k:
             return None
         if k in self.la:
-            return PartKey(self.la[k], "table", t)
+            return self._known(self.la[k], t)
         if lang in ("tr", "az"):
             # Turkish suffix without an apostrophe: only when a lexicon confirms the stem
             for suf in _TR_SUFFIXES:
                 if t.endswith(suf) and len(t) - len(suf) >= 3:
                     s = phon(t[: -len(suf)], lang)
                     if s in self.la:
-                        return PartKey(self.la[s], "table", t[: -len(suf)])
+                        return self._known(self.la[s], t[: -len(suf)])
         g = phon(t, None)
         if g != k and g in self.la:
-            return PartKey(self.la[g], "table", t)
-        return PartKey(k, "rom", t)
+            return self._known(self.la[g], t)
+        return PartKey(k, "rom", t, latin_sound(latin_spelling(t, lang)))
+
+    def _known(self, key: str, form: str) -> PartKey:
+        return PartKey(key, "table", form, self.sound_of_key(key))
 
     def _arabic(self, t: str) -> PartKey:
         for form in self._ar_forms(t):
             if form in self.ar:
-                return PartKey(self.ar[form], "table", form)
+                return self._known(self.ar[form], form)
         for form in self._ar_forms(t):
             spellings = self.ar_skel.getall(ar_skeleton(form))
-            if spellings:
-                # the known spelling nearest to this one (كالفرت: كالفيرت, not كلايفرت)
-                near = min(spellings, key=lambda s: (_distance(s, form), s))
-                if _distance(near, form) <= max(1, len(form) // 3):
-                    return PartKey(self.ar[near], "table", form)
-        return PartKey(ABJAD_NS + t, "ar", t)
+            if not spellings:
+                continue
+            sound, conf = arabic_sound(form)
+            # a known spelling with one more long vowel (كالفرت ~ كالفيرت: Arabic often leaves one out) is that
+            # name, unless the model is sure of its own reading
+            longer = sorted(s for s in spellings if len(s) == len(form) + 1 and _distance(s, form) == 1)
+            if longer and conf < AR_NEAR_MAX_CONF:
+                return self._known(self.ar[longer[0]], form)
+            # else the known spelling nearest to this one gives the part's key (for the curated persons' parts),
+            # and the model its sound where it is sure: on the dev split, an Arabic spelling that the table lacks
+            # meets its Latin partner more often and more precisely so than by the nearest spelling's sound
+            near = min(spellings, key=lambda s: (_distance(s, form), s))
+            if _distance(near, form) <= max(1, len(form) // 3):
+                key = self.ar[near]
+                return PartKey(key, "table", form, sound) if sound else self._known(key, form)
+        sound = arabic_sound(t)[0]
+        return PartKey(ABJAD_NS + t, "ar", t, sound or ABJAD_NS + t)
 
     def normal_form(self, name: str, lang: str | None) -> str:
         """A name with each part in its normal form: lowercase, Russian nominative, no Turkish suffix
@@ -348,6 +394,37 @@ class NameTable:
                 if rest in self.ar or ar_skeleton(rest) in self.ar_skel:
                     out.append(rest)
         return out
+
+
+def latin_spelling(token: str, lang: str | None = None) -> str:
+    """The Latin model's input: a Latin name part in lowercase ASCII (Turkish letters as English spells them:
+    ``Şoygu`` -> ``shoygu``; other diacritics dropped: ``Förster`` -> ``forster``)."""
+    return fold(_lang_pre(token, lang) if lang in ("tr", "az") else token).replace(" ", "")
+
+
+@functools.lru_cache(maxsize=20_000)
+def latin_sound(spelling: str) -> str:
+    """Sound key of a Latin spelling (:func:`latin_spelling`, or a phonetic key) by the Latin model
+    (``knightley`` -> ``naitli``); without the model, the spelling itself coarsened."""
+    m = model("la")
+    return coarse(m.predict(spelling)[0] if m is not None else spelling) or spelling
+
+
+def ar_unarticled(spelling: str) -> str:
+    """An Arabic spelling without its article (الدوخي -> دوخي): Latin spellings keep al- as a particle of its own."""
+    return spelling[2:] if spelling.startswith("ال") and len(spelling) >= 5 else spelling
+
+
+@functools.lru_cache(maxsize=20_000)
+def arabic_sound(spelling: str) -> tuple[str | None, float]:
+    """Sound key of a folded Arabic spelling by the Arabic model and the model's confidence; the key is None
+    where the model is unsure (below ``AR_SOUND_MIN_CONF``) or missing: such a part keeps an Arabic-only identity."""
+    m = model("ar")
+    if m is None:
+        return None, 0.0
+    key, conf = m.predict(ar_unarticled(spelling))
+    key = coarse(key)
+    return (key if conf >= AR_SOUND_MIN_CONF and len(key) >= 3 else None), conf
 
 
 def _distance(a: str, b: str) -> int:
@@ -370,15 +447,19 @@ class PersonName:
     family: str | None  # part key of the family name (the last part with its particles)
     patronymic: str | None
     evidence: str  # weakest evidence of the parts used for the id
+    given_sound: tuple[str, ...] = ()  # sound keys of the given parts
+    family_sound: str = ""  # sound key of the family part
 
     @property
     def initial(self) -> str:
-        return initial(self.given[0]) if self.given else ""
+        return initial(self.given_sound[0]) if self.given_sound else ""
 
 
-def initial(key: str) -> str:
-    """Initial of a given-name part, in the coarse id alphabet (Osama ~ Usama, Cory ~ Kori)."""
-    return key[:2] if key[:1] == ABJAD_NS else id_key(key)[:1]
+def initial(sound: str) -> str:
+    """Initial of a given-name part's sound key (Osama ~ Usama, Cory ~ Kori: vowel qualities folded)."""
+    if sound[:1] == ABJAD_NS:
+        return sound[:2]
+    return {"o": "a", "u": "a", "e": "i", "y": "i"}.get(sound[:1], sound[:1])
 
 
 def split_person(name: str, lang: str | None, table: NameTable) -> PersonName | None:
@@ -403,7 +484,7 @@ def split_person(name: str, lang: str | None, table: NameTable) -> PersonName | 
     given = tuple(k.key for k in keys[:-1])
     ev = "table" if all(k.evidence == "table" for k in keys) else ("ar" if fam.evidence == "ar" else "rom")
     pk = table.part(patr, lang) if patr else None
-    return PersonName(given, fam.key, pk.key if pk else None, ev)
+    return PersonName(given, fam.key, pk.key if pk else None, ev, tuple(k.sound for k in keys[:-1]), fam.sound)
 
 
 _ID_TABLE = str.maketrans({"z": "s", "w": "v", "q": "k", "c": "k", "x": "k", "y": "i", "o": "a", "u": "a", "e": "i"})
@@ -423,4 +504,4 @@ def id_key(part_key: str) -> str:
 def person_id(p: PersonName) -> str:
     """The id of a person nobody listed: family part + initial of the first given part (or the
     family part alone), the same in every document, batch and script."""
-    return "u:" + hashlib.blake2b(f"PER|{id_key(p.family or '')}|{p.initial}".encode(), digest_size=6).hexdigest()
+    return "u:" + hashlib.blake2b(f"PER|{p.family_sound}|{p.initial}".encode(), digest_size=6).hexdigest()

@@ -1,0 +1,128 @@
+"""Sound keys of name parts: one key space shared by Latin, Cyrillic and Arabic spellings of a name part.
+
+The key of an *unknown* name part (one that ``seeds/name_parts.parquet`` does not know) is what lets the same
+person nobody listed get the same id in every script. It is a coarse phonetic spelling in the space of the
+Russian spelling of the name (Russian writes foreign names by their sound, with one letter per sound):
+
+* a Cyrillic part: its letters mapped one by one (:func:`ru_sound`, no model needed: ``Найтли`` -> ``naitli``);
+* a Latin part: a learned model of how Russian writes a Latin spelling (``knightley`` -> ``naitli``);
+* an Arabic part: a learned model of the same key from the Arabic spelling; Arabic writes no short vowels, so
+  the model is often unsure: its key is used only above a confidence learned on a dev split.
+
+The models (``models/translit/*.json``) are context decision lists over characters, trained by
+``training/train_translit.py`` on the Wikidata/Wikipedia name-token pairs of ``shared/names`` (the tokens that
+``tools/build_names.py`` holds out are never used): for each character of the source with up to two characters of
+context on each side, the string it is written as in the key, with its probability.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+MODELS_DIR = Path(__file__).resolve().parents[3] / "models" / "translit"
+
+# Cyrillic letter -> sound key (one letter a sound; the vowels folded by ``coarse`` below)
+_RU = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "o",
+    "ж": "j",
+    "з": "z",
+    "и": "i",
+    "й": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "h",
+    "ц": "c",
+    "ч": "q",
+    "ш": "x",
+    "щ": "x",
+    "ъ": "",
+    "ы": "i",
+    "ь": "",
+    "э": "e",
+    "ю": "iu",
+    "я": "ia",
+    "і": "i",
+    "ї": "i",
+    "є": "ie",
+    "ґ": "g",
+}
+_DOUBLE_RE = re.compile(r"(.)\1+")
+# folded where spellings of one name disagree most often (chosen on the dev split: each fold gained more
+# agreement than it cost in different names sharing a key): vowel qualities, s/z/sh, ch/ts, h/g, j/y, and v/f, p/b
+# (Arabic has no v or p)
+_COARSE = str.maketrans(
+    {"o": "a", "u": "a", "e": "i", "y": "i", "z": "s", "x": "s", "q": "c", "h": "g", "j": "i", "v": "f", "p": "b"}
+)
+
+
+def coarse(key: str) -> str:
+    """The key compared across scripts: letters folded as above, repeated letters squeezed."""
+    return _DOUBLE_RE.sub(r"\1", key.translate(_COARSE))
+
+
+def ru_sound(token: str) -> str:
+    """Sound key of a Cyrillic spelling (lowercase, nominative): letter by letter (дж -> j), then folded."""
+    t = token.lower().replace("дж", "ж")
+    t = t[:1] + t[1:].replace("э", "а")  # э inside a name mostly writes an English a (Кэлверт, Кэмерон)
+    return coarse("".join(_RU.get(c, "") for c in t))
+
+
+class Translit:
+    """A context decision list: for each source character, the key string of the most specific context seen in
+    training (two characters of context each side, backing off to fewer), and its probability."""
+
+    ORDER = ((3, 3), (3, 2), (2, 3), (2, 2), (2, 1), (1, 2), (1, 1), (1, 0), (0, 1), (0, 0))
+
+    def __init__(self, rules: dict[str, list], order=ORDER) -> None:
+        self.rules = rules  # "l|c|r" context -> [output, probability]
+        self.order = tuple(tuple(o) for o in order)
+        self._pad = max(max(o) for o in self.order)
+
+    @classmethod
+    def load(cls, path: Path) -> Translit:
+        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(d["rules"], d["order"])
+
+    def contexts(self, src: str, i: int):
+        s = "^" * self._pad + src + "$" * self._pad
+        j = i + self._pad
+        for left, right in self.order:
+            yield f"{s[j - left : j]}|{s[j]}|{s[j + 1 : j + 1 + right]}"
+
+    def predict(self, src: str) -> tuple[str, float]:
+        """The key string of ``src`` (not yet coarsened) and its confidence (product of the rules' probabilities)."""
+        out, conf = [], 1.0
+        for i in range(len(src)):
+            for ctx in self.contexts(src, i):
+                r = self.rules.get(ctx)
+                if r is not None:
+                    out.append(r[0])
+                    conf *= r[1]
+                    break
+            else:
+                conf *= 0.5  # a character never seen in training: dropped
+        return "".join(out), conf
+
+
+@functools.cache
+def model(name: str) -> Translit | None:
+    path = MODELS_DIR / f"{name}.json"
+    return Translit.load(path) if path.exists() else None
