@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -75,8 +75,7 @@ class E5Weights:
         (bloblen,) = r.take("<Q")
         offs = r.array(np.uint32, n + 1)
         self.scores = r.array(np.float32, n)
-        blob = bytes(r.array(np.uint8, bloblen))
-        self.pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n)]
+        self._offs, self._blob = offs, r.array(np.uint8, bloblen)
         n_norm, nm_bytes = r.take("<iI")
         nm = bytes(r.array(np.uint8, nm_bytes))
         self.norm: dict[int, str] = {}
@@ -94,6 +93,11 @@ class E5Weights:
             r.o += nl
             dtype, count, off, nbytes = r.take("<BIQQ")
             self.tensors[name] = (dtype, off, nbytes)
+
+    def pieces(self) -> Iterator[str]:
+        """The vocabulary's pieces, in id order."""
+        blob, offs = self._blob.tobytes(), self._offs.tolist()
+        return (blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(len(offs) - 1))
 
     def f32(self, name: str) -> np.ndarray:
         _, off, nbytes = self.tensors[name]
@@ -211,16 +215,15 @@ class E5:
         m.normalizer_spec.remove_extra_whitespaces = False
         m.normalizer_spec.escape_whitespaces = False
         special = {self.w.bos, self.w.eos, self.w.pad}
-        for i, (piece, score) in enumerate(zip(self.w.pieces, self.w.scores, strict=True)):
+        for i, (piece, score) in enumerate(zip(self.w.pieces(), self.w.scores.tolist(), strict=True)):
             sp = m.pieces.add()
-            sp.piece, sp.score = piece, float(score)
+            sp.piece, sp.score = piece, score
             if i == self.w.unk:
                 sp.type = pb.ModelProto.SentencePiece.UNKNOWN
             elif i in special or piece == "<mask>":
                 sp.type = pb.ModelProto.SentencePiece.CONTROL
         proc = spm.SentencePieceProcessor()
         proc.LoadFromSerializedProto(m.SerializeToString())
-        self.w.pieces = []  # 250,000 strings (~20 MB) no longer needed: the processor holds its own copy
         return proc
 
     @cached_property
