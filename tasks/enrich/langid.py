@@ -510,7 +510,7 @@ def _vote(doc: Doc) -> tuple[str, float]:
     total = 0.0
     for sent in doc.sentences:
         lang, score = identify(sent.text)
-        n = sum(ch.isalpha() for ch in sent.text)
+        n = sum(map(str.isalpha, sent.text))
         total += n
         if lang != UNDETERMINED:
             weight[lang] = weight.get(lang, 0.0) + n * score
@@ -551,7 +551,7 @@ def _letters_majority(doc: Doc) -> tuple[str, float]:
     letters: dict[str, int] = {}
     total = 0
     for sent in doc.sentences:
-        n = sum(ch.isalpha() for ch in sent.text)
+        n = sum(map(str.isalpha, sent.text))
         total += n
         if sent.lang != UNDETERMINED:
             letters[sent.lang] = letters.get(sent.lang, 0) + n
