@@ -21,6 +21,8 @@ ALONE = "Berlusconi said the talks with Putin went well."
 PAOLO = "Paolo Berlusconi runs a newspaper in Milan."
 BOTH = "Silvio Berlusconi and his brother Paolo Berlusconi arrived. Berlusconi spoke first."
 ERDOGAN = "Erdoğan spoke to reporters."
+RUSSIAN = "Берлускони заявил журналистам."
+ARABIC = "وقال برلسكوني للصحفيين."
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +30,11 @@ def kb() -> KnowledgeBase:
     return KnowledgeBase.load(SEEDS)
 
 
-def _doc(kb: KnowledgeBase, text: str, people: list[str], uri: str) -> Doc:
-    """A linked one-sentence English document with a PER mention at each occurrence of each name of ``people``."""
-    doc = Doc(source_uri=uri, raw_text=text, text=text, lang="en", raw_hash="r" + uri)
+def _doc(kb: KnowledgeBase, text: str, people: list[str], uri: str, lang: str = "en") -> Doc:
+    """A linked one-sentence document with a PER mention at each occurrence of each name of ``people``."""
+    doc = Doc(source_uri=uri, raw_text=text, text=text, lang=lang, raw_hash="r" + uri)
     doc.blocks = [Block(0, "body", text)]
-    doc.sentences = [Sentence(0, 0, len(text), text, "en", 0.99)]
+    doc.sentences = [Sentence(0, 0, len(text), text, lang, 0.99)]
     spans = []
     for name in people:
         start = text.find(name)
@@ -73,6 +75,8 @@ def docs(kb: KnowledgeBase) -> dict[str, Doc]:
         "paolo": _doc(kb, PAOLO, ["Paolo Berlusconi"], "paolo"),
         "both": _doc(kb, BOTH, ["Silvio Berlusconi", "Paolo Berlusconi", "Berlusconi"], "both"),
         "erdogan": _doc(kb, ERDOGAN, ["Erdoğan"], "erdogan"),
+        "russian": _doc(kb, RUSSIAN, ["Берлускони"], "russian", "ru"),
+        "arabic": _doc(kb, ARABIC, ["برلسكوني"], "arabic", "ar"),
         **{
             f"silvio{i}": _doc(kb, f"Silvio Berlusconi visited town number {i}.", ["Silvio Berlusconi"], f"silvio{i}")
             for i in range(6)
@@ -102,6 +106,11 @@ def test_a_family_name_alone_joins_the_one_full_name_of_the_corpus(tmp_path: Pat
     family_id = docs["alone"].mentions[0].entity_id
     assert got["Berlusconi@alone"] == (family_id, silvio_id, "Silvio Berlusconi")  # the linker's id stays
     assert got["Silvio Berlusconi@silvio"] == (silvio_id, silvio_id, "Silvio Berlusconi")
+    # in any script: the family part has one id in Latin, Cyrillic and Arabic script
+    _load(path, [docs["russian"], docs["arabic"]])
+    got = _resolved(path)
+    assert got["Берлускони@russian"] == (family_id, silvio_id, "Silvio Berlusconi")
+    assert got["برلسكوني@arabic"] == (family_id, silvio_id, "Silvio Berlusconi")
     # a curated family name keeps working: the linker already gave it the curated id
     assert got["Erdoğan@erdogan"] == ("Q39259", "Q39259", "Recep Tayyip Erdoğan")
     with db.connect(path, read_only=True) as con:
@@ -146,7 +155,7 @@ def test_a_second_full_name_makes_it_ambiguous_then_dominance_decides(tmp_path: 
 
 
 def test_resolution_does_not_depend_on_load_order(tmp_path: Path, docs: dict[str, Doc]) -> None:
-    order = ["silvio", "alone", "paolo", "both", "erdogan", *(f"silvio{i}" for i in range(6))]
+    order = ["silvio", "alone", "paolo", "both", "erdogan", "russian", "arabic", *(f"silvio{i}" for i in range(6))]
     a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
     _load(a, [docs[k] for k in order])
     _load(b, [docs[k] for k in reversed(order)])
