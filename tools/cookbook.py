@@ -29,11 +29,6 @@ RECIPES = [
         "select name_a, name_b, n_documents, n_sentences, languages, first_day\nfrom who_met_whom\norder by n_sentences desc, n_documents desc, name_a, name_b\nlimit 10",
     ),
     (
-        "Which person does a family name alone name?",
-        "A document is linked on its own text: `Berlusconi` alone keeps a family-only id in `mentions.entity_id`. `stg_families` resolves it across the corpus to the person named in at least 80% of the documents that name a person of that family in full (`person_id`, null when ambiguous); `stg_mentions.resolved_id` applies it (docs/ENTITIES.md).",
-        "with people as (\n    select family_id, person_id, share, unnest(people) as entity_id, unnest(people_documents) as n_documents\n    from stg_families\n),\nresolved as (\n    select entity_id as family_id, count(*) as n_mentions from stg_mentions\n    where resolved_id <> entity_id group by entity_id\n)\nselect string_agg(e.name || ' (' || p.n_documents || ')', ', ' order by p.n_documents desc, e.name) as people,\n       any_value(p.share) as share, any_value(r.name) as resolves_to,\n       coalesce(any_value(x.n_mentions), 0) as family_name_alone_resolved\nfrom people p\njoin entities e using (entity_id)\nleft join entities r on r.entity_id = p.person_id\nleft join resolved x using (family_id)\ngroup by p.family_id\norder by family_name_alone_resolved desc, share, people\nlimit 10",
-    ),
-    (
         "What is mentioned together with Türkiye?",
         "Co-occurrence by hand: the documents that name Türkiye, then every other entity they name. (`entity_cooccurrence` has the same pairs for all entities at once.)",
         "with turkey_docs as (\n    select distinct doc_id from stg_mentions where entity_name = 'Türkiye'\n)\nselect e.name, e.label, count(distinct m.doc_id) as n_documents,\n       list_sort(list_distinct(list(m.lang))) as languages\nfrom stg_mentions m\njoin turkey_docs using (doc_id)\njoin entities e using (entity_id)\nwhere e.name <> 'Türkiye'\ngroup by e.name, e.label\norder by n_documents desc, e.name\nlimit 10",
@@ -72,6 +67,11 @@ RECIPES = [
         "Rejected inputs and why",
         "`rejects_per_source`: rejected inputs per source directory (or host) and reason; `rejects` has the details.",
         "select source, reason, n_rejects\nfrom rejects_per_source\norder by n_rejects desc, source, reason",
+    ),
+    (
+        "Which person does a family name alone name?",
+        "A document is linked on its own text: `Berlusconi` alone keeps a family-only id in `mentions.entity_id`. `stg_families` resolves it across the corpus to the person named in at least 80% of the documents that name a person of that family in full (`person_id`, null when ambiguous); `stg_mentions.resolved_id` applies it (docs/ENTITIES.md).",
+        "with people as (\n    select family_id, person_id, share, unnest(people) as entity_id, unnest(people_documents) as n_documents\n    from stg_families\n),\nresolved as (\n    select entity_id as family_id, count(*) as n_mentions from stg_mentions\n    where resolved_id <> entity_id group by entity_id\n)\nselect string_agg(e.name || ' (' || p.n_documents || ')', ', ' order by p.n_documents desc, e.name) as people,\n       any_value(p.share) as share, any_value(r.name) as resolves_to,\n       coalesce(any_value(x.n_mentions), 0) as family_name_alone_resolved\nfrom people p\njoin entities e using (entity_id)\nleft join entities r on r.entity_id = p.person_id\nleft join resolved x using (family_id)\ngroup by p.family_id\norder by family_name_alone_resolved desc, share, people\nlimit 10",
     ),
 ]
 HEAD = """# newsetl cookbook

@@ -32,6 +32,7 @@ select
     coalesce(e.name, m.surface) as entity_name,
     coalesce(case when x.doc_id is null then f.person_id end, m.entity_id) as resolved_id,
     coalesce(case when x.doc_id is null then r.name end, e.name, m.surface) as resolved_name,
+    m.family_id,
     s.lang,
     d.day,
     d.source
