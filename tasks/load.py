@@ -76,6 +76,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("label", pa.string()),
             ("entity_id", pa.string()),
             ("score", pa.float64()),
+            ("family_id", pa.string()),
         ]
     ),
     "doc_embeddings": pa.schema(
@@ -199,6 +200,7 @@ def to_rows(
                     "label": m.label,
                     "entity_id": m.entity_id,
                     "score": m.score,
+                    "family_id": m.family_id,
                 }
             )
             if m.entity_id is None:

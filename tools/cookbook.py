@@ -25,7 +25,7 @@ RECIPES = [
     ),
     (
         "Who met whom?",
-        "`who_met_whom`: pairs of people (PER entities) named in the same document; `n_sentences` counts the sentences that name both.",
+        "`who_met_whom`: pairs of people (PER entities) named in the same document; `n_sentences` counts the sentences that name both. A family name alone counts as the one person of the corpus it names (`stg_mentions.resolved_id`, recipe below).",
         "select name_a, name_b, n_documents, n_sentences, languages, first_day\nfrom who_met_whom\norder by n_sentences desc, n_documents desc, name_a, name_b\nlimit 10",
     ),
     (
@@ -68,6 +68,11 @@ RECIPES = [
         "`rejects_per_source`: rejected inputs per source directory (or host) and reason; `rejects` has the details.",
         "select source, reason, n_rejects\nfrom rejects_per_source\norder by n_rejects desc, source, reason",
     ),
+    (
+        "Which person does a family name alone name?",
+        "A document is linked on its own text: `Berlusconi` alone keeps a family-only id in `mentions.entity_id`. `stg_families` resolves it across the corpus to the person named in at least 80% of the documents that name a person of that family in full (`person_id`, null when ambiguous); `stg_mentions.resolved_id` applies it (docs/ENTITIES.md).",
+        "with people as (\n    select family_id, person_id, share, unnest(people) as entity_id, unnest(people_documents) as n_documents\n    from stg_families\n),\nresolved as (\n    select entity_id as family_id, count(*) as n_mentions from stg_mentions\n    where resolved_id <> entity_id group by entity_id\n)\nselect string_agg(e.name || ' (' || p.n_documents || ')', ', ' order by p.n_documents desc, e.name) as people,\n       any_value(p.share) as share, any_value(r.name) as resolves_to,\n       coalesce(any_value(x.n_mentions), 0) as family_name_alone_resolved\nfrom people p\njoin entities e using (entity_id)\nleft join entities r on r.entity_id = p.person_id\nleft join resolved x using (family_id)\ngroup by p.family_id\norder by family_name_alone_resolved desc, share, people\nlimit 10",
+    ),
 ]
 HEAD = """# newsetl cookbook
 
@@ -88,7 +93,8 @@ access.
 | view | one row per |
 |---|---|
 | `stg_documents` | document, with its day (published, else fetched) and source |
-| `stg_mentions` | mention, with its entity, sentence language, day and source |
+| `stg_families` | family-only person id, with the people of that family named in full and the one it resolves to |
+| `stg_mentions` | mention, with its entity, the resolved person (`resolved_id`), sentence language, day and source |
 | `daily_volume` | day × document language: documents, sentences, mentions, characters |
 | `entity_profile` | mentioned entity: KB facts, counts, first/last day, languages, surface forms |
 | `entity_mentions_daily` | entity × day |

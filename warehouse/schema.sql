@@ -54,8 +54,11 @@ CREATE TABLE IF NOT EXISTS mentions (
     label      VARCHAR NOT NULL,  -- PER | ORG | LOC | MISC
     entity_id  VARCHAR,
     score      DOUBLE,
+    family_id  VARCHAR,           -- PER named by given + family name: the id of its family name alone (linker)
     PRIMARY KEY (doc_id, start_char, end_char)
 );
+
+ALTER TABLE mentions ADD COLUMN IF NOT EXISTS family_id VARCHAR;  -- warehouses made before link-2.3
 
 CREATE TABLE IF NOT EXISTS entities (
     entity_id   VARCHAR PRIMARY KEY,

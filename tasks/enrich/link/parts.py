@@ -504,4 +504,14 @@ def id_key(part_key: str) -> str:
 def person_id(p: PersonName) -> str:
     """The id of a person nobody listed: family part + initial of the first given part (or the
     family part alone), the same in every document, batch and script."""
-    return "u:" + hashlib.blake2b(f"PER|{p.family_sound}|{p.initial}".encode(), digest_size=6).hexdigest()
+    return _person_id(p.family_sound, p.initial)
+
+
+def family_id(p: PersonName) -> str:
+    """The id that the family part of ``p`` has when a document names it alone (``Berlusconi``): the id
+    :func:`person_id` gives a person with no given part."""
+    return _person_id(p.family_sound, "")
+
+
+def _person_id(family_sound: str, initial: str) -> str:
+    return "u:" + hashlib.blake2b(f"PER|{family_sound}|{initial}".encode(), digest_size=6).hexdigest()

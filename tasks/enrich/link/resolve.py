@@ -23,7 +23,7 @@ from .names import (
     skeleton,
     weak_forms,
 )
-from .parts import NameTable, PersonName, person_id, ru_oblique_lemma, split_person
+from .parts import NameTable, PersonName, family_id, person_id, ru_oblique_lemma, split_person
 
 # --------------------------------------------------------------------------------------------
 # Linking
@@ -394,7 +394,19 @@ def link_entities_batch(docs: list[Doc], kb: KnowledgeBase) -> list[Doc]:
             e = kb.entities.get(mm.eid) if mm.eid else None
             m.entity_name = e.name if e else names.get(mm.eid, mm.base)
             m.entity_norm = _normal_form(mm)
+            m.family_id = _family_id(mm)
     return docs
+
+
+def _family_id(mm: _M) -> str | None:
+    """For a person named by given and family name (``Silvio Berlusconi``, ``Donald Trump``), the id its family
+    name alone gets (``Berlusconi``): the warehouse maps a family-only id to the one person of the corpus that
+    has it (view ``stg_families``, docs/ENTITIES.md)."""
+    p = mm.person
+    if not mm.is_person or not mm.eid or p is None or not p.given or not p.family_sound:
+        return None
+    fid = family_id(p)
+    return fid if fid != mm.eid else None
 
 
 def _normal_form(mm: _M) -> str:

@@ -1,9 +1,10 @@
--- Pairs of entities mentioned in the same document ("who met whom"): one row per unordered pair.
+-- Pairs of entities mentioned in the same document ("who met whom"): one row per unordered pair. Entities are
+-- resolved (stg_mentions.resolved_id): a family name alone counts as the one person of the corpus it names.
 create or replace view entity_cooccurrence as
 with doc_entities as (
-    select distinct doc_id, entity_id, entity_name, entity_label as label, lang, day
+    select distinct doc_id, resolved_id as entity_id, resolved_name as entity_name, entity_label as label, lang, day
     from stg_mentions
-    where entity_id is not null
+    where resolved_id is not null
 )
 select
     a.entity_id as entity_a,

@@ -1,12 +1,12 @@
 -- Pairs of people (PER entities) named in the same document: in how many documents and sentences,
--- on which days and in which languages. One row per unordered pair (person_a < person_b).
+-- on which days and in which languages. One row per unordered pair (person_a < person_b). People are resolved
+-- persons (stg_mentions.resolved_id): a family name alone counts as the one person of the corpus it names.
 create or replace view who_met_whom as
 with people as (
-    select distinct m.doc_id, m.sent_idx, m.entity_id, m.entity_name, d.lang, d.day
+    select distinct m.doc_id, m.sent_idx, m.resolved_id as entity_id, m.resolved_name as entity_name, d.lang, d.day
     from stg_mentions as m
     join stg_documents as d using (doc_id)
-    left join entities as e using (entity_id)
-    where m.entity_id is not null and coalesce(e.label, m.label) = 'PER'
+    where m.resolved_id is not null and m.entity_label = 'PER'
 ),
 pairs as (
     select

@@ -1,4 +1,6 @@
--- Every mention with its entity, its sentence's language and the document's day.
+-- Every mention with its entity, its sentence's language and the document's day. resolved_id is the entity to join
+-- on: entity_id (the linker's id), except for a family name alone that the corpus resolves to one person
+-- (stg_families) in a document that names no person of that family in full: then that person.
 create or replace view stg_mentions as
 with mentions as (
     select * from mentions
@@ -11,6 +13,12 @@ entities as (
 ),
 documents as (
     select doc_id, day, source from stg_documents
+),
+families as (
+    select family_id, person_id from stg_families where person_id is not null
+),
+doc_families as (  -- a document that names a person of the family in full keeps its family-only ids (ambiguous)
+    select distinct doc_id, family_id from mentions where family_id is not null
 )
 select
     m.doc_id,
@@ -22,6 +30,9 @@ select
     coalesce(e.label, m.label) as entity_label,
     m.entity_id,
     coalesce(e.name, m.surface) as entity_name,
+    coalesce(case when x.doc_id is null then f.person_id end, m.entity_id) as resolved_id,
+    coalesce(case when x.doc_id is null then r.name end, e.name, m.surface) as resolved_name,
+    m.family_id,
     s.lang,
     d.day,
     d.source
@@ -29,3 +40,6 @@ from mentions as m
 left join sentences as s using (doc_id, sent_idx)
 left join entities as e using (entity_id)
 left join documents as d using (doc_id)
+left join families as f on f.family_id = m.entity_id
+left join doc_families as x on x.doc_id = m.doc_id and x.family_id = m.entity_id
+left join entities as r on r.entity_id = f.person_id
