@@ -376,3 +376,18 @@ def test_name_part_features_when_a_model_has_them():
     arabic = ner.CrfFeaturizer(None, None, "ar", ner.CRF_FEATURES_VERSION, {}, parts)
     assert "np" in arabic(["وكلايفرت"])[0]  # behind a proclitic
     assert "np" not in ner.CrfFeaturizer(None, None, "en", ner.CRF_FEATURES_VERSION, {})(["Kluivert"])[0]
+
+
+def test_english_organisations_by_head_word():
+    text = (
+        "Apple has licensed chips designed by Imagination Technologies Group Plc in Britain.\n"
+        "The details were revealed on Wednesday by the Kwara State’s Bureau of Lands in Ilorin.\n"
+        "Researchers of the University of Wollongong-led team said so.\n"
+        "Turkey May Not Send Forces To Libya If Conflict Goes On"
+    )
+    doc = ner.tag_entities(make_doc(text, "en"))
+    check_offsets(doc)
+    assert found(doc, "Imagination Technologies Group Plc", "ORG")
+    assert found(doc, "Bureau of Lands", "ORG")  # a possessive ends a name
+    assert found(doc, "University of Wollongong", "ORG")  # "-led" is no part of it
+    assert not any("Forces" in m.surface for m in doc.mentions)  # a title-case headline is left to the model
