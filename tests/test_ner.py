@@ -391,3 +391,15 @@ def test_english_organisations_by_head_word():
     assert found(doc, "Bureau of Lands", "ORG")  # a possessive ends a name
     assert found(doc, "University of Wollongong", "ORG")  # "-led" is no part of it
     assert not any("Forces" in m.surface for m in doc.mentions)  # a title-case headline is left to the model
+
+
+def test_names_spelled_out_before_their_acronym():
+    doc = ner.tag_entities(
+        make_doc("Ulaştırma ve Altyapı Bakanlığı Ulaşım Emniyeti İnceleme Merkezi (UEİM) uzmanları geldi.", "tr")
+    )
+    check_offsets(doc)
+    assert found(doc, "UEİM", "ORG")
+    assert found(doc, "Ulaşım Emniyeti İnceleme Merkezi", "ORG")
+    assert ner._initials_match("Agence régionale de santé".split(), "ARS")
+    assert ner._initials_match("World Anti-Doping Agency".split(), "WADA")
+    assert not ner._initials_match("Cinsel yolla bulaşan".split(), "CYBH")

@@ -1283,6 +1283,8 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
             _tr_org_names(doc)
             if ORG_HEADS:
                 _org_heads(doc)
+            if ACRONYMS:
+                _acronym_names(doc)
             _propagate_names(doc)
         doc.mentions.sort(key=lambda m: (m.start, m.end))
     return docs
@@ -1397,6 +1399,74 @@ def _is_acronym(w: str) -> bool:
     return len(letters) >= 2 and sum(c.isupper() for c in letters) >= max(2, len(letters) - 1)
 
 
+#: A name spelled out before its acronym in parentheses is an organisation (``_acronym_names``).
+ACRONYMS = True
+_FUNCTION_WORDS = frozenset("of for and the on in de du des la le les et d l à al el ve".split())
+_ACRONYM_AFTER_RE = re.compile(r" ?\(([A-ZÇĞİÖŞÜÉ][A-ZÇĞİÖŞÜÉ0-9&.-]{1,9})\)")
+
+
+def _initials_match(words: list[str], letters: str) -> bool:
+    """Whether the initials of ``words`` spell ``letters``; a function word may give its letter or none, a
+    hyphenated word one letter or one per part ("Anti-Doping")."""
+    if not words:
+        return not letters
+    w, rest = words[0], words[1:]
+    core = _ELISION_RE.sub("", w) if "'" in w or "’" in w else w
+    if not core:
+        return False
+    options = [core[0].upper()]
+    parts = [x for x in core.split("-") if x]
+    if len(parts) > 1:
+        options.append("".join(x[0].upper() for x in parts))
+    for opt in options:
+        if letters.startswith(opt) and _initials_match(rest, letters[len(opt) :]):
+            return True
+    return w.lower() in _FUNCTION_WORDS and _initials_match(rest, letters)
+
+
+def _acronym_names(doc: Doc) -> None:
+    """An acronym in parentheses right after the words it abbreviates ("World Anti Doping Agency (WADA)", "Agence
+    régionale de santé (ARS)", "Joint Ministerial Monitoring Committee (JMMC)"): when no mention overlaps those
+    words, they (two content words or more, the first capitalised, in one sentence) and the acronym become ORG
+    mentions; their initials must spell the acronym. Latin script only."""
+    text = doc.text
+    for hit in _ACRONYM_AFTER_RE.finditer(text):
+        acr = hit.group(1)
+        letters = "".join(c for c in acr if c.isalpha()).upper()
+        if not 2 <= len(letters) <= 8 or not _is_acronym(acr):
+            continue
+        sent = next((x for x in doc.sentences if x.start <= hit.start() and hit.end() <= x.end), None)
+        if sent is None or _script(acr) != "latin":
+            continue
+        key = route(sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang, "")
+        before = list(re.finditer(r"[^\s()\[\],;:\"“”«»]+", text[sent.start : hit.start()]))
+        if not before or not text[sent.start + before[-1].end() : hit.start(1)].strip().startswith("("):
+            continue
+        found = None
+        for k in range(len(before) - 1, max(-1, len(before) - 2 * len(letters) - 2), -1):
+            words = [w.group() for w in before[k:]]
+            if not words[0][:1].isupper() or words[0].lower() in _FUNCTION_WORDS:
+                continue
+            content = [w for w in words if w.lower() not in _FUNCTION_WORDS]
+            if key != "fr" and not all(w[:1].isupper() for w in content):  # French writes "Agence régionale de santé"
+                continue
+            if len(content) >= 2 and _initials_match(words, letters):
+                found = k  # the longest one wins: keep looking further left
+        if found is None:
+            continue
+        a, b = sent.start + before[found].start(), sent.start + before[-1].end()
+        suffix = _APOS_SUFFIX_RE.search(before[-1].group())  # "Ordusu'na (DMO)"
+        if suffix and suffix.start() > 0:
+            b -= len(suffix.group())
+        c, d = hit.span(1)
+        if any(m.start < b and a < m.end or m.start < d and c < m.end for m in doc.mentions):
+            continue
+        for x, y in ((a, b), (c, d)):
+            doc.mentions.append(Mention(sent.idx, x, y, text[x:y], "ORG", _calibrated(key, "ORG", 0.5, "added")))
+            if TRACE is not None:
+                TRACE.append((key, "ORG", 0.5, "added", doc, x, y))
+
+
 def _propagate_names(doc: Doc) -> None:
     """Document-level consistency for every label (news repeats a name; a model may tag it once):
 
@@ -1434,6 +1504,10 @@ def _propagate_names(doc: Doc) -> None:
             if sent is not None and not any(x < b and a < y for x, y in taken):
                 key = route(sent[3], "")
                 new.append(Mention(sent[2], a, b, hit.group(1), "ORG", _calibrated(key, "ORG", 0.5, "added")))
+            elif ACRONYMS and _initials_match(m.surface.split(), "".join(c for c in hit.group(1) if c.isalpha())):
+                for x in doc.mentions:  # "Agence régionale de santé (ARS)" with "ARS" tagged MISC: the name's label
+                    if x.start == a and x.end == b and x.label != "ORG":
+                        x.label = "ORG"
     doc.mentions.extend(new)
     labels: dict[str, Counter] = {}
     for m in doc.mentions:
