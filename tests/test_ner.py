@@ -403,3 +403,13 @@ def test_names_spelled_out_before_their_acronym():
     assert ner._initials_match("Agence régionale de santé".split(), "ARS")
     assert ner._initials_match("World Anti-Doping Agency".split(), "WADA")
     assert not ner._initials_match("Cinsel yolla bulaşan".split(), "CYBH")
+
+
+def test_one_word_curated_organisations():
+    doc = ner.tag_entities(make_doc("Kremlin’den yapılan açıklamada görüşme doğrulandı.", "tr"))
+    check_offsets(doc)
+    assert found(doc, "Kremlin", "ORG")
+    doc = ner.tag_entities(make_doc("أغلق المعبر إبان سيطرة تنظيم داعش على المدينة. ودافع بحماس عن الفكرة.", "ar"))
+    check_offsets(doc)
+    assert found(doc, "داعش", "ORG")
+    assert not found(doc, "بحماس")  # "with enthusiasm", not Hamas

@@ -1285,6 +1285,8 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
                 _org_heads(doc)
             if ACRONYMS:
                 _acronym_names(doc)
+            if KNOWN_ORG_WORDS:
+                _known_org_words(doc)
             _propagate_names(doc)
         doc.mentions.sort(key=lambda m: (m.start, m.end))
     return docs
@@ -1397,6 +1399,113 @@ _PAREN_ACRONYM_RE = re.compile(rf"(?:[{_APOS}][^\W\d_]+)?\s*\(([^\W\d_][^\W_]{{1
 def _is_acronym(w: str) -> bool:
     letters = [c for c in w if c.isalpha()]
     return len(letters) >= 2 and sum(c.isupper() for c in letters) >= max(2, len(letters) - 1)
+
+
+#: One-word curated organisations of ``seeds/people_orgs.csv`` ("Pentagon", "Kremlin", "TBMM", "داعش") where the
+#: model left them untagged (``_known_org_words``).
+KNOWN_ORG_WORDS = True
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
+_ORG_WORDS: dict[str, frozenset[str]] | None = None
+
+
+def _org_words(lang: str) -> frozenset[str]:
+    """One-word aliases of the curated organisations written for ``lang`` (as written; ar: folded), minus any
+    alias that the table also gives a person."""
+    global _ORG_WORDS
+    if _ORG_WORDS is None:
+        import csv
+
+        words: dict[str, set[str]] = {}
+        other: set[str] = set()
+        path = SEEDS_DIR / "people_orgs.csv"
+        if path.exists():
+            with path.open(encoding="utf-8", newline="") as fh:
+                for r in csv.DictReader(fh):
+                    alias = (r.get("alias") or "").strip()
+                    if len(alias.split()) != 1 or len(alias) < 2:
+                        continue
+                    if r.get("label") == "ORG":
+                        a = ar_norm(alias) if r.get("lang") == "ar" else alias
+                        words.setdefault((r.get("lang") or "").strip(), set()).add(a)
+                    else:
+                        other.add(alias)
+        _ORG_WORDS = {k: frozenset(v - other) for k, v in words.items()}
+    return _ORG_WORDS.get(lang, frozenset())
+
+
+_ORG_WORDS_RE: dict[str, re.Pattern] = {}
+_AR_LETTER_CLASS = {"ا": "[اأإآٱ]", "ي": "[يىئ]", "ه": "[هة]", "و": "[وؤ]"}
+
+
+def _org_words_pattern(key: str) -> re.Pattern:
+    """A regex that finds every occurrence of an alias of ``_org_words(key)`` (and more: a pre-filter)."""
+    pat = _ORG_WORDS_RE.get(key)
+    if pat is None:
+        names = sorted(_org_words(key), key=len, reverse=True)
+        if key == "ar":
+            alts = ["".join(_AR_LETTER_CLASS.get(c, re.escape(c)) for c in w) for w in names]
+        else:
+            alts = [re.escape(w) for w in names]
+        prefix = "[وفبلك]{0,3}" if key == "ar" else ""
+        pat = _ORG_WORDS_RE[key] = re.compile(rf"(?<!\w){prefix}(?:{'|'.join(alts) or '(?!)'})(?!\w)")
+    return pat
+
+
+_ORG_TOKEN_RE = re.compile(r"[^\W_][\w.&-]*[^\W_]|[^\W_]")
+
+
+def _known_org_words(doc: Doc) -> None:
+    """A one-word curated organisation (``_org_words``, as written: "Pentagon", "TBMM", "Hamas"; a Turkish suffix
+    may follow an apostrophe; ar: with a proclitic, "وداعش") that no mention overlaps becomes ORG. An all-capitals
+    alias whose lower-case form is a common word ("WHO") counts outside upper-case headlines only."""
+    for sent in doc.sentences:
+        lang = sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang
+        key = route(lang, "")
+        if key not in ("tr", "ar", "en", "fr"):
+            continue
+        names = _org_words(key)
+        if not names:
+            continue
+        text = doc.text[sent.start : sent.end]
+        if not _org_words_pattern(key).search(text):  # a quick test: most sentences name none
+            continue
+        lexicon = getattr(getattr(_TAGGERS.get(key), "featurize", None), "case_lexicon", None) or {}
+        words = list(_ORG_TOKEN_RE.finditer(text))
+        upper = None
+        for w in words:
+            x = w.group()
+            if key == "ar":
+                # "حماس" is also a common noun ("بحماس", "الحماس": with enthusiasm): a proclitic only before a name
+                # with the article ("للكرملين"), else only "و" ("وداعش")
+                n = ar_norm(x)
+                if n not in names and not (n[:1] == "و" and n[1:] in names):
+                    stem = re.sub("^[وف]?[بلك]?", "", n)
+                    if not (stem.startswith("ال") and stem in names) and not (
+                        n.startswith("لل") and "ا" + n[1:] in names
+                    ):
+                        continue
+            elif x not in names:
+                if key != "tr" or not any(q in x for q in _APOS):
+                    continue
+                stem = re.split(f"[{_APOS}]", x, maxsplit=1)[0]
+                if stem not in names:
+                    continue
+                x = stem
+            if key != "ar" and lexicon.get(x.lower()) in ("l", "m"):  # a common word too ("Fed", "WHO")
+                if not x.isupper():
+                    continue
+                if upper is None:
+                    alpha = [y.group() for y in words if y.group()[:1].isalpha()]
+                    upper = sum(y.isupper() for y in alpha) > 0.5 * len(alpha)
+                if upper:
+                    continue
+            a = sent.start + w.start()
+            b = a + len(x)
+            if any(m.start < b and a < m.end for m in doc.mentions):
+                continue
+            doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated(key, "ORG", 0.5, "added")))
+            if TRACE is not None:
+                TRACE.append((key, "ORG", 0.5, "added", doc, a, b))
 
 
 #: A name spelled out before its acronym in parentheses is an organisation (``_acronym_names``).
@@ -1692,6 +1801,7 @@ _EN_ORG_HEADS = frozenset(
     " College Academy Board Assembly Parliament Congress Front Movement Coalition Alliance Fund Club Society"
     " Institution Brigade Brigades Guard Navy".split()
 )
+_EN_ORG_HEADS_RE = re.compile(r"\b(?:" + "|".join(sorted(re.escape(w.rstrip(".")) for w in _EN_ORG_HEADS)) + r")\b")
 _EN_OF = frozenset(("of", "for"))
 _EN_ABBR_HEADS = frozenset("Inc Inc. Corp Corp. Ltd Ltd. Plc PLC LLC".split())
 _EN_LEAD = frozenset("The A An".split())
@@ -1781,6 +1891,8 @@ def _org_heads(doc: Doc) -> None:
         if lang != "en":
             continue
         text = doc.text[sent.start : sent.end]
+        if not _EN_ORG_HEADS_RE.search(text):  # a quick test: most sentences have no head word
+            continue
         words = []
         for m in _RUN_TOKEN_RE.finditer(text):
             a, b = m.span()
