@@ -413,3 +413,9 @@ def test_one_word_curated_organisations():
     check_offsets(doc)
     assert found(doc, "داعش", "ORG")
     assert not found(doc, "بحماس")  # "with enthusiasm", not Hamas
+
+
+def test_french_organisations_by_head_word():
+    doc = ner.tag_entities(make_doc("Le ministère de l’Intérieur a enclenché des poursuites.", "fr"))
+    check_offsets(doc)
+    assert found(doc, "ministère de l’Intérieur", "ORG")

@@ -1792,6 +1792,8 @@ def _tr_org_names(doc: Doc) -> None:
 
 #: Organisation names by their head word (``_org_heads``): "Imagination Technologies Group Plc", "Bureau of Lands".
 ORG_HEADS = True
+#: The French part of it (``_fr_org_heads``), for experiments.
+FR_ORG_HEADS = True
 # English words that make a capitalised run an organisation's name when they end it ("Labour Party", "Intel Corp")
 # or open an "of"-tail ("Bank of England", "Ministry of Defence"); compared as written (capitalised).
 _EN_ORG_HEADS = frozenset(
@@ -1846,6 +1848,15 @@ def _en_org_span(
             k = heads[-1]
             opens_tail = run[k][2] not in _EN_ABBR_HEADS and k + 1 < len(run) and run[k + 1][2] in _EN_OF
             end = len(run) if opens_tail else k + 1
+            if opens_tail:  # the tail ends at a month ("General Assembly of December 10") and after a known place
+                for m in range(k + 2, len(run)):  # followed by more capitalised words ("Society of Alberta Awards")
+                    x = run[m][2]
+                    if x.lower() in _CALENDAR_WORDS:
+                        end = m
+                        break
+                    if m + 1 < len(run) and run[m + 1][2][:1].isupper() and is_place(x):
+                        end = m + 1
+                        break
             start = 0
             # "Fellow of All Souls College": an "of" before the head whose left word is no head ends a name
             # "Turkey May Not Send Forces": a short common word (lower-case in the training text) before the head
@@ -1871,6 +1882,49 @@ def _en_org_span(
     return out
 
 
+# French organisation heads, first in the name ("ministère de l'Intérieur", "Banque de France", "Cour
+# Constitutionnelle"); "ministère" is written in lower case as often as not
+_FR_ORG_HEADS = (
+    "Ministère Agence Banque Commission Conseil Cour Parti Université Comité Office Institut Fédération Assemblée"
+    " Organisation Fonds Tribunal Direction Gendarmerie Syndicat Association Société Groupe Mouvement Front"
+    " Haut-Commissariat Préfecture Mairie Académie Observatoire Caisse Centre Collectif"
+).split()
+_FR_ORG_HEAD_SET = frozenset(_FR_ORG_HEADS)
+_FR_ARTICLES = frozenset(("Le", "La", "Les", "L’", "L'", "le", "la", "les", "l’", "l'"))
+_FR_CAP = r"[A-ZÀÂÉÈÊËÎÏÔÛÙÇ][\w\-]+"
+_FR_ORG_RE = re.compile(
+    r"(?<![\w’'])(?:ministère|" + "|".join(_FR_ORG_HEADS) + r")"
+    rf"\s+(?:de\s+la\s+|de\s+l[’']|des\s+|du\s+|de\s+|d[’'])(?:{_FR_CAP})(?:\s+(?:et\s+(?:de\s+la\s+|de\s+l[’']|des\s+|du\s+|de\s+)?)?{_FR_CAP})*"
+)
+
+
+def _fr_org_heads(doc: Doc, sent, text: str) -> None:
+    """French: a mention that starts with an organisation head ("Cour Constitutionnelle" tagged LOC) is ORG; a head
+    followed by "de/du/des/de la/de l'" and capitalised words ("ministère de l'Intérieur", "Banque de France")
+    that no mention crosses is an ORG mention, replacing the mentions inside it."""
+    for m in doc.mentions:
+        if sent.start <= m.start and m.end <= sent.end and m.label == "LOC":
+            first = _ELISION_RE.sub("", m.surface.split()[0]) if m.surface.split() else ""
+            if first in _FR_ORG_HEAD_SET and len(m.surface.split()) >= 2:
+                m.label = "ORG"
+    for hit in _FR_ORG_RE.finditer(text):
+        a, b = sent.start + hit.start(), sent.start + hit.end()
+        inside = [m for m in doc.mentions if a < m.end and m.start < b]
+        inside = [m for m in inside if not (m.end == b and doc.text[m.start : a].strip() in _FR_ARTICLES)]  # "Le ..."
+        inside = inside + [
+            m for m in doc.mentions if m.end == b and m.start < a and doc.text[m.start : a].strip() in _FR_ARTICLES
+        ]
+        if any(m.start < a and doc.text[m.start : a].strip() not in _FR_ARTICLES or m.end > b for m in inside) or any(
+            m.start == a and m.end == b for m in inside
+        ):
+            continue
+        for m in inside:
+            doc.mentions.remove(m)
+        doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("fr", "ORG", 0.5, "added")))
+        if TRACE is not None:
+            TRACE.append(("fr", "ORG", 0.5, "added", doc, a, b))
+
+
 def _org_heads(doc: Doc) -> None:
     """English organisation names by their head word: a run of capitalised words (joined by "of", "for", "the",
     "and" in its tail) that ends with an organisation word ("Imagination Technologies Group Plc", "Intel Corp",
@@ -1888,6 +1942,8 @@ def _org_heads(doc: Doc) -> None:
 
     for sent in doc.sentences:
         lang = sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang
+        if lang == "fr" and FR_ORG_HEADS:
+            _fr_org_heads(doc, sent, doc.text[sent.start : sent.end])
         if lang != "en":
             continue
         text = doc.text[sent.start : sent.end]
