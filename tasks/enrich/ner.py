@@ -1763,6 +1763,10 @@ _TR_ORG_PATTERN = re.compile(
 )
 
 
+#: Experiments: a common first word stays in a Turkish organisation's name unless it starts the sentence.
+TR_ORG_FIRST_WORD = True
+
+
 def _tr_org_names(doc: Doc) -> None:
     """Turkish organisation names by their last word (``_TR_ORG_PATTERN``): a mention that no longer mention
     crosses; mentions inside it are replaced. A possessive or case suffix is cut (``-ımız``, ``-ın``) only after
@@ -1776,7 +1780,15 @@ def _tr_org_names(doc: Doc) -> None:
         if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "tr":
             continue
         first = hit.group().split()[0]
-        if lexicon.get(first.replace("I", "ı").replace("İ", "i").lower()) in ("l", "m"):  # "Dün Hitit ...": a
+        initial = (
+            not TR_ORG_FIRST_WORD
+            or not doc.text[sent.start : a].strip()
+            or doc.text[:a].rstrip()[-1:] in "\"“”'‘’:«»-–—.!?"
+        )
+        if initial and lexicon.get(first.replace("I", "ı").replace("İ", "i").lower()) in (
+            "l",
+            "m",
+        ):  # "Dün Hitit ...": a
             a += len(first) + len(hit.group()[len(first) :]) - len(hit.group()[len(first) :].lstrip())  # common word
             if len(doc.text[a:b].split()) < 2:
                 continue
