@@ -47,7 +47,11 @@ place or organisation before a cut title stays a mention of its own ("Rusya Devl
 (:func:`_harmonise_person_labels`; it also splits "<known surname> <known place>" such as "Güler Trablus"),
 upper-case datelines that are a known place become LOC (:func:`_datelines`), Arabic and Turkish organisation
 names are found by their head or last word (:func:`_ar_org_names`, :func:`_tr_org_names`; Arabic media named in
-quotes after "وكالة"/"صحيفة"/"موقع"/"قناة", :func:`_ar_media_names`), and every name
+quotes after "وكالة"/"صحيفة"/"موقع"/"قناة", :func:`_ar_media_names`), English and French ones by an organisation
+word ("Imagination Technologies Group Plc", "Bureau of Lands", "ministère de l'Intérieur", :func:`_org_heads`), a
+name spelled out before its acronym in parentheses is ORG with the acronym (:func:`_acronym_names`), one-word
+curated organisations ("Pentagon", "TBMM", "داعش") are ORG where the model left them (:func:`_known_org_words`),
+and every name
 tagged once is tagged wherever it recurs, with its majority label (:func:`_propagate_names`; also an acronym in
 parentheses after an organisation). ``Mention.score`` is a calibrated probability that the mention is right
 (exact span and label), see :class:`Calibration`.
