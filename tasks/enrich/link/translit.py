@@ -111,18 +111,23 @@ class Translit:
 
     def contexts(self, src: str, i: int, chain) -> list[str]:
         s = "^" * self._pad + src + "$" * self._pad
-        j = i + self._pad
+        return self._contexts(s, i + self._pad, chain)
+
+    @staticmethod
+    def _contexts(s: str, j: int, chain) -> list[str]:
         return [f"{s[j - left : j]}|{s[j]}|{s[j + 1 : j + 1 + right]}" for left, right in chain]
 
-    def distribution(self, src: str, i: int) -> dict[str, float]:
+    def distribution(self, src: str, i: int, padded: str | None = None) -> dict[str, float]:
         """Key strings of character ``i`` of ``src`` and their probabilities (the trees' average)."""
+        s = padded or "^" * self._pad + src + "$" * self._pad
+        j = i + self._pad
         dist: dict[str, float] = {}
         for chain, rules in zip(self.chains, self.rules, strict=True):
-            for ctx in self.contexts(src, i, chain):
-                r = rules.get(ctx)
+            for left, right in chain:
+                r = rules.get(f"{s[j - left : j]}|{s[j]}|{s[j + 1 : j + 1 + right]}")
                 if r is not None:
-                    for j in range(0, len(r), 2):
-                        dist[r[j]] = dist.get(r[j], 0.0) + r[j + 1] / len(self.chains)
+                    for k in range(0, len(r), 2):
+                        dist[r[k]] = dist.get(r[k], 0.0) + r[k + 1] / len(self.chains)
                     break
         return dist
 
@@ -130,8 +135,9 @@ class Translit:
         """The key string of ``src`` (not yet coarsened) and its confidence (product of the probabilities of the
         key strings written)."""
         out, conf = [], 1.0
+        padded = "^" * self._pad + src + "$" * self._pad
         for i in range(len(src)):
-            dist = self.distribution(src, i)
+            dist = self.distribution(src, i, padded)
             if not dist:
                 conf *= 0.5  # a character never seen in training: dropped
                 continue
