@@ -16,17 +16,27 @@ confidence threshold set; the models are trained on the others.
 
 Method: each pair is aligned character by character (every source character is written as 0 to 3 key
 characters; hard EM: Viterbi alignments under the current emission probabilities, three rounds, starting from
-a letter-identity prior); then, for every source character with three characters of context on each side (and
-every shorter context), the key string it is written as most often and its share. Contexts seen fewer than
-``--min-count`` times are dropped, and so is every context whose answer is the one its shorter context gives
-(a decision list: the most specific context that is kept answers).
+a letter-identity prior); then, for every source character with up to four characters of context on each side,
+the key strings it is written as, counted in two context trees (one backing off first on the right, the other
+first on the left; :class:`~tasks.enrich.link.translit.Translit`), every node's distribution interpolated with
+its parent's (``(count + beta * parent) / (total + beta)``). A node is kept when seen ``--min-count`` times and
+its answer, or that answer's probability by more than 0.1, differs from its nearest kept ancestor's.
 
 Settings chosen on the dev split, trials in order, each on top of the best so far (Latin model; recall of "same
 name, same key" on 1,500 dev pairs, precision 0.985-0.989 throughout): the linker's phonetic key as input, two
 characters of context, Wikidata counts as weights: 0.597; three characters: 0.612; vowel qualities and s/z/sh,
 ch/ts, h/g, j/y folded: 0.661 (minimum count 2: 0.649, 6: 0.648); the spelling itself as input: 0.679; v/f, p/b
 folded (for Arabic; Arabic model 0.425 -> 0.483): 0.671; each distinct pair counted once: **0.699** (1 + log
-count: 0.693; then four characters of context: 0.691, minimum count 2: 0.676).
+count: 0.693; then four characters of context: 0.691, minimum count 2: 0.676). Context-aware trials (link-2.3): a
+beam over each character's alternatives scored with a character 4-gram model of the training keys, weight 0.3 /
+0.6 / 1.0: 0.677 / 0.598 / 0.451 (the key model prefers short keys), as pointwise mutual information, 0.2 / 0.4
+/ 0.7: 0.695 / 0.687 / 0.665; the best key among the 8-best that is the sound of a known Russian spelling (within
+1 / 2 nats of the best): 0.694 / 0.635 (the 8-best hold the right key for 0.869); coarser keys, a/i folded:
+precision 0.777 / recall 0.784, i beside a cut: 0.928 / 0.727, a final vowel cut: 0.910 / 0.719 (all rejected:
+too much precision for the recall). Smoothed context trees, four characters each side, unpruned: one tree, beta
+10: 0.707; two trees, beta 2 / 5 / 10 / 20 / 40: 0.685 / 0.706 / 0.718 / 0.710 / 0.693 (Witten-Bell weights,
+0.5 / 1 / 2 / 5 times the outputs seen: 0.683 / 0.684 / 0.688 / 0.709); pruned as above, beta 10, minimum count 3: **0.713** (1.7 MB), 2:
+0.711 (3.0 MB).
 
 Prints, per model, precision and recall on 1,500 dev pairs per confidence threshold (below it a source keeps a
 key of its own), as ``bench/link.py`` counts them.
@@ -53,11 +63,10 @@ from tasks.enrich.link.parts import SOUNDS_FILE, NameTable, ar_unarticled, latin
 from tasks.enrich.link.translit import MODELS_DIR, Translit, coarse, ru_sound  # noqa: E402
 
 MAX_EMIT = 3
-ORDERS = {
-    "2": ((2, 2), (2, 1), (1, 2), (1, 1), (1, 0), (0, 1), (0, 0)),
-    "3": Translit.ORDER,
-    "4": ((4, 4), (4, 3), (3, 4), *Translit.ORDER),
-}
+THRESHOLDS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
+BETA = 10.0
+ALTERNATIVES = 3  # key strings kept per context, most probable first
+MIN_SHARE = 0.05  # ... each at least this probable there
 _AR_PRIOR = {
     "ا": "a",
     "ب": "b",
@@ -154,7 +163,7 @@ def align(src: str, tgt: str, cost) -> list[str] | None:
     return out[::-1]
 
 
-def train(pairs: list[tuple[str, str, int]], script: str, min_count: int, order, rounds: int = 3) -> Translit:
+def train(pairs: list[tuple[str, str, int]], script: str, min_count: int, beta: float, rounds: int = 3) -> Translit:
     """``pairs``: (source, target key, weight)."""
     emit: dict[str, Counter[str]] | None = None
     for _ in range(rounds):
@@ -180,35 +189,48 @@ def train(pairs: list[tuple[str, str, int]], script: str, min_count: int, order,
             for s, e in zip(src, a, strict=True):
                 new[s][e] += w
         emit = new
-    model = Translit({}, order)
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for src, a, w in aligned:
-        for i, e in enumerate(a):
-            for ctx in model.contexts(src, i):
-                counts[ctx][e] += w
-    # keep a context only where it answers differently from the shorter contexts kept (general to specific)
-    rules: dict[str, list] = {}
-    for level in range(len(order) - 1, -1, -1):
-        left, right = order[level]
-        for ctx, c in counts.items():
-            lc, ch, rc = ctx.split("|")
-            if (len(lc), len(rc)) != (left, right):
-                continue
-            total = sum(c.values())
-            if total < min_count and level != len(order) - 1:
-                continue
-            out, n = c.most_common(1)[0]
-            fallback = None
-            for left2, right2 in order[level + 1 :]:
-                if left2 <= left and right2 <= right:
-                    r = rules.get(f"{lc[len(lc) - left2 :]}|{ch}|{rc[:right2]}")
-                    if r is not None:
-                        fallback = r
-                        break
-            p = round(n / total, 3)
-            if fallback is None or fallback[0] != out or abs(fallback[1] - p) > 0.15:
-                rules[ctx] = [out, p]
-    return Translit(rules, order)
+    return build(aligned, beta, min_count)
+
+
+def build(aligned, beta: float, min_count: int) -> Translit:
+    """The two context trees from the aligned pairs: every node's distribution interpolated with its parent's
+    (``(count + beta * parent) / (total + beta)``); a node is kept when seen ``min_count`` times and its answer
+    or that answer's probability (by more than 0.1) differs from its nearest kept ancestor's."""
+    model = Translit([{}, {}])
+    trees = []
+    for chain in model.chains:
+        counts: list[dict[str, Counter[str]]] = [defaultdict(Counter) for _ in chain]
+        for src, a, w in aligned:
+            for i, e in enumerate(a):
+                for level, ctx in enumerate(model.contexts(src, i, chain)):
+                    counts[level][ctx][e] += w
+        rules: dict[str, list] = {}
+        smooth: dict[str, dict[str, float]] = {}  # context -> smoothed distribution (p >= 0.01)
+        kept: dict[str, list] = {}  # context -> the rule answering there (its own or its nearest kept ancestor's)
+        for level in range(len(chain) - 1, -1, -1):
+            left, right = chain[level]
+            parent_of = chain[level + 1] if level + 1 < len(chain) else None
+            for ctx, c in sorted(counts[level].items()):
+                lc, ch, rc = ctx.split("|")
+                total = sum(c.values())
+                if parent_of is None:
+                    parent, up = {}, None
+                else:
+                    pctx = f"{lc[len(lc) - parent_of[0] :]}|{ch}|{rc[: parent_of[1]]}"
+                    parent, up = smooth.get(pctx, {}), kept.get(pctx)
+                lam = beta if parent else 0.0
+                dist = {e: (c.get(e, 0) + lam * parent.get(e, 0.0)) / (total + lam) for e in set(c) | set(parent)}
+                smooth[ctx] = {e: p for e, p in dist.items() if p >= 0.01}
+                top = sorted(dist.items(), key=lambda kv: (-kv[1], kv[0]))
+                rule = [x for e, p in top[:ALTERNATIVES] if p >= MIN_SHARE for x in (e, round(p, 3))]
+                if up is None or (total >= min_count and (up[0] != rule[0] or abs(up[1] - rule[1]) > 0.1)):
+                    rules[ctx] = rule
+                    kept[ctx] = rule
+                else:
+                    kept[ctx] = up
+        trees.append(rules)
+    model.rules = trees
+    return model
 
 
 def main() -> None:
@@ -222,7 +244,7 @@ def main() -> None:
     ap.add_argument(
         "--seeds", default=str(ROOT / "seeds"), help="where name_parts.parquet is; name_sounds.parquet is written there"
     )
-    ap.add_argument("--order", default="3", choices=sorted(ORDERS), help="widest context each side")
+    ap.add_argument("--beta", type=float, default=BETA, help="weight of a node's parent distribution")
     ap.add_argument("--weight", default="one", choices=("count", "one", "log"), help="weight of a pair in training")
     ap.add_argument("--only", choices=("la", "ar"), help="train one model (the ar model needs la.json)")
     args = ap.parse_args()
@@ -238,13 +260,14 @@ def main() -> None:
     if args.only == "ar":
         la_model = Translit.load(out / "la.json")
     else:
-        la_model = train(train_ru, "la", args.min_count, ORDERS[args.order])
+        la_model = train(train_ru, "la", args.min_count, args.beta)
         report("la (en-ru)", la_model, dev_ru)
     meta = {
         "what": "Latin phonetic key -> sound key of the Russian spelling (tasks/enrich/link/translit.py)",
         "data": "shared/names wd_en_ru.tsv (CC0, Wikidata, Merhav and Ash 2018), held-out and dev tokens left out",
         "pairs": len(train_ru),
         "min_count": args.min_count,
+        "beta": args.beta,
     }
     if args.only != "ar":
         write(out / "la.json", la_model, meta)
@@ -287,7 +310,7 @@ def main() -> None:
     ar = [r for r in ar if r[1]]
     train_ar = [(s, t, weight(n, args.weight)) for s, t, n, la in ar if not dev_split(la)]
     dev_ar = [(s, t, n) for s, t, n, la in ar if dev_split(la)]
-    ar_model = train(train_ar, "ar", args.min_count, ORDERS[args.order])
+    ar_model = train(train_ar, "ar", args.min_count, args.beta)
     report("ar (en-ar)", ar_model, dev_ar)
     meta = {
         "what": "folded Arabic spelling -> sound key of the Latin partner as la.json writes it",
@@ -295,11 +318,12 @@ def main() -> None:
         "(Apache-2.0, Google transliteration), held-out and dev tokens left out",
         "pairs": len(train_ar),
         "min_count": args.min_count,
+        "beta": args.beta,
     }
     write(out / "ar.json", ar_model, meta)
 
 
-def report(name: str, model: Translit, dev: list[tuple[str, str, int]]) -> None:
+def report(name: str, model: Translit, dev: list[tuple[str, str, int]], thresholds=THRESHOLDS) -> None:
     """On a sample of 1500 dev pairs, as ``bench/link.py`` counts them: a source and a target spelling are
     *predicted same* when the model's key of the source is the target's key, *gold same* when they are a listed
     pair; precision and recall per confidence threshold (below it a source keeps a key of its own)."""
@@ -309,7 +333,7 @@ def report(name: str, model: Translit, dev: list[tuple[str, str, int]]) -> None:
     for _, t in sample:
         by_key[coarse(t)].add(t)
     pred = {s: model.predict(s) for s, _ in sample}
-    for th in (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5):
+    for th in thresholds:
         same = tp = 0
         for s, (key, conf) in pred.items():
             if conf < th:
@@ -321,13 +345,13 @@ def report(name: str, model: Translit, dev: list[tuple[str, str, int]]) -> None:
             f"{name}: dev, threshold {th}: precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f}",
             file=sys.stderr,
         )
-    print(f"{name}: {len(model.rules)} rules, {len(dev)} dev pairs", file=sys.stderr)
+    print(f"{name}: {sum(map(len, model.rules))} rules, {len(dev)} dev pairs", file=sys.stderr)
 
 
 def write(path: Path, model: Translit, meta: dict) -> None:
     path.write_text(
         json.dumps(
-            {"meta": meta, "order": model.order, "rules": dict(sorted(model.rules.items()))},
+            {"meta": meta, "chains": model.chains, "rules": [dict(sorted(r.items())) for r in model.rules]},
             ensure_ascii=False,
             separators=(",", ":"),
         )

@@ -9,10 +9,10 @@ Russian spelling of the name (Russian writes foreign names by their sound, with 
 * an Arabic part: a learned model of the same key from the Arabic spelling; Arabic writes no short vowels, so
   the model is often unsure: its key is used only above a confidence learned on a dev split.
 
-The models (``models/translit/*.json``) are context decision lists over characters, trained by
+The models (``models/translit/*.json``) are smoothed context trees over characters, trained by
 ``training/train_translit.py`` on the Wikidata/Wikipedia name-token pairs of ``shared/names`` (the tokens that
-``tools/build_names.py`` holds out are never used): for each character of the source with up to two characters of
-context on each side, the string it is written as in the key, with its probability.
+``tools/build_names.py`` holds out are never used): for each character of the source with up to four characters
+of context on each side, the strings it is written as in the key, with their smoothed probabilities.
 """
 
 from __future__ import annotations
@@ -86,39 +86,64 @@ def ru_sound(token: str) -> str:
 
 
 class Translit:
-    """A context decision list: for each source character, the key string of the most specific context seen in
-    training (two characters of context each side, backing off to fewer), and its probability."""
+    """Two smoothed context trees over the characters of a spelling. For each source character, each tree gives
+    the distribution of key strings at the most specific context it holds (up to four characters each side,
+    backing off first on the right in one tree, first on the left in the other); every node's distribution
+    was interpolated with its parent's in training (``count + BETA * parent`` over ``total + BETA``), so a rare
+    long context (``tsch``, ``-igh-``, ``kn-``) moves the answer only as far as its evidence goes. The two trees'
+    distributions are averaged and the most probable key string is written."""
 
-    ORDER = ((3, 3), (3, 2), (2, 3), (2, 2), (2, 1), (1, 2), (1, 1), (1, 0), (0, 1), (0, 0))
+    CHAINS = (
+        ((4, 4), (4, 3), (3, 3), (3, 2), (2, 2), (2, 1), (1, 1), (1, 0), (0, 0)),
+        ((4, 4), (3, 4), (3, 3), (2, 3), (2, 2), (1, 2), (1, 1), (0, 1), (0, 0)),
+    )
 
-    def __init__(self, rules: dict[str, list], order=ORDER) -> None:
-        self.rules = rules  # "l|c|r" context -> [output, probability]
-        self.order = tuple(tuple(o) for o in order)
-        self._pad = max(max(o) for o in self.order)
+    def __init__(self, rules: list[dict[str, list]], chains=CHAINS) -> None:
+        # per tree: "l|c|r" context -> [output, probability, output2, probability2, ...], most probable first
+        self.rules = rules
+        self.chains = tuple(tuple(tuple(o) for o in chain) for chain in chains)
+        self._pad = max(max(o) for chain in self.chains for o in chain)
 
     @classmethod
     def load(cls, path: Path) -> Translit:
         d = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(d["rules"], d["order"])
+        return cls(d["rules"], d["chains"])
 
-    def contexts(self, src: str, i: int):
+    def contexts(self, src: str, i: int, chain) -> list[str]:
         s = "^" * self._pad + src + "$" * self._pad
+        return self._contexts(s, i + self._pad, chain)
+
+    @staticmethod
+    def _contexts(s: str, j: int, chain) -> list[str]:
+        return [f"{s[j - left : j]}|{s[j]}|{s[j + 1 : j + 1 + right]}" for left, right in chain]
+
+    def distribution(self, src: str, i: int, padded: str | None = None) -> dict[str, float]:
+        """Key strings of character ``i`` of ``src`` and their probabilities (the trees' average)."""
+        s = padded or "^" * self._pad + src + "$" * self._pad
         j = i + self._pad
-        for left, right in self.order:
-            yield f"{s[j - left : j]}|{s[j]}|{s[j + 1 : j + 1 + right]}"
+        dist: dict[str, float] = {}
+        for chain, rules in zip(self.chains, self.rules, strict=True):
+            for left, right in chain:
+                r = rules.get(f"{s[j - left : j]}|{s[j]}|{s[j + 1 : j + 1 + right]}")
+                if r is not None:
+                    for k in range(0, len(r), 2):
+                        dist[r[k]] = dist.get(r[k], 0.0) + r[k + 1] / len(self.chains)
+                    break
+        return dist
 
     def predict(self, src: str) -> tuple[str, float]:
-        """The key string of ``src`` (not yet coarsened) and its confidence (product of the rules' probabilities)."""
+        """The key string of ``src`` (not yet coarsened) and its confidence (product of the probabilities of the
+        key strings written)."""
         out, conf = [], 1.0
+        padded = "^" * self._pad + src + "$" * self._pad
         for i in range(len(src)):
-            for ctx in self.contexts(src, i):
-                r = self.rules.get(ctx)
-                if r is not None:
-                    out.append(r[0])
-                    conf *= r[1]
-                    break
-            else:
+            dist = self.distribution(src, i, padded)
+            if not dist:
                 conf *= 0.5  # a character never seen in training: dropped
+                continue
+            best, p = max(dist.items(), key=lambda kv: (kv[1], kv[0]))
+            out.append(best)
+            conf *= p
         return "".join(out), conf
 
 
