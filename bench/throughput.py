@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/throughput.py [--docs 2000] [--workers 2] [--batch-size 100] [--repeat 2] [--data ../shared]
     .venv/bin/python bench/throughput.py --startup    # only the unchanged run on the seeds, with and without a server
+    .venv/bin/python bench/throughput.py --startup --formats --docs 1500 --whole 10000 --skip-plain   # all three
 
 Builds ``--docs`` documents from the HTML pages of eval/extraction in the ``--data`` folder and the bundled seeds,
 each copy varied (an edition number in every paragraph) so that content hashes differ; runs
@@ -462,6 +463,12 @@ def main() -> None:
     parser.add_argument("--formats", action="store_true", help="the corpus as files, WARC, JSON Lines and a feed")
     parser.add_argument("--data", type=Path, default=DATA, help="evaluation data folder (default ../shared)")
     parser.add_argument("--startup", action="store_true", help="only the unchanged run on the seeds")
+    parser.add_argument(
+        "--whole",
+        type=int,
+        metavar="DOCS",
+        help="after --startup/--formats: the whole-run measurement on DOCS documents",
+    )
     args = parser.parse_args()
     if args.plain:
         return run_plain(*args.plain, args.workers, args.batch_size)
@@ -471,7 +478,9 @@ def main() -> None:
             startup()
         if args.formats:
             run_source_formats(args.docs, opts, args.data / "eval" / "extraction")
-        return None
+        if not args.whole:
+            return None
+    args.docs = args.whole or args.docs
     with tempfile.TemporaryDirectory(prefix="newsetl-bench-") as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
