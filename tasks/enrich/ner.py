@@ -1507,9 +1507,7 @@ def _known_org_words(doc: Doc) -> None:
             b = a + len(x)
             if any(m.start < b and a < m.end for m in doc.mentions):
                 continue
-            doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated(key, "ORG", 0.5, "added")))
-            if TRACE is not None:
-                TRACE.append((key, "ORG", 0.5, "added", doc, a, b))
+            _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", key)
 
 
 #: A name spelled out before its acronym in parentheses is an organisation (``_acronym_names``).
@@ -1575,9 +1573,7 @@ def _acronym_names(doc: Doc) -> None:
         if any(m.start < b and a < m.end or m.start < d and c < m.end for m in doc.mentions):
             continue
         for x, y in ((a, b), (c, d)):
-            doc.mentions.append(Mention(sent.idx, x, y, text[x:y], "ORG", _calibrated(key, "ORG", 0.5, "added")))
-            if TRACE is not None:
-                TRACE.append((key, "ORG", 0.5, "added", doc, x, y))
+            _add_mention(doc, sent.idx, x, y, text[x:y], "ORG", key)
 
 
 def _propagate_names(doc: Doc) -> None:
@@ -1684,9 +1680,7 @@ def _datelines(doc: Doc) -> None:
         if label is None or "LOC" not in label or "PER" in label:
             continue
         key = route(lang, "")
-        doc.mentions.append(Mention(sent.idx, a, b, hit.group(1), "LOC", _calibrated(key, "LOC", 0.5, "added")))
-        if TRACE is not None:
-            TRACE.append((key, "LOC", 0.5, "added", doc, a, b))
+        _add_mention(doc, sent.idx, a, b, hit.group(1), "LOC", key)
 
 
 # Arabic: an organisation head noun followed by definite words ("مجلس الأمن", "ومجلس الوزراء", "هيئة الأركان
@@ -1726,9 +1720,7 @@ def _ar_media_names(doc: Doc) -> None:
             continue
         for m in clash:
             doc.mentions.remove(m)
-        doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("ar", "ORG", 0.5, "added")))
-        if TRACE is not None:
-            TRACE.append(("ar", "ORG", 0.5, "added", doc, a, b))
+        _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "ar")
 
 
 def _ar_org_names(doc: Doc) -> None:
@@ -1749,9 +1741,7 @@ def _ar_org_names(doc: Doc) -> None:
         sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
         if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "ar":
             continue
-        doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("ar", "ORG", 0.5, "added")))
-        if TRACE is not None:
-            TRACE.append(("ar", "ORG", 0.5, "added", doc, a, b))
+        _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "ar")
 
 
 # Turkish: capitalised words ending in an organisation word with a suffix ("Hitit Üniversitesi", "İlçe Jandarma Komutanlığı",
@@ -1801,9 +1791,7 @@ def _tr_org_names(doc: Doc) -> None:
             continue
         for m in inside:
             doc.mentions.remove(m)
-        doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("tr", "ORG", 0.5, "added")))
-        if TRACE is not None:
-            TRACE.append(("tr", "ORG", 0.5, "added", doc, a, b))
+        _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "tr")
 
 
 #: Organisation names by their head word (``_org_heads``): "Imagination Technologies Group Plc", "Bureau of Lands".
@@ -1936,9 +1924,15 @@ def _fr_org_heads(doc: Doc, sent, text: str) -> None:
             continue
         for m in inside:
             doc.mentions.remove(m)
-        doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("fr", "ORG", 0.5, "added")))
-        if TRACE is not None:
-            TRACE.append(("fr", "ORG", 0.5, "added", doc, a, b))
+        _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "fr")
+
+
+def _add_mention(doc: Doc, sent_idx: int, a: int, b: int, surface: str, label: str, key: str) -> None:
+    """Add a mention that a rule found where the model did not, with the calibrated score of an added mention of
+    its label in language ``key``; recorded in ``TRACE`` when the bench traces the rules."""
+    doc.mentions.append(Mention(sent_idx, a, b, surface, label, _calibrated(key, label, 0.5, "added")))
+    if TRACE is not None:
+        TRACE.append((key, label, 0.5, "added", doc, a, b))
 
 
 def _org_heads(doc: Doc) -> None:
@@ -1991,9 +1985,7 @@ def _org_heads(doc: Doc) -> None:
                 continue
             for m in inside:
                 doc.mentions.remove(m)
-            doc.mentions.append(Mention(sent.idx, a, b, doc.text[a:b], "ORG", _calibrated("en", "ORG", 0.5, "added")))
-            if TRACE is not None:
-                TRACE.append(("en", "ORG", 0.5, "added", doc, a, b))
+            _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "en")
 
 
 def _qualifies(surface: str) -> bool:
