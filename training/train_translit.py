@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from build_names import held_out  # noqa: E402
+import build_names  # noqa: E402
 
 from tasks.enrich.link.names import phon  # noqa: E402
 from tasks.enrich.link.parts import SOUNDS_FILE, NameTable, ar_unarticled, latin_spelling, norm_token  # noqa: E402
@@ -110,20 +110,12 @@ def dev_split(latin: str) -> bool:
 
 
 def read_pairs(data: Path) -> dict[str, list[tuple[str, str, int]]]:
-    """(latin token, other token, count) per file, without the held-out Latin tokens."""
-    out: dict[str, list[tuple[str, str, int]]] = {"ru": [], "ar": []}
-    names = data / "names"
-    for script, file in (("ru", "wd_en_ru.tsv"), ("ar", "wd_en_ar.tsv")):
-        for line in (names / file).read_text(encoding="utf-8").splitlines():
-            la, other, n = line.split("\t")
-            if not held_out(la) and la.isalpha():
-                out[script].append((la.lower(), norm_token(other), int(n)))
-    for line in (names / "google_ar2en.tsv").read_text(encoding="utf-8").splitlines():
-        ar, la = line.split("\t")
-        la = la.strip(".'").lower()
-        if la.isalpha() and not held_out(la) and "." not in ar:
-            out["ar"].append((la, norm_token(ar), 1))
-    return out
+    """(latin token, other token, count) per script: ``tools/build_names.py``'s pairs (held-out Latin tokens left
+    out), alphabetic Latin tokens lower-cased and the other side normalised."""
+    return {
+        script: [(la.lower(), norm_token(other), n) for la, other, n in pairs if la.isalpha()]
+        for script, pairs in build_names.read_pairs(data).items()
+    }
 
 
 def _prior(s: str, e: str, script: str) -> float:
