@@ -173,6 +173,19 @@ def run(lang: str, data: Path, checks: list[str]) -> dict:
     return out
 
 
+#: bench flag (argparse dest) -> the module switch of ``tasks.enrich.ner`` that it turns off
+SWITCHES = {
+    "no_known_names": "USE_KNOWN_NAMES",
+    "no_ar_media": "AR_MEDIA",
+    "no_filter": "FILTER_NOT_NAMES",
+    "no_org_heads": "ORG_HEADS",
+    "no_acronyms": "ACRONYMS",
+    "no_org_words": "KNOWN_ORG_WORDS",
+    "raw_scores": "CALIBRATE",
+    "no_propagate": "PROPAGATE",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared", help="holds ner-train/ and eval/")
@@ -204,22 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     for item in args.spacy:
         lang, _, path = item.partition("=")
         ner.SPACY_MODELS[lang] = path
-    if args.no_known_names:
-        ner.USE_KNOWN_NAMES = False
-    if args.no_ar_media:
-        ner.AR_MEDIA = False
-    if args.no_filter:
-        ner.FILTER_NOT_NAMES = False
-    if args.no_org_heads:
-        ner.ORG_HEADS = False
-    if args.no_acronyms:
-        ner.ACRONYMS = False
-    if args.no_org_words:
-        ner.KNOWN_ORG_WORDS = False
-    if args.raw_scores:
-        ner.CALIBRATE = False
-    if args.no_propagate:
-        ner.PROPAGATE = False
+    for flag, switch in SWITCHES.items():  # each rule off with its flag
+        if getattr(args, flag):
+            setattr(ner, switch, False)
     try:
         shown = args.data.resolve().relative_to(REPO.parent)
         shown = Path("..") / shown
