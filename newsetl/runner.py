@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver
-from typing import Any
+from typing import Any, TypeVar
 
 import prefect.task_runners as prefect_runners
 from prefect.context import FlowRunContext
@@ -22,6 +24,7 @@ from prefect.task_runners import ProcessPoolTaskRunner
 
 PRELOAD = "newsetl.preload"
 _LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 class _Context:
@@ -63,3 +66,15 @@ def release_workers() -> None:
     ctx = FlowRunContext.get()
     if ctx is not None and isinstance(ctx.task_runner, SharedModelsTaskRunner):
         ctx.task_runner.release()
+
+
+def run_isolated(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in a short-lived process forked from the workers' forkserver (models already loaded), when
+    the flow runs on :class:`SharedModelsTaskRunner`; in this process otherwise. For one-off work of the flow
+    process that builds big transient objects (the reference tables: ~250 MB): what it allocates goes back to
+    the system when the process exits, instead of staying in the flow process's heap for the whole run."""
+    ctx = FlowRunContext.get()
+    if ctx is None or not isinstance(ctx.task_runner, SharedModelsTaskRunner):
+        return fn(*args)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        return pool.submit(fn, *args).result()

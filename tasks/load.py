@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import multiprocessing
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from prefect.cache_policies import NO_CACHE  # batches are big: never hash them 
 from newsetl.doc import Doc, Processed, Reject
 from newsetl.lake import Lake, stem, table_of
 from newsetl.memory import release_memory
+from newsetl.runner import run_isolated
 from tasks.stories import EMBED_VERSION
 from warehouse import db
 
@@ -323,12 +325,18 @@ def reference_version(seeds_dir: Path) -> str:
 @task(name="load-reference", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=is_transient)
 def load_reference(db_path: Path, lake: Lake, seeds_dir: Path) -> bool:
     """Load the knowledge base's reference entities and aliases (gazetteers, people/orgs) into DuckDB."""
-    from tasks.enrich.link import KnowledgeBase
-
     version = reference_version(seeds_dir)
     if db.reference_loaded(db_path, version):
         return False
-    kb = KnowledgeBase.build(seeds_dir)  # not cached: the flow process does not keep it
+    return run_isolated(_load_reference, db_path, lake, seeds_dir, version)
+
+
+def _load_reference(db_path: Path, lake: Lake, seeds_dir: Path, version: str) -> bool:
+    from tasks.enrich.link import KnowledgeBase
+
+    # forked from the workers' forkserver, the cached knowledge base is already loaded; in the flow process, a fresh
+    # one that goes when this returns
+    kb = KnowledgeBase.load(seeds_dir) if multiprocessing.parent_process() else KnowledgeBase.build(seeds_dir)
     paths = {}
     for name, rows in (("entities", kb.reference_entities()), ("entity_aliases", kb.reference_aliases())):
         paths[name] = lake.path("reference", f"{name}.parquet")
@@ -337,7 +345,7 @@ def load_reference(db_path: Path, lake: Lake, seeds_dir: Path) -> bool:
     loaded = db.load_reference(
         db_path, lake.uri(paths["entities"]), lake.uri(paths["entity_aliases"]), version, lake.remote_fs
     )
-    release_memory()  # ~250 MB of reference rows and their load: give them back before the run's batches
+    release_memory()  # ~250 MB of reference rows and their load (kept by glibc otherwise)
     return loaded
 
 
