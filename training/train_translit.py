@@ -59,10 +59,11 @@ sys.path.insert(0, str(ROOT / "tools"))
 import build_names  # noqa: E402
 
 from tasks.enrich.link.names import phon  # noqa: E402
-from tasks.enrich.link.parts import SOUNDS_FILE, NameTable, ar_unarticled, latin_spelling, norm_token  # noqa: E402
+from tasks.enrich.link.parts import AR_SOUND_MIN_CONF, SOUNDS_FILE, NameTable, ar_unarticled, latin_spelling, norm_token  # noqa: E402
 from tasks.enrich.link.translit import MODELS_DIR, Translit, coarse, ru_sound  # noqa: E402
 
 MAX_EMIT = 3
+N_BEST = 8
 THRESHOLDS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 BETA = 10.0
 ALTERNATIVES = 3  # key strings kept per context, most probable first
@@ -239,6 +240,9 @@ def main() -> None:
     ap.add_argument("--beta", type=float, default=BETA, help="weight of a node's parent distribution")
     ap.add_argument("--weight", default="one", choices=("count", "one", "log"), help="weight of a pair in training")
     ap.add_argument("--only", choices=("la", "ar"), help="train one model (the ar model needs la.json)")
+    ap.add_argument(
+        "--corpus", action="store_true", help="train nothing: the corpus case of the models in --out on the dev split"
+    )
     args = ap.parse_args()
     pairs = read_pairs(Path(args.data))
     out = Path(args.out)
@@ -249,8 +253,11 @@ def main() -> None:
     ru = [r for r in ru if r[0].isalpha() and r[1]]
     train_ru = [(s, t, weight(n, args.weight)) for s, t, n, la in ru if not dev_split(la)]
     dev_ru = [(s, t, n) for s, t, n, la in ru if dev_split(la)]
-    if args.only == "ar":
+    if args.only == "ar" or args.corpus:
         la_model = Translit.load(out / "la.json")
+    if args.corpus:
+        corpus_report("la (en-ru)", la_model, dev_ru)
+        corpus_report("la (en-ru)", la_model, dev_ru, size=0)
     else:
         la_model = train(train_ru, "la", args.min_count, args.beta)
         report("la (en-ru)", la_model, dev_ru)
@@ -261,7 +268,7 @@ def main() -> None:
         "min_count": args.min_count,
         "beta": args.beta,
     }
-    if args.only != "ar":
+    if args.only != "ar" and not args.corpus:
         write(out / "la.json", la_model, meta)
     if args.only == "la":
         return
@@ -284,8 +291,9 @@ def main() -> None:
         }
     )
     sounds_path = Path(args.seeds) / SOUNDS_FILE
-    pq.write_table(t, sounds_path, compression="zstd", compression_level=19)
-    print(f"{sounds_path}: {len(sounds)} keys, {sounds_path.stat().st_size / 1e3:.0f} kB", file=sys.stderr)
+    if not args.corpus:
+        pq.write_table(t, sounds_path, compression="zstd", compression_level=19)
+        print(f"{sounds_path}: {len(sounds)} keys, {sounds_path.stat().st_size / 1e3:.0f} kB", file=sys.stderr)
     sound_of = dict(sounds)
 
     # Arabic -> the same key: the sound of the Latin partner as the linker gives it (table, else the model)
@@ -300,6 +308,11 @@ def main() -> None:
 
     ar = [(*unarticled(o, la_key(la)), n, la) for la, o, n in pairs["ar"] if o]
     ar = [r for r in ar if r[1]]
+    if args.corpus:
+        dev_ar = [(s, t, n) for s, t, n, la in ar if dev_split(la)]
+        for size in (1500, 0):
+            corpus_report("ar (en-ar)", Translit.load(out / "ar.json"), dev_ar, AR_SOUND_MIN_CONF, size=size)
+        return
     train_ar = [(s, t, weight(n, args.weight)) for s, t, n, la in ar if not dev_split(la)]
     dev_ar = [(s, t, n) for s, t, n, la in ar if dev_split(la)]
     ar_model = train(train_ar, "ar", args.min_count, args.beta)
@@ -338,6 +351,58 @@ def report(name: str, model: Translit, dev: list[tuple[str, str, int]], threshol
             file=sys.stderr,
         )
     print(f"{name}: {sum(map(len, model.rules))} rules, {len(dev)} dev pairs", file=sys.stderr)
+
+
+MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+
+
+def corpus_report(
+    name: str,
+    model: Translit,
+    dev: list[tuple[str, str, int]],
+    min_conf: float = 0.0,
+    n: int = N_BEST,
+    size: int = 1500,
+) -> None:
+    """The corpus case (``warehouse/views/staging/stg_readings.sql``) on the 1500 dev pairs of :func:`report`, all
+    in one corpus: a source whose first key is no target's key takes the one target key among its other keys
+    within ``margin`` nats of its first (none when several; its first key when sure at most ``min_conf``). A
+    target key that is already another source's first key is taken only with ``--claimed``: precision and recall
+    per margin, with and without it; then (``size`` 0) the same with every dev pair in the corpus, a corpus ten
+    times larger, where more keys meet by chance."""
+    sample = sorted({(s, t) for s, t, _ in dev}, key=lambda p: hashlib.blake2b("|".join(p).encode()).digest())
+    sample = sample[:size] if size else sample
+    gold = set(sample)
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for _, t in sample:
+        by_key[coarse(t)].add(t)
+    sources = sorted({s for s, _ in sample})
+    best = {s: model.nbest(s, n) for s in sources}
+    firsts = {s: (ks[0][0] if ks and math.exp(ks[0][1]) >= min_conf else None) for s, ks in best.items()}
+    claimed = {k for k in firsts.values() if k in by_key}
+    for claim in (False, True):
+        for margin in MARGINS:
+            same = tp = moved = 0
+            for s in sources:
+                key, ks = firsts[s], best[s]
+                if key not in by_key and ks:
+                    top = ks[0][1]
+                    cands = {
+                        k
+                        for k, lp in ks
+                        if k != key and top - lp <= margin and k in by_key and (claim or k not in claimed)
+                    }
+                    if len(cands) == 1:
+                        key = next(iter(cands))
+                        moved += 1
+                hits = by_key.get(key, ()) if key else ()
+                same += len(hits)
+                tp += sum((s, t) in gold for t in hits)
+            print(
+                f"{name}: dev, corpus of {len(sample)} pairs, n={n}, margin {margin}, claimed targets {'taken' if claim else 'left'}: "
+                f"precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f} ({moved} sources moved)",
+                file=sys.stderr,
+            )
 
 
 def write(path: Path, model: Translit, meta: dict) -> None:

@@ -1,0 +1,49 @@
+-- An unknown person across scripts: the person of the corpus that another reading of its family name names.
+-- The linker gives a person nobody listed an id made of the sound key of its family name; a Cyrillic spelling's
+-- key is sure (letter by letter), a Latin or Arabic spelling's is a sound model's first reading, and the
+-- linker writes the ids of the model's other readings (within a margin) in mentions.alt_ids. One row per
+-- unknown person id with other readings: its script (the surest script that names it: 0 Cyrillic, 1 Latin,
+-- 2 Arabic), the candidates (those other ids that a person of a surer script has, and that no spelling of its own
+-- script reads first), and person_id, the candidate when there is exactly one; null when the person's own id is
+-- named in a surer script already, or when there is none or several. Same given initial or none, as the ids
+-- hold it. Computed from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
+create or replace view stg_alt_ids as
+with persons as (
+    select
+        entity_id,
+        alt_ids,
+        case
+            when regexp_matches(surface, '\p{Cyrillic}') then 0
+            when regexp_matches(surface, '\p{Arabic}') then 2
+            else 1
+        end as script
+    from mentions
+    where label = 'PER' and entity_id like 'u:%'
+),
+ranked as (  -- each person id and the scripts that name it
+    select entity_id, min(script) as script, list_distinct(list(script)) as scripts
+    from persons
+    group by entity_id
+),
+readings as (  -- the other readings of the person's spellings in its surest script
+    select distinct p.entity_id, r.script, a.alt_id
+    from persons as p
+    join ranked as r on r.entity_id = p.entity_id and r.script = p.script
+    cross join unnest(p.alt_ids) as a (alt_id)
+    where p.alt_ids is not null and p.script > 0
+),
+candidates as (
+    select g.entity_id, g.script, g.alt_id
+    from readings as g
+    join ranked as t on t.entity_id = g.alt_id
+    where t.script < g.script and not list_contains(t.scripts, g.script)
+)
+select
+    g.entity_id,
+    g.script,
+    case when count(c.alt_id) = 1 then any_value(c.alt_id) end as person_id,
+    count(c.alt_id) as n_candidates,
+    list_sort(list(c.alt_id) filter (where c.alt_id is not null)) as candidates
+from (select distinct entity_id, script from readings) as g
+left join candidates as c using (entity_id, script)
+group by g.entity_id, g.script
