@@ -6,7 +6,8 @@
 -- 2 Arabic), the candidates (those other ids that a person of a surer script has, and that no spelling of its own
 -- script reads first), and person_id, the candidate when there is exactly one; null when the person's own id is
 -- named in a surer script already, or when there is none or several. Same given initial or none, as the ids
--- hold it. Computed from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
+-- hold it; a family name alone may also take the family id of a full name of a surer script (mentions.family_id),
+-- which stg_families then resolves. Computed from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
 create or replace view stg_alt_ids as
 with persons as (
     select
@@ -20,9 +21,22 @@ with persons as (
     from mentions
     where label = 'PER' and entity_id like 'u:%'
 ),
-ranked as (  -- each person id and the scripts that name it
+script_ids as (  -- ids that a script names: the persons', and the family ids of full names (for a family name alone)
+    select entity_id, script from persons
+    union all
+    select
+        family_id as entity_id,
+        case
+            when regexp_matches(surface, '\p{Cyrillic}') then 0
+            when regexp_matches(surface, '\p{Arabic}') then 2
+            else 1
+        end as script
+    from mentions
+    where label = 'PER' and family_id like 'u:%'
+),
+ranked as (  -- each id and the scripts that name it
     select entity_id, min(script) as script, list_distinct(list(script)) as scripts
-    from persons
+    from script_ids
     group by entity_id
 ),
 readings as (  -- the other readings of the person's spellings in its surest script
