@@ -244,7 +244,7 @@ class PartKey:
     evidence: str  # "table" (rigour or name pairs), "rom" (romanisation of the spelling), "ar" (Arabic only)
     form: str = ""  # the part's normal form in its own script (nominative, no suffix or proclitic)
     sound: str = ""  # sound key shared by its spellings in every script (translit.py); ids are made of it
-    reading: tuple[str, str] = ("", "")  # (model, input) where a sound model read the sound: its other readings
+    reading: str = ""  # the sound model ("la", "ar") that read the sound, whose other readings count (other_ids)
 
 
 class NameTable:
@@ -355,7 +355,7 @@ class NameTable:
         if g != k and g in self.la:
             return self._known(self.la[g], t)
         spelling = latin_spelling(t, lang)
-        return PartKey(k, "rom", t, latin_sound(spelling), ("la", spelling))
+        return PartKey(k, "rom", t, latin_sound(spelling), "la")
 
     def _known(self, key: str, form: str) -> PartKey:
         return PartKey(key, "table", form, self.sound_of_key(key))
@@ -381,10 +381,10 @@ class NameTable:
             if _distance(near, form) <= max(1, len(form) // 3):
                 key = self.ar[near]
                 if sound:
-                    return PartKey(key, "table", form, sound, ("ar", ar_unarticled(form)))
+                    return PartKey(key, "table", form, sound, "ar")
                 return self._known(key, form)
         sound = arabic_sound(t)[0]
-        return PartKey(ABJAD_NS + t, "ar", t, sound or ABJAD_NS + t, ("ar", ar_unarticled(t)))
+        return PartKey(ABJAD_NS + t, "ar", t, sound or ABJAD_NS + t, "ar")
 
     def normal_form(self, name: str, lang: str | None) -> str:
         """A name with each part in its normal form: lowercase, Russian nominative, no Turkish suffix
@@ -420,7 +420,7 @@ def latin_sound(spelling: str) -> str:
     return coarse(m.predict(spelling)[0] if m is not None else spelling) or spelling
 
 
-@functools.lru_cache(maxsize=20_000)
+@functools.lru_cache(maxsize=4096)  # ~1.5 MB when full
 def other_readings(name: str, src: str, primary: str) -> tuple[str, ...]:
     """The other sound keys a sound model gives ``src`` (model ``name``: ``la`` or ``ar``), most probable first:
     among its ``N_BEST`` keys, those within ``READING_MARGIN`` nats of its first, ``primary`` left out (an Arabic
@@ -433,9 +433,7 @@ def other_readings(name: str, src: str, primary: str) -> tuple[str, ...]:
     if not best:
         return ()
     top = best[0][1]
-    return tuple(
-        k for k, lp in best if k != primary and top - lp <= READING_MARGIN and (name == "la" or len(k) >= 3)
-    )
+    return tuple(k for k, lp in best if k != primary and top - lp <= READING_MARGIN and (name == "la" or len(k) >= 3))
 
 
 def ar_unarticled(spelling: str) -> str:
@@ -513,9 +511,12 @@ def split_person(name: str, lang: str | None, table: NameTable) -> PersonName | 
     given = tuple(k.key for k in keys[:-1])
     ev = "table" if all(k.evidence == "table" for k in keys) else ("ar" if fam.evidence == "ar" else "rom")
     pk = table.part(patr, lang) if patr else None
-    return PersonName(
-        given, fam.key, pk.key if pk else None, ev, tuple(k.sound for k in keys[:-1]), fam.sound, fam.reading
-    )
+    reading = ("", "")
+    if fam.reading == "la":
+        reading = ("la", latin_spelling(fam.form, lang))
+    elif fam.reading == "ar":
+        reading = ("ar", ar_unarticled(fam.form))
+    return PersonName(given, fam.key, pk.key if pk else None, ev, tuple(k.sound for k in keys[:-1]), fam.sound, reading)
 
 
 _ID_TABLE = str.maketrans({"z": "s", "w": "v", "q": "k", "c": "k", "x": "k", "y": "i", "o": "a", "u": "a", "e": "i"})
