@@ -35,7 +35,7 @@ select
     coalesce(e.label, m.label) as entity_label,
     m.entity_id,
     coalesce(e.name, m.surface) as entity_name,
-    coalesce(case when x.doc_id is null then f.person_id end, a.person_id, m.entity_id) as resolved_id,
+    coalesce(case when x.doc_id is null then f.person_id end, a2.person_id, a.person_id, m.entity_id) as resolved_id,
     coalesce(case when x.doc_id is null then r.name end, ra.name, e.name, m.surface) as resolved_name,
     m.family_id,
     s.lang,
@@ -46,7 +46,8 @@ left join sentences as s using (doc_id, sent_idx)
 left join entities as e using (entity_id)
 left join documents as d using (doc_id)
 left join readings as a on a.entity_id = m.entity_id
-left join entities as ra on ra.entity_id = a.person_id
-left join families as f on f.family_id = coalesce(a.person_id, m.entity_id)
+left join readings as a2 on a2.entity_id = a.person_id  -- an Arabic person taken by a Latin one that moves in turn
+left join entities as ra on ra.entity_id = coalesce(a2.person_id, a.person_id)
+left join families as f on f.family_id = coalesce(a2.person_id, a.person_id, m.entity_id)
 left join doc_families as x on x.doc_id = m.doc_id and x.family_id = m.entity_id
 left join entities as r on r.entity_id = f.person_id
