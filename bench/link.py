@@ -12,7 +12,11 @@ are a listed pair; (2) ``real sentences``: ``bench/data/link_people.tsv``, 342 g
 people in real sentences of ``shared/ner-train`` (ru: factRuEval news; en: EWT, CrossNER politics, Broad
 Twitter Corpus; ar: WikiFANE/AQMAR; tr: Turkish Wiki NER), labelled by hand (see ``docs/ENTITIES.md``);
 the file holds offsets and labels only, the text is read from ``--data``; each sentence is a document
-with all its gold PER spans, linked on its own, and again with the sentences of each language in one batch. Cost: the linking stage alone (known-name spotting + linking) on the
+with all its gold PER spans, linked on its own, and again with the sentences of each language in one batch. Each
+set is also counted in the *corpus case*: all its documents loaded into one fresh warehouse (Parquet, then DuckDB,
+as a run loads them) and compared on ``stg_mentions.resolved_id`` instead of ``entity_id`` (a family name alone
+resolved to the one person of the corpus, an unknown person to the person its sound model's other reading names:
+``docs/ENTITIES.md``). Cost: the linking stage alone (known-name spotting + linking) on the
 ``dev`` sentences of the four languages with all their gold spans, in batches of 200 one-sentence
 documents: words per CPU-second, and the resident memory of the loaded reference data and name table.
 """
