@@ -420,7 +420,7 @@ def latin_sound(spelling: str) -> str:
     return coarse(m.predict(spelling)[0] if m is not None else spelling) or spelling
 
 
-@functools.lru_cache(maxsize=4096)  # ~1.5 MB when full
+@functools.lru_cache(maxsize=4096)  # ~2 MB RSS when full
 def other_readings(name: str, src: str, primary: str) -> tuple[str, ...]:
     """The other sound keys a sound model gives ``src`` (model ``name``: ``la`` or ``ar``), most probable first:
     among its ``N_BEST`` keys, those within ``READING_MARGIN`` nats of its first, ``primary`` left out (an Arabic
