@@ -390,7 +390,7 @@ def corpus_report(
     n: int = N_BEST,
     size: int = 1500,
 ) -> None:
-    """The corpus case (``warehouse/views/staging/stg_readings.sql``) on the 1500 dev pairs of :func:`report`, all
+    """The corpus case (``warehouse/views/staging/stg_alt_ids.sql``) on the 1500 dev pairs of :func:`report`, all
     in one corpus: a source whose first key is no target's key takes the one target key among its other keys
     within ``margin`` nats of its first (none when several; its first key when sure at most ``min_conf``). A
     target key that is already another source's first key is taken only with ``--claimed``: precision and recall

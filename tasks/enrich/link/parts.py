@@ -15,7 +15,8 @@ Evidence, strongest first (the compact table ``seeds/name_parts.parquet``, built
 Ids are made of *sound keys* (:mod:`~tasks.enrich.link.translit`): a known part has the sound of its group
 (``seeds/name_sounds.parquet``), an unknown Cyrillic part its letters, an unknown Latin part the Latin model's
 reading, an unknown Arabic part the Arabic model's where it is sure (``AR_SOUND_MIN_CONF``), else its
-Arabic-only key.
+Arabic-only key. Where a model read the family part, the ids of its other readings (:func:`other_ids`) go with the
+mention, for the warehouse to match against the persons of the corpus.
 
 Per-language normal forms: Russian case forms to the nominative (``pymorphy3`` lemmas and a few endings,
 accepted when the table knows the result), Turkish suffixes without an apostrophe only when the stem is a
@@ -354,8 +355,7 @@ class NameTable:
         g = phon(t, None)
         if g != k and g in self.la:
             return self._known(self.la[g], t)
-        spelling = latin_spelling(t, lang)
-        return PartKey(k, "rom", t, latin_sound(spelling), "la")
+        return PartKey(k, "rom", t, latin_sound(latin_spelling(t, lang)), "la")
 
     def _known(self, key: str, form: str) -> PartKey:
         return PartKey(key, "table", form, self.sound_of_key(key))
@@ -425,7 +425,7 @@ def other_readings(name: str, src: str, primary: str) -> tuple[str, ...]:
     """The other sound keys a sound model gives ``src`` (model ``name``: ``la`` or ``ar``), most probable first:
     among its ``N_BEST`` keys, those within ``READING_MARGIN`` nats of its first, ``primary`` left out (an Arabic
     part unsure of its first key keeps an Arabic-only key and all of them are other readings). The warehouse
-    matches them against the ids of the persons of the corpus (``stg_readings``, docs/ENTITIES.md)."""
+    matches them against the ids of the persons of the corpus (view ``stg_alt_ids``, docs/ENTITIES.md)."""
     m = model(name)
     if m is None or not src:
         return ()

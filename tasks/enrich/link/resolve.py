@@ -402,7 +402,7 @@ def link_entities_batch(docs: list[Doc], kb: KnowledgeBase) -> list[Doc]:
 def _alt_ids(mm: _M) -> tuple[str, ...]:
     """For a person whose id is made of a family part that a sound model read (``Knightley``, ``كالفرت``), the ids
     the other readings of that part would give, most probable first: the warehouse takes one of them when it is
-    the id of a person named in a surer script in the corpus and no other is (view ``stg_readings``)."""
+    the id of a person named in a surer script in the corpus and no other is (view ``stg_alt_ids``)."""
     p = mm.person
     if not mm.is_person or not mm.eid or p is None or not p.family_sound or mm.eid != person_id(p):
         return ()
