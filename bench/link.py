@@ -12,7 +12,11 @@ are a listed pair; (2) ``real sentences``: ``bench/data/link_people.tsv``, 342 g
 people in real sentences of ``shared/ner-train`` (ru: factRuEval news; en: EWT, CrossNER politics, Broad
 Twitter Corpus; ar: WikiFANE/AQMAR; tr: Turkish Wiki NER), labelled by hand (see ``docs/ENTITIES.md``);
 the file holds offsets and labels only, the text is read from ``--data``; each sentence is a document
-with all its gold PER spans, linked on its own, and again with the sentences of each language in one batch. Cost: the linking stage alone (known-name spotting + linking) on the
+with all its gold PER spans, linked on its own, and again with the sentences of each language in one batch. Each
+set is also counted in the *corpus case*: all its documents loaded into one fresh warehouse (Parquet, then DuckDB,
+as a run loads them) and compared on ``stg_mentions.resolved_id`` instead of ``entity_id`` (a family name alone
+resolved to the one person of the corpus, an unknown person to the person its sound model's other reading names:
+``docs/ENTITIES.md``). Cost: the linking stage alone (known-name spotting + linking) on the
 ``dev`` sentences of the four languages with all their gold spans, in batches of 200 one-sentence
 documents: words per CPU-second, and the resident memory of the loaded reference data and name table.
 """
@@ -25,6 +29,7 @@ import hashlib
 import os
 import resource
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -109,7 +114,7 @@ def pair_scores(side_a: list[tuple[str, str]], side_b: list[tuple[str, str]], go
     return (tp / pred if pred else float("nan")), (tp / gold if gold else float("nan")), gold
 
 
-def held_out_names(data: Path, kb, sample: int) -> list[tuple[str, float, float, int]]:
+def held_out_names(data: Path, kb, sample: int) -> list[tuple[str, str, float, float, int]]:
     from tasks.enrich.link import link_entities
 
     rows = []
@@ -127,24 +132,55 @@ def held_out_names(data: Path, kb, sample: int) -> list[tuple[str, float, float,
             out = []
             for t in tokens:
                 text = t[:1].upper() + t[1:]
-                doc = Doc(source_uri="n", text=text, lang=lg)
+                doc = Doc(source_uri=f"{lg}:{t}", text=text, lang=lg)
                 doc.sentences.append(Sentence(0, 0, len(text), text, lg))
                 doc.mentions.append(Mention(0, 0, len(text), text, "PER"))
-                out.append(link_entities(doc, kb).mentions[0].entity_id)
+                out.append(link_entities(doc, kb))
             return out
 
         latin = sorted({p[0] for p in pairs})
         other = sorted({p[1] for p in pairs})
-        a = list(zip(latin, ids(latin, "en"), strict=True))
-        b = list(zip(other, ids(other, lang), strict=True))
+        docs_a, docs_b = ids(latin, "en"), ids(other, lang)
+        label = f"Latin-{SCRIPT[lang]} (en-{lang}, {len(pairs)} held-out pairs)"
+        a = [(t, d.mentions[0].entity_id) for t, d in zip(latin, docs_a, strict=True)]
+        b = [(t, d.mentions[0].entity_id) for t, d in zip(other, docs_b, strict=True)]
         p, r, n = pair_scores(a, b, lambda x, y, gold=gold: (x, y) in gold)
-        rows.append((f"Latin-{SCRIPT[lang]} (en-{lang}, {len(pairs)} held-out pairs)", p, r, n))
+        rows.append(("held-out names", label, p, r, n))
+        # the corpus case: both sides in one warehouse, compared on stg_mentions.resolved_id
+        resolved = resolved_ids([*docs_a, *docs_b])
+        a = [(t, resolved[_span(d, d.mentions[0])]) for t, d in zip(latin, docs_a, strict=True)]
+        b = [(t, resolved[_span(d, d.mentions[0])]) for t, d in zip(other, docs_b, strict=True)]
+        p, r, n = pair_scores(a, b, lambda x, y, gold=gold: (x, y) in gold)
+        rows.append(("held-out names, one corpus (resolved_id)", label, p, r, n))
     return rows
 
 
-def real_sentences(data: Path, kb, batched: bool = False) -> list[tuple[str, float, float, int]]:
-    """``batched``: the sentences of each language linked as one batch (as a run would), so that a family
-    name alone may join the one full name of the batch."""
+def _span(doc: Doc, m: Mention) -> tuple[str, int, int]:
+    return doc.doc_id, m.start, m.end
+
+
+def resolved_ids(docs: list[Doc]) -> dict[tuple[str, int, int], str]:
+    """Load linked documents into a fresh warehouse as a run does (Parquet, then DuckDB) and read each mention's
+    ``stg_mentions.resolved_id``, by (doc_id, start, end). Documents with the same text are one document (the
+    same doc_id), as in a run."""
+    docs = list({d.doc_id: d for d in reversed(docs)}.values())
+    from newsetl.doc import Processed
+    from newsetl.lake import Lake
+    from tasks import load
+    from warehouse import db
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path, lake = Path(tmp) / "bench.duckdb", Lake.of(Path(tmp) / "lake")
+        key, files = load.write_batch.fn(Processed(docs, []), "bench", lake, "bench")
+        load.load_batch.fn(path, lake, files, key, "bench")
+        rows = db.query(path, "select doc_id, start_char, end_char, resolved_id from stg_mentions")[1]
+    return {(d, s, e): rid for d, s, e, rid in rows}
+
+
+def real_sentences(data: Path, kb, batched: bool = False) -> list[tuple[str, str, float, float, int]]:
+    """``batched``: the sentences of each language linked as one batch (as a run would: the same ids, since a
+    document is linked on its own evidence). Each set is counted on ``entity_id`` and, all the sentences loaded
+    in one warehouse, on ``stg_mentions.resolved_id``."""
     from tasks.enrich.link import link_entities, link_entities_batch
 
     labelled = list(csv.DictReader(LABELLED.open(encoding="utf-8"), delimiter="\t"))
@@ -153,7 +189,6 @@ def real_sentences(data: Path, kb, batched: bool = False) -> list[tuple[str, flo
         by_sent[(r["lang"], r["file"], int(r["sent_idx"]))].append(r)
     files = {(lang, f) for lang, f, _ in by_sent}
     conll = {(lang, f): read_conll(data / "ner-train" / f) for lang, f in files}
-    got: dict[str, list[tuple[str, str]]] = defaultdict(list)
     docs: dict[str, list[Doc]] = defaultdict(list)
     found = []
     for (lang, f, si), rs in sorted(by_sent.items()):
@@ -161,17 +196,21 @@ def real_sentences(data: Path, kb, batched: bool = False) -> list[tuple[str, flo
         docs[lang].append(doc)
         if not batched:
             link_entities(doc, kb)
-        found += [(lang, r["person"], spans[(int(r["tok_start"]), int(r["tok_end"]))]) for r in rs]
+        found += [(lang, r["person"], doc, spans[(int(r["tok_start"]), int(r["tok_end"]))]) for r in rs]
     if batched:
         for batch in docs.values():
             link_entities_batch(batch, kb)
-    for lang, person, m in found:
-        got[lang].append((person, m.entity_id))
+    name = "real sentences" + (", a batch per language" if batched else "")
+    resolved = resolved_ids([d for ds in docs.values() for d in ds])
     rows = []
-    for a, b in (("en", "ru"), ("en", "ar"), ("tr", "ar"), ("en", "tr")):
-        p, r, n = pair_scores(got[a], got[b], lambda x, y: x == y)
-        people = len({g for g, _ in got[a]} & {g for g, _ in got[b]})
-        rows.append((f"{SCRIPT[a]}-{SCRIPT[b]} ({a}-{b}, {people} people)", p, r, n))
+    for set_name, column in ((name, "entity_id"), (name + ", one corpus (resolved_id)", "resolved_id")):
+        got = defaultdict(list)
+        for lang, person, d, m in found:
+            got[lang].append((person, m.entity_id if column == "entity_id" else resolved[_span(d, m)]))
+        for a, b in (("en", "ru"), ("en", "ar"), ("tr", "ar"), ("en", "tr")):
+            p, r, n = pair_scores(got[a], got[b], lambda x, y: x == y)
+            people = len({g for g, _ in got[a]} & {g for g, _ in got[b]})
+            rows.append((set_name, f"{SCRIPT[a]}-{SCRIPT[b]} ({a}-{b}, {people} people)", p, r, n))
     return rows
 
 
@@ -266,13 +305,9 @@ def main() -> None:
     kb = KnowledgeBase.load(Path(args.seeds))
     lines += ["", f"`{LINK_VERSION}`; pairs of PER mentions written in two scripts (see the docstring).", ""]
     lines += ["| set | script pair | precision | recall | gold pairs |", "|---|---|---|---|---|"]
-    for name, rows in (
-        ("held-out names", held_out_names(data, kb, args.sample)),
-        ("real sentences", real_sentences(data, kb)),
-        ("real sentences, a batch per language", real_sentences(data, kb, batched=True)),
-    ):
-        for label, p, r, n in rows:
-            lines.append(f"| {name} | {label} | {p:.3f} | {r:.3f} | {n} |")
+    rows = held_out_names(data, kb, args.sample) + real_sentences(data, kb) + real_sentences(data, kb, batched=True)
+    for name, label, p, r, n in rows:
+        lines.append(f"| {name} | {label} | {p:.3f} | {r:.3f} | {n} |")
     print("\n".join(lines))
 
 

@@ -59,6 +59,7 @@ class Mention:
     entity_name: str | None = None  # canonical name of the linked entity (set by link)
     entity_norm: str | None = None  # normal form of the surface: Russian nominative, no suffix/clitic (set by link)
     family_id: str | None = None  # a person named by given and family name: the id of its family name alone (link)
+    alt_ids: tuple[str, ...] = ()  # an unknown person: its id under the other readings of its family name (link)
 
 
 @dataclass(slots=True)

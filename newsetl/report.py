@@ -280,10 +280,11 @@ def network_svg(pairs: list[dict], profiles: dict[str, dict]) -> str:
 
 
 # Pairs of linked entities named in one document, labelled with the entity's label (entity_cooccurrence
-# groups by the mention's label, which splits a pair when NER labels one entity differently).
+# groups by the mention's label, which splits a pair when NER labels one entity differently). Entities are resolved
+# (stg_mentions.resolved_id), as in entity_profile.
 NETWORK_SQL = """
 with doc_entities as (
-    select distinct m.doc_id, m.entity_id from mentions m where m.entity_id is not null
+    select distinct m.doc_id, m.resolved_id as entity_id from stg_mentions m where m.resolved_id is not null
 )
 select a.entity_id as entity_a, ea.name as name_a, ea.label as label_a,
        b.entity_id as entity_b, eb.name as name_b, eb.label as label_b,

@@ -79,6 +79,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("entity_id", pa.string()),
             ("score", pa.float64()),
             ("family_id", pa.string()),
+            ("alt_ids", pa.list_(pa.string())),
         ]
     ),
     "doc_embeddings": pa.schema(
@@ -203,6 +204,7 @@ def to_rows(
                     "entity_id": m.entity_id,
                     "score": m.score,
                     "family_id": m.family_id,
+                    "alt_ids": list(m.alt_ids) or None,
                 }
             )
             if m.entity_id is None:

@@ -432,7 +432,7 @@ FINGERPRINT_COLUMNS = {
     "documents": "doc_id, source_uri, text, lang, n_sentences, n_mentions",
     "blocks": "doc_id, block_idx, kind, text",
     "sentences": "doc_id, sent_idx, start_char, end_char, lang",
-    "mentions": "doc_id, start_char, end_char, label, entity_id, family_id",
+    "mentions": "doc_id, start_char, end_char, label, entity_id, family_id, alt_ids",
     "entities": "entity_id, name, label",
     "entity_aliases": "entity_id, alias, lang",
     "rejects": "source_uri, reason",

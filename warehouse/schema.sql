@@ -55,10 +55,12 @@ CREATE TABLE IF NOT EXISTS mentions (
     entity_id  VARCHAR,
     score      DOUBLE,
     family_id  VARCHAR,           -- PER named by given + family name: the id of its family name alone (linker)
+    alt_ids    VARCHAR[],         -- unknown PER: its id under the other readings of its family name (linker)
     PRIMARY KEY (doc_id, start_char, end_char)
 );
 
 ALTER TABLE mentions ADD COLUMN IF NOT EXISTS family_id VARCHAR;  -- warehouses made before link-2.3
+ALTER TABLE mentions ADD COLUMN IF NOT EXISTS alt_ids VARCHAR[];  -- warehouses made before link-2.4
 
 CREATE TABLE IF NOT EXISTS entities (
     entity_id   VARCHAR PRIMARY KEY,

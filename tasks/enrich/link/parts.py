@@ -15,7 +15,8 @@ Evidence, strongest first (the compact table ``seeds/name_parts.parquet``, built
 Ids are made of *sound keys* (:mod:`~tasks.enrich.link.translit`): a known part has the sound of its group
 (``seeds/name_sounds.parquet``), an unknown Cyrillic part its letters, an unknown Latin part the Latin model's
 reading, an unknown Arabic part the Arabic model's where it is sure (``AR_SOUND_MIN_CONF``), else its
-Arabic-only key.
+Arabic-only key. Where a model read the family part, the ids of its other readings (:func:`other_ids`) go with the
+mention, for the warehouse to match against the persons of the corpus.
 
 Per-language normal forms: Russian case forms to the nominative (``pymorphy3`` lemmas and a few endings,
 accepted when the table knows the result), Turkish suffixes without an apostrophe only when the stem is a
@@ -44,6 +45,12 @@ AR_SOUND_MIN_CONF = 0.1
 # model in its own reading (dev split: precision 0.929 / recall 0.513 against 0.921 / 0.527 always trusting the
 # model, and 0.783 / 0.289 always trusting the nearest spelling)
 AR_NEAR_MAX_CONF = 0.45
+# Other readings of a part that a sound model read (``other_readings``): of its N_BEST keys, those within
+# READING_MARGIN nats (log probability) of its first. Chosen on the dev split by ``training/train_translit.py
+# --corpus`` (corpus case, 1,500 dev pairs: en-ru recall 0.713 -> 0.875 at precision 0.988 -> 0.984, en-ar
+# 0.517 -> 0.711 at 0.966 -> 0.961; 4 nats gain nothing more, 2 nats 0.846 / 0.678)
+N_BEST = 8
+READING_MARGIN = 3.0
 
 # particles that introduce a part (kept with it, never a part of their own)
 PARTICLES = frozenset(
@@ -238,6 +245,7 @@ class PartKey:
     evidence: str  # "table" (rigour or name pairs), "rom" (romanisation of the spelling), "ar" (Arabic only)
     form: str = ""  # the part's normal form in its own script (nominative, no suffix or proclitic)
     sound: str = ""  # sound key shared by its spellings in every script (translit.py); ids are made of it
+    reading: str = ""  # the sound model ("la", "ar") that read the sound, whose other readings count (other_ids)
 
 
 class NameTable:
@@ -347,7 +355,7 @@ class NameTable:
         g = phon(t, None)
         if g != k and g in self.la:
             return self._known(self.la[g], t)
-        return PartKey(k, "rom", t, latin_sound(latin_spelling(t, lang)))
+        return PartKey(k, "rom", t, latin_sound(latin_spelling(t, lang)), "la")
 
     def _known(self, key: str, form: str) -> PartKey:
         return PartKey(key, "table", form, self.sound_of_key(key))
@@ -372,9 +380,11 @@ class NameTable:
             near = min(spellings, key=lambda s: (_distance(s, form), s))
             if _distance(near, form) <= max(1, len(form) // 3):
                 key = self.ar[near]
-                return PartKey(key, "table", form, sound) if sound else self._known(key, form)
+                if sound:
+                    return PartKey(key, "table", form, sound, "ar")
+                return self._known(key, form)
         sound = arabic_sound(t)[0]
-        return PartKey(ABJAD_NS + t, "ar", t, sound or ABJAD_NS + t)
+        return PartKey(ABJAD_NS + t, "ar", t, sound or ABJAD_NS + t, "ar")
 
     def normal_form(self, name: str, lang: str | None) -> str:
         """A name with each part in its normal form: lowercase, Russian nominative, no Turkish suffix
@@ -408,6 +418,22 @@ def latin_sound(spelling: str) -> str:
     (``knightley`` -> ``naitli``); without the model, the spelling itself coarsened."""
     m = model("la")
     return coarse(m.predict(spelling)[0] if m is not None else spelling) or spelling
+
+
+@functools.lru_cache(maxsize=4096)  # ~2 MB RSS when full
+def other_readings(name: str, src: str, primary: str) -> tuple[str, ...]:
+    """The other sound keys a sound model gives ``src`` (model ``name``: ``la`` or ``ar``), most probable first:
+    among its ``N_BEST`` keys, those within ``READING_MARGIN`` nats of its first, ``primary`` left out (an Arabic
+    part unsure of its first key keeps an Arabic-only key and all of them are other readings). The warehouse
+    matches them against the ids of the persons of the corpus (view ``stg_alt_ids``, docs/ENTITIES.md)."""
+    m = model(name)
+    if m is None or not src:
+        return ()
+    best = m.nbest(src, N_BEST)
+    if not best:
+        return ()
+    top = best[0][1]
+    return tuple(k for k, lp in best if k != primary and top - lp <= READING_MARGIN and (name == "la" or len(k) >= 3))
 
 
 def ar_unarticled(spelling: str) -> str:
@@ -449,6 +475,7 @@ class PersonName:
     evidence: str  # weakest evidence of the parts used for the id
     given_sound: tuple[str, ...] = ()  # sound keys of the given parts
     family_sound: str = ""  # sound key of the family part
+    family_reading: tuple[str, str] = ("", "")  # (model, input) where a sound model read the family part
 
     @property
     def initial(self) -> str:
@@ -484,7 +511,12 @@ def split_person(name: str, lang: str | None, table: NameTable) -> PersonName | 
     given = tuple(k.key for k in keys[:-1])
     ev = "table" if all(k.evidence == "table" for k in keys) else ("ar" if fam.evidence == "ar" else "rom")
     pk = table.part(patr, lang) if patr else None
-    return PersonName(given, fam.key, pk.key if pk else None, ev, tuple(k.sound for k in keys[:-1]), fam.sound)
+    reading = ("", "")
+    if fam.reading == "la":
+        reading = ("la", latin_spelling(fam.form, lang))
+    elif fam.reading == "ar":
+        reading = ("ar", ar_unarticled(fam.form))
+    return PersonName(given, fam.key, pk.key if pk else None, ev, tuple(k.sound for k in keys[:-1]), fam.sound, reading)
 
 
 _ID_TABLE = str.maketrans({"z": "s", "w": "v", "q": "k", "c": "k", "x": "k", "y": "i", "o": "a", "u": "a", "e": "i"})
@@ -505,6 +537,16 @@ def person_id(p: PersonName) -> str:
     """The id of a person nobody listed: family part + initial of the first given part (or the
     family part alone), the same in every document, batch and script."""
     return _person_id(p.family_sound, p.initial)
+
+
+def other_ids(p: PersonName) -> tuple[str, ...]:
+    """The ids :func:`person_id` would give ``p`` under the other readings of its family part (same given initial,
+    or none), most probable first: empty where no model read the family part (a table's or a Cyrillic
+    spelling's sound is sure)."""
+    name, src = p.family_reading
+    if not name:
+        return ()
+    return tuple(_person_id(k, p.initial) for k in other_readings(name, src, p.family_sound))
 
 
 def family_id(p: PersonName) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from pathlib import Path
 
@@ -145,6 +146,28 @@ class Translit:
             out.append(best)
             conf *= p
         return "".join(out), conf
+
+    def nbest(self, src: str, n: int = 8, beam: int = 16) -> list[tuple[str, float]]:
+        """The ``n`` most probable keys of ``src``, coarsened (:func:`coarse`), each with the natural log of its
+        probability (the product of the probabilities of the key strings written; spellings that coarsen to
+        one key count as the most probable of them), most probable first. The first is ``coarse(predict(src))``."""
+        states: list[tuple[float, str]] = [(0.0, "")]
+        padded = "^" * self._pad + src + "$" * self._pad
+        for i in range(len(src)):
+            dist = self.distribution(src, i, padded)
+            if not dist:
+                states = [(lp + math.log(0.5), s) for lp, s in states]
+                continue
+            options = [(math.log(p), out) for out, p in dist.items() if p > 0]
+            grown = [(lp + lq, s + out) for lp, s in states for lq, out in options]
+            grown.sort(key=lambda x: (-x[0], x[1]))
+            states = grown[:beam]
+        best: dict[str, float] = {}
+        for lp, s in states:
+            k = coarse(s)
+            if k not in best:
+                best[k] = lp
+        return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
 @functools.cache

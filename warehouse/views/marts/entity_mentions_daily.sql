@@ -1,7 +1,10 @@
--- Mentions per entity per day, with the languages they appeared in.
+-- Mentions per entity per day, with the languages they appeared in. Entities are resolved
+-- (stg_mentions.resolved_id), as in entity_profile.
 create or replace view entity_mentions_daily as
 with mentions as (
-    select * from stg_mentions where entity_id is not null
+    select * exclude (entity_id, entity_name), resolved_id as entity_id, resolved_name as entity_name
+    from stg_mentions
+    where resolved_id is not null
 )
 select
     entity_id,

@@ -1,8 +1,11 @@
 -- One row per entity mentioned at least once: what the knowledge base says about it and where, when,
--- in which languages and under which names the news mentions it.
+-- in which languages and under which names the news mentions it. Entities are resolved (stg_mentions.resolved_id):
+-- a family name alone, or an unknown person read otherwise in another script, counts as the person it names.
 create or replace view entity_profile as
 with mentions as (
-    select * from stg_mentions where entity_id is not null
+    select * exclude (entity_id, entity_name), resolved_id as entity_id, resolved_name as entity_name
+    from stg_mentions
+    where resolved_id is not null
 ),
 per_entity as (
     select

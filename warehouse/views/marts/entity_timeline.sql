@@ -1,7 +1,10 @@
--- An entity's timeline across languages: per day and language, how often and under which names.
+-- An entity's timeline across languages: per day and language, how often and under which names. Entities are
+-- resolved (stg_mentions.resolved_id), as in entity_profile.
 create or replace view entity_timeline as
 with mentions as (
-    select * from stg_mentions where entity_id is not null
+    select * exclude (entity_id, entity_name), resolved_id as entity_id, resolved_name as entity_name
+    from stg_mentions
+    where resolved_id is not null
 )
 select
     entity_id,

@@ -1,5 +1,6 @@
 -- One row per story (articles about the same event, across languages): its documents, languages,
--- sources, dates and key entities (the linked entities mentioned in most of its documents).
+-- sources, dates and key entities (the resolved entities, stg_mentions.resolved_id, mentioned in most of its
+-- documents).
 -- first_day / last_day are publication dates where the documents have one (HTML metadata, feed items,
 -- record fields), else fetch dates: date_basis says which ('published', 'fetched' or 'mixed'), and
 -- n_published_dates how many of the story's documents have a publication date.
@@ -17,7 +18,9 @@ signatures as (
     select doc_id, day_source from doc_signatures
 ),
 mentions as (
-    select distinct doc_id, entity_id, entity_name from stg_mentions where entity_id is not null
+    select distinct doc_id, resolved_id as entity_id, resolved_name as entity_name
+    from stg_mentions
+    where resolved_id is not null
 ),
 story_documents as (
     select

@@ -1,6 +1,8 @@
 -- Every mention with its entity, its sentence's language and the document's day. resolved_id is the entity to join
--- on: entity_id (the linker's id), except for a family name alone that the corpus resolves to one person
--- (stg_families) in a document that names no person of that family in full: then that person.
+-- on: entity_id (the linker's id), except (1) for an unknown person whose family name, read otherwise, is the one
+-- person of the corpus named in a surer script (stg_alt_ids): then that person; (2) for a family name alone that
+-- the corpus resolves to one person (stg_families, after (1)) in a document that names no person of that family
+-- in full: then that person.
 create or replace view stg_mentions as
 with mentions as (
     select * from mentions
@@ -17,6 +19,9 @@ documents as (
 families as (
     select family_id, person_id from stg_families where person_id is not null
 ),
+readings as (
+    select entity_id, person_id from stg_alt_ids where person_id is not null
+),
 doc_families as (  -- a document that names a person of the family in full keeps its family-only ids (ambiguous)
     select distinct doc_id, family_id from mentions where family_id is not null
 )
@@ -30,8 +35,8 @@ select
     coalesce(e.label, m.label) as entity_label,
     m.entity_id,
     coalesce(e.name, m.surface) as entity_name,
-    coalesce(case when x.doc_id is null then f.person_id end, m.entity_id) as resolved_id,
-    coalesce(case when x.doc_id is null then r.name end, e.name, m.surface) as resolved_name,
+    coalesce(case when x.doc_id is null then f.person_id end, a2.person_id, a.person_id, m.entity_id) as resolved_id,
+    coalesce(case when x.doc_id is null then r.name end, ra.name, e.name, m.surface) as resolved_name,
     m.family_id,
     s.lang,
     d.day,
@@ -40,6 +45,9 @@ from mentions as m
 left join sentences as s using (doc_id, sent_idx)
 left join entities as e using (entity_id)
 left join documents as d using (doc_id)
-left join families as f on f.family_id = m.entity_id
+left join readings as a on a.entity_id = m.entity_id
+left join readings as a2 on a2.entity_id = a.person_id  -- an Arabic person taken by a Latin one that moves in turn
+left join entities as ra on ra.entity_id = coalesce(a2.person_id, a.person_id)
+left join families as f on f.family_id = coalesce(a2.person_id, a.person_id, m.entity_id)
 left join doc_families as x on x.doc_id = m.doc_id and x.family_id = m.entity_id
 left join entities as r on r.entity_id = f.person_id

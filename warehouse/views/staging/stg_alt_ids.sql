@@ -1,0 +1,94 @@
+-- An unknown person across scripts: the person of the corpus that another reading of its family name names.
+-- The linker gives a person nobody listed an id made of the sound key of its family name; a Cyrillic spelling's
+-- key is sure (letter by letter), a Latin or Arabic spelling's is a sound model's first reading, and the
+-- linker writes the ids of the model's other readings (within a margin) in mentions.alt_ids. One row per
+-- unknown person id with other readings: its script (the surest script that names it: 0 Cyrillic, 1 Latin,
+-- 2 Arabic), the candidates (those other ids that a person of a surer script has, and that no spelling of its own
+-- script reads first), and person_id, the candidate when there is exactly one; null when the person's own id is
+-- named in a surer script already, or when there is none or several. Same given initial or none, as the ids
+-- hold it; a family name alone may also take the family id of a full name of a surer script (mentions.family_id),
+-- which stg_families then resolves. Failing a candidate, an Arabic person takes the one Latin person one of whose
+-- other readings is its id and whose id no Arabic spelling reads first (reverse_candidates): both are readings of
+-- sound models, and the Latin model's first reading is the one that misses more often. Computed from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
+create or replace view stg_alt_ids as
+with persons as (
+    select
+        entity_id,
+        alt_ids,
+        case
+            when regexp_matches(surface, '\p{Cyrillic}') then 0
+            when regexp_matches(surface, '\p{Arabic}') then 2
+            else 1
+        end as script
+    from mentions
+    where label = 'PER' and entity_id like 'u:%'
+),
+script_ids as (  -- ids that a script names: the persons', and the family ids of full names (for a family name alone)
+    select entity_id, script from persons
+    union all
+    select
+        family_id as entity_id,
+        case
+            when regexp_matches(surface, '\p{Cyrillic}') then 0
+            when regexp_matches(surface, '\p{Arabic}') then 2
+            else 1
+        end as script
+    from mentions
+    where label = 'PER' and family_id like 'u:%'
+),
+ranked as (  -- each id and the scripts that name it
+    select entity_id, min(script) as script, list_distinct(list(script)) as scripts
+    from script_ids
+    group by entity_id
+),
+readings as (  -- the other readings of the person's spellings in its surest script
+    select distinct p.entity_id, r.script, a.alt_id
+    from persons as p
+    join ranked as r on r.entity_id = p.entity_id and r.script = p.script
+    cross join unnest(p.alt_ids) as a (alt_id)
+    where p.alt_ids is not null and p.script > 0
+),
+candidates as (  -- another reading of the person that a surer script names, and no spelling of its own reads first
+    select g.entity_id, g.script, g.alt_id
+    from readings as g
+    join ranked as t on t.entity_id = g.alt_id
+    where t.script < g.script and not list_contains(t.scripts, g.script)
+),
+reverse as (  -- a person of a surer script (Latin) one of whose other readings is this person's id (Arabic)
+    select distinct t.entity_id, t.script, g.entity_id as alt_id
+    from readings as g
+    join ranked as t on t.entity_id = g.alt_id
+    join ranked as r on r.entity_id = g.entity_id
+    where
+        t.script > g.script
+        and not list_contains(r.scripts, t.script)
+        and t.entity_id in (select entity_id from persons where script = t.script)
+),
+people as (
+    select entity_id, script from readings
+    union
+    select entity_id, script from reverse
+),
+per_person as (
+    select
+        g.entity_id,
+        g.script,
+        coalesce(list_sort(list_distinct(list(c.alt_id) filter (where c.alt_id is not null))), []) as candidates,
+        coalesce(list_sort(list_distinct(list(v.alt_id) filter (where v.alt_id is not null))), [])
+            as reverse_candidates
+    from people as g
+    left join candidates as c using (entity_id, script)
+    left join reverse as v using (entity_id, script)
+    group by g.entity_id, g.script
+)
+select
+    entity_id,
+    script,
+    case
+        when len(candidates) = 1 then candidates[1]
+        when len(candidates) = 0 and len(reverse_candidates) = 1 then reverse_candidates[1]
+    end as person_id,
+    len(candidates) as n_candidates,
+    candidates,
+    reverse_candidates
+from per_person
