@@ -1285,6 +1285,8 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
             _datelines(doc)
             _ar_org_names(doc)
             _tr_org_names(doc)
+            if TYPE_NOUNS:
+                _tr_type_nouns(doc)
             if ORG_HEADS:
                 _org_heads(doc)
             if ACRONYMS:
@@ -1792,6 +1794,65 @@ def _tr_org_names(doc: Doc) -> None:
         for m in inside:
             doc.mentions.remove(m)
         _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "tr")
+
+
+#: Turkish type nouns after a name (``_tr_type_nouns``): "Sayalar mahallesinde" (LOC), "Haşdi Şabi örgütünün" (ORG).
+TYPE_NOUNS = True
+# A lower-case type noun in its possessive form (with a case suffix) after the name it types: a place ("Erbaa
+# ilçesi", "İdlib kentinde", "Sayalar mahallesinde") or an organisation ("Haşdi Şabi örgütünün", "Wagner grubu").
+_TR_CASE = r"(?:n?(?:de|da|den|dan|deki|daki|e|a|in|ın|un|ün|i|ı|u|ü|le|la|ce|ca))?"
+_TR_PLACE_TYPES = "ilçesi ili kenti köyü mahallesi beldesi kasabası bölgesi semti şehri eyaleti".split()
+_TR_ORG_TYPES = "örgütü partisi grubu şirketi ajansı gazetesi derneği vakfı sendikası holdingi".split()
+_TR_TYPE_RE = re.compile(
+    rf"(?<![\w{_APOS}])((?:{_TR_CAP}\s+){{0,2}}{_TR_CAP})(?:[{_APOS}]([^\W\d_]+))?\s+"
+    rf"({'|'.join(_TR_PLACE_TYPES + _TR_ORG_TYPES)}){_TR_CASE}(?![\w{_APOS}])"
+)
+# "Tokat’ın Erbaa ilçesi": the place in the genitive before a district or village is a place too
+_TR_GENITIVE_RE = re.compile(
+    rf"(?<![\w{_APOS}])({_TR_CAP})[{_APOS}](?:n?[ıiuü]n)\s+{_TR_CAP}\s+(?:ilçesi|köyü|beldesi)"
+)
+
+
+def _tr_type_nouns(doc: Doc) -> None:
+    """Turkish names typed by the lower-case noun after them (``_TR_TYPE_RE``): one to three capitalised words
+    before a place noun are LOC, before an organisation noun ORG, and a place in the genitive before a district
+    ("Tokat’ın Erbaa ilçesi") is LOC. A mention of exactly those words takes the label; where none overlaps them,
+    one is added (an organisation: two words or more, "Fransız şirketi" being an adjective's); a mention that runs on into the place noun ("Baf bölgesinde") is cut before it. A sentence-initial
+    common word ("Dün", in the model's case lexicon) is left out; a name with an apostrophe suffix ("Tokat’ın
+    ilçesi") is not the typed name and is skipped."""
+    if doc.lang != "tr" and not any(x.lang == "tr" for x in doc.sentences):
+        return
+    lexicon = getattr(getattr(_TAGGERS.get("tr"), "featurize", None), "case_lexicon", None) or {}
+    found: list[tuple[int, int, str, int]] = []  # (start, end of the name, label, end of the type noun)
+    for hit in _TR_TYPE_RE.finditer(doc.text):
+        if hit.group(2):  # "Tokat’ın ilçesi": the apostrophe suffix belongs to another construction
+            continue
+        a, b = hit.span(1)
+        words = hit.group(1).split()
+        while words and lexicon.get(words[0].replace("I", "ı").replace("İ", "i").lower()) in ("l", "m"):
+            a = doc.text.index(words[1], a) if len(words) > 1 else b
+            words = words[1:]
+        if not words or sum(c.isalpha() for c in words[-1]) < 2:  # "C bölgesi" (Area C)
+            continue
+        label = "LOC" if hit.group(3) in _TR_PLACE_TYPES else "ORG"
+        found.append((a, b, label, hit.end()))
+    for hit in _TR_GENITIVE_RE.finditer(doc.text):
+        a, b = hit.span(1)
+        if lexicon.get(hit.group(1).replace("I", "ı").replace("İ", "i").lower()) not in ("l", "m"):
+            found.append((a, b, "LOC", b))
+    for a, b, label, type_end in found:
+        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
+        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "tr":
+            continue
+        overlap = [m for m in doc.mentions if m.start < b and a < m.end]
+        if not overlap and (label == "LOC" or len(doc.text[a:b].split()) > 1):  # "Fransız şirketi": an adjective
+            _add_mention(doc, sent.idx, a, b, doc.text[a:b], label, "tr")
+        elif len(overlap) == 1:
+            m = overlap[0]
+            if m.start == a and m.end == b:
+                m.label = label
+            elif m.start == a and b < m.end <= type_end and label == "LOC":  # "Baf bölgesinde" -> "Baf"
+                m.end, m.surface, m.label = b, doc.text[a:b], label
 
 
 #: Organisation names by their head word (``_org_heads``): "Imagination Technologies Group Plc", "Bureau of Lands".
