@@ -1725,12 +1725,60 @@ def _ar_media_names(doc: Doc) -> None:
         _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "ar")
 
 
+#: Arabic place names by the place noun before them (``_ar_place_heads``): "معبر القائم", "بحر اليابان".
+AR_PLACE_HEADS = True
+# A descriptive place noun before a name, outside the name ("مدينة القائم" -> "القائم", as in ner-train/ar and the
+# news check), and a geographic noun that is part of the name ("بحر اليابان", "وقطاع غزة", "جزر القمر").
+_AR_OUTER_HEADS = "مدينة محافظة منطقة بلدة قرية ولاية معبر منفذ مخيم".split()
+_AR_INNER_HEADS = "بحر خليج مضيق جزيرة جزر نهر جبل بحيرة قطاع".split()
+_AR_PLACE_HEAD_RE = re.compile(
+    r"(?<![\w\u064b-\u065f])(?:[وفبل]|لل|وب|ول|وفي)?(" + "|".join(_AR_OUTER_HEADS + _AR_INNER_HEADS) + r")\s+"
+    r"([\u0621-\u064a]{2,})(?![\w\u064b-\u065f])"
+)
+
+
+def _ar_place_heads(doc: Doc) -> None:
+    """Arabic place names by the noun before them (``_AR_PLACE_HEAD_RE``). After a descriptive noun ("مدينة",
+    "معبر", "منفذ"...) a definite word that no mention overlaps and that is no nisba adjective or plural ("منفذ
+    القائم", not "المنطقة الحدودية", "منطقة العمليات") is a LOC; a LOC mention right after a geographic noun that
+    is part of the name ("بحر اليابان", "وقطاع غزة") takes the noun in, with its proclitic."""
+    for hit in _AR_PLACE_HEAD_RE.finditer(doc.text):
+        head, word = hit.group(1), hit.group(2)
+        a, b = hit.span(2)
+        sent = next((x for x in doc.sentences if x.start <= hit.start() and b <= x.end), None)
+        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "ar":
+            continue
+        if head in _AR_INNER_HEADS:
+            m = next((m for m in doc.mentions if m.start == a and m.label == "LOC"), None)
+            if m is not None and not any(x.start < a and hit.start() < x.end for x in doc.mentions):
+                m.start = hit.start()
+                m.surface = doc.text[m.start : m.end]
+            continue
+        if any(m.start < b and a < m.end for m in doc.mentions):
+            continue
+        if not word.startswith("ال") or re.search("(?:ي|ية|يه|ين|ون|ات)$", word) or _not_a_name(word):
+            continue
+        if ar_norm(word) in _AR_PLACE_NOT_NAMES or word in _AR_TITLES:  # "مدينة الملك عبد العزيز": a title
+            continue
+        _add_mention(doc, sent.idx, a, b, word, "LOC", "ar")
+
+
+# Definite common words seen after a place noun ("منطقة الشرق", "مدينة المنورة" aside): not names on their own
+_AR_PLACE_NOT_NAMES = frozenset(
+    ar_norm(w)
+    for w in "المنطقة المدينة المحافظة الشرق الغرب الشمال الجنوب الوسط المذكور المذكورة التي الذي الجديد"
+    " الجديدة القديم القديمة الكبير الكبرى الصغير الصغرى الأخرى الآخر نفسها نفسه".split()
+)
+
+
 def _ar_org_names(doc: Doc) -> None:
     """Arabic organisation names by their head noun (see ``_AR_ORG_RE``) that no mention overlaps become ORG."""
     if doc.lang != "ar" and not any(x.lang == "ar" for x in doc.sentences):
         return
     if AR_MEDIA:
         _ar_media_names(doc)
+    if AR_PLACE_HEADS:
+        _ar_place_heads(doc)
     taken = [(m.start, m.end) for m in doc.mentions]
     for hit in _AR_ORG_PATTERN.finditer(doc.text):
         a, b = hit.span()
