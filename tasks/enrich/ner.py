@@ -1903,6 +1903,27 @@ def _tr_type_nouns(doc: Doc) -> None:
                 m.end, m.surface, m.label = b, doc.text[a:b], label
 
 
+#: French: plural demonyms after a determiner are no name ("les Arméniens"; ``_fr_context``).
+FR_DEMONYMS = True
+# "les Arméniens", "des Russes", "20 mille Ukrainiens": a determiner of the plural, a capitalised word with a
+# demonym's plural ending; country names in the plural ("les Philippines", "aux Seychelles", "les Comores",
+# "des Émirats", "les Pays-Bas") end otherwise or have a hyphen
+_FR_DEMONYM_RE = re.compile(
+    r"(?:\b(?:[Ll]es|[Dd]es|[Aa]ux|[Cc]es|[Dd]eux|[Tt]rois|mille|nombreux|plusieurs)|\d)\s+"
+    r"([A-ZÀÂÉÈÊÎÔÛÇ][a-zàâäéèêëîïôöûüç]+(?:iens|ains|ais|ois|éens|ands|ols|ucs|ecs|sses))\b(?![-’'])"
+)
+
+
+def _fr_context(doc: Doc, sent, text: str) -> None:
+    """French: a mention that is a plural demonym after a determiner (``_FR_DEMONYM_RE``: "les Arméniens", "des
+    Russes") is dropped (the guidelines' demonyms are no name; the model tags them LOC)."""
+    if FR_DEMONYMS:
+        for hit in _FR_DEMONYM_RE.finditer(text):
+            a, b = sent.start + hit.start(1), sent.start + hit.end(1)
+            for m in [m for m in doc.mentions if m.start == a and m.end == b]:
+                doc.mentions.remove(m)
+
+
 #: Organisation names by their head word (``_org_heads``): "Imagination Technologies Group Plc", "Bureau of Lands".
 ORG_HEADS = True
 #: The French part of it (``_fr_org_heads``), for experiments.
@@ -2063,6 +2084,8 @@ def _org_heads(doc: Doc) -> None:
         lang = sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang
         if lang == "fr" and FR_ORG_HEADS:
             _fr_org_heads(doc, sent, doc.text[sent.start : sent.end])
+        if lang == "fr":
+            _fr_context(doc, sent, doc.text[sent.start : sent.end])
         if lang != "en":
             continue
         text = doc.text[sent.start : sent.end]
