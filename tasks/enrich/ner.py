@@ -1133,6 +1133,16 @@ _TR_PLACE_TAILS = tuple(
 )
 
 
+#: Arabic PER spans: a leading verb of saying cut ("وأوضح الإرياني"), the nasab taken in ("... بن عبد العزيز آل سعود").
+AR_PER_SPANS = True
+_AR_SAYING = frozenset(
+    (v + w)
+    for w in "قال أضاف أكد أوضح أشار تابع أعلن صرح كشف ذكر لفت شدد اعتبر رأى نفى دعا طالب".split()
+    for v in ("", "و", "ف")
+)
+_AR_NASAB_RE = re.compile(r"\s+(?:بن|بنت|ابن|آل)\s+(?:عبد\s+)?[\u0621-\u064a]{2,}(?![\w\u064b-\u065f])")
+
+
 def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int, int, str, tuple[int, int, str] | None]:
     """Model-independent fixes: a span never runs across a spaced dash (datelines: "HABERRUS – Milli ..."),
     and a leading title ("Bakan Akar", "Milli Savunma Bakanı Hulusi Akar") is cut off, the rest being PER.
@@ -1163,6 +1173,18 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
                 label = "ORG"  # "ميليشيات الحوثي" tagged PER: a group's name
             if label != "PER":
                 start += words[1].start()
+    if key == "ar" and label == "PER" and AR_PER_SPANS:
+        # "وأوضح الإرياني": a verb of saying before the name is no part of it
+        first = re.match(r"\S+\s+", text[start:end])
+        if first and first.group().strip() in _AR_SAYING:
+            start += first.end()
+        # "سلمان بن عبد العزيز" + "آل سعود": a name runs on through its nasab ("بن"/"بنت"/"آل" and a word, "عبد"
+        # and a word)
+        while True:
+            more = _AR_NASAB_RE.match(text, end)
+            if not more:
+                break
+            end = more.end()
     if key == "ar" and label == "PER":
         # "الكوسوفي أنطون كوني", "الروسي فلاديمير بوتين": a leading nisba adjective (ال...ي) or title
         # before a name of two or more words is not part of the name
