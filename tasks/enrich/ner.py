@@ -1936,9 +1936,31 @@ _FR_DEMONYM_RE = re.compile(
 )
 
 
+#: French: a name after a media or party noun is an organisation ("l'agence turque Anadolu"; ``_fr_context``).
+FR_MEDIA = True
+# "l'agence turque Anadolu", "le quotidien Le Monde", "la chaîne France 24", "le parti Ennahdha": the noun, at most
+# one adjective of origin or kind, then the name (capitalised words, a number after one: "France 24")
+_FR_MEDIA_RE = re.compile(
+    r"(?<!\w)(?:[Ll]['’]agence|[Ll]e (?:journal|quotidien|magazine|site|hebdomadaire|mensuel|parti|mouvement)"
+    r"|[Ll]a (?:chaîne|radio|télévision))"
+    r"(?:\s+(?:de presse|[a-zéèêëîïôûç]+(?:aise|aises|ienne|ien|ine|in|que|ale|al|ande|ole|oise|ois|ée|elle|aine)))?"
+    r"\s+[«\"“]?\s*((?:[A-ZÀÂÉÈÊÎÔÛÇ][\w’'-]+)(?:\s+(?:[A-ZÀÂÉÈÊÎÔÛÇ][\w’'-]+|\d{1,3}(?!\d))){0,3})"
+)
+
+
 def _fr_context(doc: Doc, sent, text: str) -> None:
-    """French: a mention that is a plural demonym after a determiner (``_FR_DEMONYM_RE``: "les Arméniens", "des
-    Russes") is dropped (the guidelines' demonyms are no name; the model tags them LOC)."""
+    """French cues around a name: a name after a media or party noun (``_FR_MEDIA_RE``: "l'agence turque Anadolu")
+    is ORG (added where no mention overlaps it, relabelled where a mention is exactly it), and a mention that is a
+    plural demonym after a determiner (``_FR_DEMONYM_RE``: "les Arméniens", "des Russes") is dropped (the
+    guidelines' demonyms are no name; the model tags them LOC)."""
+    if FR_MEDIA and ("agence" in text or "parti" in text or _FR_MEDIA_RE.search(text)):
+        for hit in _FR_MEDIA_RE.finditer(text):
+            a, b = sent.start + hit.start(1), sent.start + hit.end(1)
+            overlap = [m for m in doc.mentions if m.start < b and a < m.end]
+            if not overlap:
+                _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "fr")
+            elif len(overlap) == 1 and overlap[0].start == a and overlap[0].end == b:
+                overlap[0].label = "ORG"
     if FR_DEMONYMS:
         for hit in _FR_DEMONYM_RE.finditer(text):
             a, b = sent.start + hit.start(1), sent.start + hit.end(1)
