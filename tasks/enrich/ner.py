@@ -74,7 +74,7 @@ from typing import Any
 
 from newsetl.doc import UNDETERMINED, Doc, Mention
 
-NER_VERSION = "ner-0.6.1"
+NER_VERSION = "ner-0.6.2"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
@@ -1920,12 +1920,13 @@ def _tr_type_nouns(doc: Doc) -> None:
         elif len(overlap) == 1:
             m = overlap[0]
             if m.start == a and m.end == b:
-                m.label = label
+                if m.label != "MISC":  # "Fransız şirketi": the model's MISC (a nationality) stays
+                    m.label = label
             elif m.start == a and b < m.end <= type_end and label == "LOC":  # "Baf bölgesinde" -> "Baf"
                 m.end, m.surface, m.label = b, doc.text[a:b], label
 
 
-#: French: plural demonyms after a determiner are no name ("les Arméniens"; ``_fr_context``).
+#: French: plural demonyms after a determiner are MISC, not LOC ("les Arméniens"; ``_fr_context``).
 FR_DEMONYMS = True
 # "les Arméniens", "des Russes", "20 mille Ukrainiens": a determiner of the plural, a capitalised word with a
 # demonym's plural ending; country names in the plural ("les Philippines", "aux Seychelles", "les Comores",
@@ -1951,9 +1952,9 @@ _FR_MEDIA_RE = re.compile(
 def _fr_context(doc: Doc, sent, text: str) -> None:
     """French cues around a name: a name after a media or party noun (``_FR_MEDIA_RE``: "l'agence turque Anadolu")
     is ORG (added where no mention overlaps it, relabelled where a mention is exactly it), and a mention that is a
-    plural demonym after a determiner (``_FR_DEMONYM_RE``: "les Arméniens", "des Russes") is dropped (the
-    guidelines' demonyms are no name; the model tags them LOC)."""
-    if FR_MEDIA and ("agence" in text or "parti" in text or _FR_MEDIA_RE.search(text)):
+    plural demonym after a determiner (``_FR_DEMONYM_RE``: "les Arméniens", "des Russes") is MISC, as nationalities
+    are in CoNLL (no PER/ORG/LOC name by the news check's guidelines; the model often tags them LOC)."""
+    if FR_MEDIA:
         for hit in _FR_MEDIA_RE.finditer(text):
             a, b = sent.start + hit.start(1), sent.start + hit.end(1)
             overlap = [m for m in doc.mentions if m.start < b and a < m.end]
@@ -1964,8 +1965,9 @@ def _fr_context(doc: Doc, sent, text: str) -> None:
     if FR_DEMONYMS:
         for hit in _FR_DEMONYM_RE.finditer(text):
             a, b = sent.start + hit.start(1), sent.start + hit.end(1)
-            for m in [m for m in doc.mentions if m.start == a and m.end == b]:
-                doc.mentions.remove(m)
+            for m in doc.mentions:
+                if m.start == a and m.end == b:
+                    m.label = "MISC"
 
 
 #: Organisation names by their head word (``_org_heads``): "Imagination Technologies Group Plc", "Bureau of Lands".
