@@ -1821,7 +1821,7 @@ def _ar_org_names(doc: Doc) -> None:
 _TR_ORG_STEMS = (
     "Bakanlığ Üniversite Belediye Parti Örgüt Derneğ Dernek Vakf Vakıf Kurum Başkanlığ Müdürlüğ Komutanlığ Ajans"
     " Bankas Banka Şirket Federasyon Kulüb Kulüp Meclis Konsey Birliğ Birlik Odas İdare Sendika Mahkeme Holding"
-    " Teşkilat Enstitü Akademi Kurul Ordu Gazete Televizyon"
+    " Teşkilat Enstitü Akademi Kurul Ordu Gazete Televizyon Güc Kuvvet"
 ).split()
 _TR_CAP = r"[A-ZÇĞİÖŞÜÂÎÛ][^\W\d_]*"
 _TR_ORG_PATTERN = re.compile(
