@@ -1,7 +1,7 @@
 """NER rule audit: every mention that one rule switch changes, on news text outside the checks, for reading by hand.
 
-Method: a rule after the models (a module switch of ``tasks.enrich.ner``, such as ``TYPE_NOUNS``) is checked on
-text that neither check of ``bench/ner.py`` contains: the SemEval-2022 Task 8 articles of the language that the
+A review aid, not a bench: it prints no score. A rule after the models (a module switch of ``tasks.enrich.ner``,
+such as ``TYPE_NOUNS``) is checked on text that neither check of ``bench/ner.py`` contains: the SemEval-2022 Task 8 articles of the language that the
 news check does not annotate (``<data>/eval/stories/semeval2022_task8_pairs.jsonl``, the first ``--articles`` by
 id, each one ``Doc`` split into sentences by the project's segmenter) and the first ``--sentences`` news/web
 sentences of the Leipzig corpora (``<data>/eval/langid/language-testdata/sentences/<lang>.txt``, one ``Doc``
@@ -11,7 +11,7 @@ reader decides whether each change is a correction. The counts at the end are wh
 
 Run from the repository root::
 
-    .venv/bin/python bench/ner_rule_audit.py tr --switch TYPE_NOUNS [--articles 200] [--sentences 1000]
+    .venv/bin/python tools/ner_rule_audit.py tr --switch TYPE_NOUNS [--articles 200] [--sentences 1000]
 """
 
 from __future__ import annotations
