@@ -40,15 +40,20 @@ French elided articles, leading titles such as "Bakan"/"Minister"/"M."/"ministre
 dash; Turkish: a name ends at an apostrophe suffix, and trailing common nouns leave PER/LOC spans, "Libya krizi"
 -> "Libya", but particle parts stay, "el-Mühendis"; Arabic: a generic head leaves a place or group name, "مدينة
 فضولي" -> "فضولي", "ميليشيات الحوثي" -> "الحوثي" ORG); a PER span runs to the end of a hyphenated word ("مون
-جيه-إن"); spans that are no name are dropped (months and weekdays, the pandemic's disease, titles alone,
+جيه-إن"); an Arabic PER span loses a leading verb of saying ("وأوضح الإرياني") and runs on through its nasab
+("... بن عبد العزيز آل سعود"); spans that are no name are dropped (months and weekdays, the pandemic's disease, titles alone,
 :func:`_not_a_name`); the
 place or organisation before a cut title stays a mention of its own ("Rusya Devlet Başkanı Vladimir Putin" ->
 "Rusya" + "Vladimir Putin", :func:`_title_prefix`). Then, per document: people are made consistent
 (:func:`_harmonise_person_labels`; it also splits "<known surname> <known place>" such as "Güler Trablus"),
 upper-case datelines that are a known place become LOC (:func:`_datelines`), Arabic and Turkish organisation
 names are found by their head or last word (:func:`_ar_org_names`, :func:`_tr_org_names`; Arabic media named in
-quotes after "وكالة"/"صحيفة"/"موقع"/"قناة", :func:`_ar_media_names`), English and French ones by an organisation
-word ("Imagination Technologies Group Plc", "Bureau of Lands", "ministère de l'Intérieur", :func:`_org_heads`), a
+quotes after "وكالة"/"صحيفة"/"موقع"/"قناة", :func:`_ar_media_names`), Arabic places by the place noun before them
+("منفذ القائم", "بحر اليابان", :func:`_ar_place_heads`), Turkish names by the type noun after them ("Sayalar
+mahallesinde" LOC, "Haşdi Şabi örgütünün" ORG, :func:`_tr_type_nouns`), English and French organisations by an
+organisation word ("Imagination Technologies Group Plc", "Bureau of Lands", "ministère de l'Intérieur",
+:func:`_org_heads`), French ones after a media noun ("l'agence turque Anadolu") and French plural demonyms ("les
+Arméniens") as MISC (:func:`_fr_context`), a
 name spelled out before its acronym in parentheses is ORG with the acronym (:func:`_acronym_names`), one-word
 curated organisations ("Pentagon", "TBMM", "داعش") are ORG where the model left them (:func:`_known_org_words`),
 and every name
