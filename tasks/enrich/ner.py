@@ -40,15 +40,20 @@ French elided articles, leading titles such as "Bakan"/"Minister"/"M."/"ministre
 dash; Turkish: a name ends at an apostrophe suffix, and trailing common nouns leave PER/LOC spans, "Libya krizi"
 -> "Libya", but particle parts stay, "el-Mühendis"; Arabic: a generic head leaves a place or group name, "مدينة
 فضولي" -> "فضولي", "ميليشيات الحوثي" -> "الحوثي" ORG); a PER span runs to the end of a hyphenated word ("مون
-جيه-إن"); spans that are no name are dropped (months and weekdays, the pandemic's disease, titles alone,
+جيه-إن"); an Arabic PER span loses a leading verb of saying ("وأوضح الإرياني") and runs on through its nasab
+("... بن عبد العزيز آل سعود"); spans that are no name are dropped (months and weekdays, the pandemic's disease, titles alone,
 :func:`_not_a_name`); the
 place or organisation before a cut title stays a mention of its own ("Rusya Devlet Başkanı Vladimir Putin" ->
 "Rusya" + "Vladimir Putin", :func:`_title_prefix`). Then, per document: people are made consistent
 (:func:`_harmonise_person_labels`; it also splits "<known surname> <known place>" such as "Güler Trablus"),
 upper-case datelines that are a known place become LOC (:func:`_datelines`), Arabic and Turkish organisation
 names are found by their head or last word (:func:`_ar_org_names`, :func:`_tr_org_names`; Arabic media named in
-quotes after "وكالة"/"صحيفة"/"موقع"/"قناة", :func:`_ar_media_names`), English and French ones by an organisation
-word ("Imagination Technologies Group Plc", "Bureau of Lands", "ministère de l'Intérieur", :func:`_org_heads`), a
+quotes after "وكالة"/"صحيفة"/"موقع"/"قناة", :func:`_ar_media_names`), Arabic places by the place noun before them
+("منفذ القائم", "بحر اليابان", :func:`_ar_place_heads`), Turkish names by the type noun after them ("Sayalar
+mahallesinde" LOC, "Haşdi Şabi örgütünün" ORG, :func:`_tr_type_nouns`), English and French organisations by an
+organisation word ("Imagination Technologies Group Plc", "Bureau of Lands", "ministère de l'Intérieur",
+:func:`_org_heads`), French ones after a media noun ("l'agence turque Anadolu"), French street names ("rue des
+Rameurs") and plural demonyms ("les Arméniens") as MISC (:func:`_fr_context`), a
 name spelled out before its acronym in parentheses is ORG with the acronym (:func:`_acronym_names`), one-word
 curated organisations ("Pentagon", "TBMM", "داعش") are ORG where the model left them (:func:`_known_org_words`),
 and every name
@@ -74,7 +79,7 @@ from typing import Any
 
 from newsetl.doc import UNDETERMINED, Doc, Mention
 
-NER_VERSION = "ner-0.6.1"
+NER_VERSION = "ner-0.6.2"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
@@ -1133,6 +1138,16 @@ _TR_PLACE_TAILS = tuple(
 )
 
 
+#: Arabic PER spans: a leading verb of saying cut ("وأوضح الإرياني"), the nasab taken in ("... بن عبد العزيز آل سعود").
+AR_PER_SPANS = True
+_AR_SAYING = frozenset(
+    (v + w)
+    for w in "قال أضاف أكد أوضح أشار تابع أعلن صرح كشف ذكر لفت شدد اعتبر رأى نفى دعا طالب".split()
+    for v in ("", "و", "ف")
+)
+_AR_NASAB_RE = re.compile(r"\s+(?:بن|بنت|ابن|آل)\s+(?:عبد\s+)?[\u0621-\u064a]{2,}(?![\w\u064b-\u065f])")
+
+
 def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int, int, str, tuple[int, int, str] | None]:
     """Model-independent fixes: a span never runs across a spaced dash (datelines: "HABERRUS – Milli ..."),
     and a leading title ("Bakan Akar", "Milli Savunma Bakanı Hulusi Akar") is cut off, the rest being PER.
@@ -1163,6 +1178,18 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
                 label = "ORG"  # "ميليشيات الحوثي" tagged PER: a group's name
             if label != "PER":
                 start += words[1].start()
+    if key == "ar" and label == "PER" and AR_PER_SPANS:
+        # "وأوضح الإرياني": a verb of saying before the name is no part of it
+        first = re.match(r"\S+\s+", text[start:end])
+        if first and first.group().strip() in _AR_SAYING:
+            start += first.end()
+        # "سلمان بن عبد العزيز" + "آل سعود": a name runs on through its nasab ("بن"/"بنت"/"آل" and a word, "عبد"
+        # and a word)
+        while True:
+            more = _AR_NASAB_RE.match(text, end)
+            if not more:
+                break
+            end = more.end()
     if key == "ar" and label == "PER":
         # "الكوسوفي أنطون كوني", "الروسي فلاديمير بوتين": a leading nisba adjective (ال...ي) or title
         # before a name of two or more words is not part of the name
@@ -1285,6 +1312,8 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
             _datelines(doc)
             _ar_org_names(doc)
             _tr_org_names(doc)
+            if TYPE_NOUNS:
+                _tr_type_nouns(doc)
             if ORG_HEADS:
                 _org_heads(doc)
             if ACRONYMS:
@@ -1723,12 +1752,60 @@ def _ar_media_names(doc: Doc) -> None:
         _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "ar")
 
 
+#: Arabic place names by the place noun before them (``_ar_place_heads``): "معبر القائم", "بحر اليابان".
+AR_PLACE_HEADS = True
+# A descriptive place noun before a name, outside the name ("مدينة القائم" -> "القائم", as in ner-train/ar and the
+# news check), and a geographic noun that is part of the name ("بحر اليابان", "وقطاع غزة", "جزر القمر").
+_AR_OUTER_HEADS = "مدينة محافظة منطقة بلدة قرية ولاية معبر منفذ مخيم".split()
+_AR_INNER_HEADS = "بحر خليج مضيق جزيرة جزر نهر جبل بحيرة قطاع".split()
+_AR_PLACE_HEAD_RE = re.compile(
+    r"(?<![\w\u064b-\u065f])(?:[وفبل]|لل|وب|ول|وفي)?(" + "|".join(_AR_OUTER_HEADS + _AR_INNER_HEADS) + r")\s+"
+    r"([\u0621-\u064a]{2,})(?![\w\u064b-\u065f])"
+)
+
+
+def _ar_place_heads(doc: Doc) -> None:
+    """Arabic place names by the noun before them (``_AR_PLACE_HEAD_RE``). After a descriptive noun ("مدينة",
+    "معبر", "منفذ"...) a definite word that no mention overlaps and that is no nisba adjective or plural ("منفذ
+    القائم", not "المنطقة الحدودية", "منطقة العمليات") is a LOC; a LOC mention right after a geographic noun that
+    is part of the name ("بحر اليابان", "وقطاع غزة") takes the noun in, with its proclitic."""
+    for hit in _AR_PLACE_HEAD_RE.finditer(doc.text):
+        head, word = hit.group(1), hit.group(2)
+        a, b = hit.span(2)
+        sent = next((x for x in doc.sentences if x.start <= hit.start() and b <= x.end), None)
+        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "ar":
+            continue
+        if head in _AR_INNER_HEADS:
+            m = next((m for m in doc.mentions if m.start == a and m.label == "LOC"), None)
+            if m is not None and not any(x.start < a and hit.start() < x.end for x in doc.mentions):
+                m.start = hit.start()
+                m.surface = doc.text[m.start : m.end]
+            continue
+        if any(m.start < b and a < m.end for m in doc.mentions):
+            continue
+        if not word.startswith("ال") or re.search("(?:ي|ية|يه|ين|ون|ات)$", word) or _not_a_name(word):
+            continue
+        if ar_norm(word) in _AR_PLACE_NOT_NAMES or word in _AR_TITLES:  # "مدينة الملك عبد العزيز": a title
+            continue
+        _add_mention(doc, sent.idx, a, b, word, "LOC", "ar")
+
+
+# Definite common words seen after a place noun ("منطقة الشرق", "مدينة المنورة" aside): not names on their own
+_AR_PLACE_NOT_NAMES = frozenset(
+    ar_norm(w)
+    for w in "المنطقة المدينة المحافظة الشرق الغرب الشمال الجنوب الوسط المذكور المذكورة التي الذي الجديد"
+    " الجديدة القديم القديمة الكبير الكبرى الصغير الصغرى الأخرى الآخر نفسها نفسه".split()
+)
+
+
 def _ar_org_names(doc: Doc) -> None:
     """Arabic organisation names by their head noun (see ``_AR_ORG_RE``) that no mention overlaps become ORG."""
     if doc.lang != "ar" and not any(x.lang == "ar" for x in doc.sentences):
         return
     if AR_MEDIA:
         _ar_media_names(doc)
+    if AR_PLACE_HEADS:
+        _ar_place_heads(doc)
     taken = [(m.start, m.end) for m in doc.mentions]
     for hit in _AR_ORG_PATTERN.finditer(doc.text):
         a, b = hit.span()
@@ -1749,7 +1826,7 @@ def _ar_org_names(doc: Doc) -> None:
 _TR_ORG_STEMS = (
     "Bakanlığ Üniversite Belediye Parti Örgüt Derneğ Dernek Vakf Vakıf Kurum Başkanlığ Müdürlüğ Komutanlığ Ajans"
     " Bankas Banka Şirket Federasyon Kulüb Kulüp Meclis Konsey Birliğ Birlik Odas İdare Sendika Mahkeme Holding"
-    " Teşkilat Enstitü Akademi Kurul Ordu Gazete Televizyon"
+    " Teşkilat Enstitü Akademi Kurul Ordu Gazete Televizyon Güc Kuvvet"
 ).split()
 _TR_CAP = r"[A-ZÇĞİÖŞÜÂÎÛ][^\W\d_]*"
 _TR_ORG_PATTERN = re.compile(
@@ -1792,6 +1869,131 @@ def _tr_org_names(doc: Doc) -> None:
         for m in inside:
             doc.mentions.remove(m)
         _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "tr")
+
+
+#: Turkish type nouns after a name (``_tr_type_nouns``): "Sayalar mahallesinde" (LOC), "Haşdi Şabi örgütünün" (ORG).
+TYPE_NOUNS = True
+# A lower-case type noun in its possessive form (with a case suffix) after the name it types: a place ("Erbaa
+# ilçesi", "İdlib kentinde", "Sayalar mahallesinde") or an organisation ("Haşdi Şabi örgütünün", "Wagner grubu").
+_TR_CASE = r"(?:n?(?:de|da|den|dan|deki|daki|e|a|in|ın|un|ün|i|ı|u|ü|le|la|ce|ca))?"
+_TR_PLACE_TYPES = "ilçesi ili kenti köyü mahallesi beldesi kasabası bölgesi semti şehri eyaleti".split()
+_TR_ORG_TYPES = "örgütü partisi grubu şirketi ajansı gazetesi derneği vakfı sendikası holdingi".split()
+_TR_TYPE_RE = re.compile(
+    rf"(?<![\w{_APOS}])((?:{_TR_CAP}\s+){{0,2}}{_TR_CAP})(?:[{_APOS}]([^\W\d_]+))?\s+"
+    rf"({'|'.join(_TR_PLACE_TYPES + _TR_ORG_TYPES)}){_TR_CASE}(?![\w{_APOS}])"
+)
+# "Tokat’ın Erbaa ilçesi": the place in the genitive before a district or village is a place too
+_TR_GENITIVE_RE = re.compile(
+    rf"(?<![\w{_APOS}])({_TR_CAP})[{_APOS}](?:n?[ıiuü]n)\s+{_TR_CAP}\s+(?:ilçesi|köyü|beldesi)"
+)
+
+
+def _tr_type_nouns(doc: Doc) -> None:
+    """Turkish names typed by the lower-case noun after them (``_TR_TYPE_RE``): one to three capitalised words
+    before a place noun are LOC, before an organisation noun ORG, and a place in the genitive before a district
+    ("Tokat’ın Erbaa ilçesi") is LOC. A mention of exactly those words takes the label; where none overlaps them,
+    one is added (an organisation: two words or more, "Fransız şirketi" being an adjective's); a mention that runs on into the place noun ("Baf bölgesinde") is cut before it. A sentence-initial
+    common word ("Dün", in the model's case lexicon) is left out; a name with an apostrophe suffix ("Tokat’ın
+    ilçesi") is not the typed name and is skipped."""
+    if doc.lang != "tr" and not any(x.lang == "tr" for x in doc.sentences):
+        return
+    lexicon = getattr(getattr(_TAGGERS.get("tr"), "featurize", None), "case_lexicon", None) or {}
+    found: list[tuple[int, int, str, int]] = []  # (start, end of the name, label, end of the type noun)
+    for hit in _TR_TYPE_RE.finditer(doc.text):
+        if hit.group(2):  # "Tokat’ın ilçesi": the apostrophe suffix belongs to another construction
+            continue
+        a, b = hit.span(1)
+        words = hit.group(1).split()
+        while words and lexicon.get(words[0].replace("I", "ı").replace("İ", "i").lower()) in ("l", "m"):
+            a = doc.text.index(words[1], a) if len(words) > 1 else b
+            words = words[1:]
+        if not words or sum(c.isalpha() for c in words[-1]) < 2:  # "C bölgesi" (Area C)
+            continue
+        label = "LOC" if hit.group(3) in _TR_PLACE_TYPES else "ORG"
+        found.append((a, b, label, hit.end()))
+    for hit in _TR_GENITIVE_RE.finditer(doc.text):
+        a, b = hit.span(1)
+        if lexicon.get(hit.group(1).replace("I", "ı").replace("İ", "i").lower()) not in ("l", "m"):
+            found.append((a, b, "LOC", b))
+    for a, b, label, type_end in found:
+        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
+        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "tr":
+            continue
+        overlap = [m for m in doc.mentions if m.start < b and a < m.end]
+        if not overlap and (label == "LOC" or len(doc.text[a:b].split()) > 1):  # "Fransız şirketi": an adjective
+            _add_mention(doc, sent.idx, a, b, doc.text[a:b], label, "tr")
+        elif len(overlap) == 1:
+            m = overlap[0]
+            if m.start == a and m.end == b:
+                if m.label != "MISC":  # "Fransız şirketi": the model's MISC (a nationality) stays
+                    m.label = label
+            elif m.start == a and b < m.end <= type_end and label == "LOC":  # "Baf bölgesinde" -> "Baf"
+                m.end, m.surface, m.label = b, doc.text[a:b], label
+
+
+#: French: plural demonyms after a determiner are MISC, not LOC ("les Arméniens"; ``_fr_context``).
+FR_DEMONYMS = True
+# "les Arméniens", "des Russes", "20 mille Ukrainiens": a determiner of the plural, a capitalised word with a
+# demonym's plural ending; country names in the plural ("les Philippines", "aux Seychelles", "les Comores",
+# "des Émirats", "les Pays-Bas") end otherwise or have a hyphen
+_FR_DEMONYM_RE = re.compile(
+    r"(?:\b(?:[Ll]es|[Dd]es|[Aa]ux|[Cc]es|[Dd]eux|[Tt]rois|mille|nombreux|plusieurs)|\d)\s+"
+    r"([A-ZÀÂÉÈÊÎÔÛÇ][a-zàâäéèêëîïôöûüç]+(?:iens|ains|ais|ois|éens|ands|ols|ucs|ecs|sses))\b(?![-’'])"
+)
+
+
+#: French: a name after a media or party noun is an organisation ("l'agence turque Anadolu"; ``_fr_context``).
+FR_MEDIA = True
+# "l'agence turque Anadolu", "le quotidien Le Monde", "la chaîne France 24", "le parti Ennahdha": the noun, at most
+# one adjective of origin or kind, then the name (capitalised words, a number after one: "France 24")
+_FR_MEDIA_RE = re.compile(
+    r"(?<!\w)(?:[Ll]['’]agence|[Ll]e (?:journal|quotidien|magazine|site|hebdomadaire|mensuel|parti|mouvement)"
+    r"|[Ll]a (?:chaîne|radio|télévision))"
+    r"(?:\s+(?:de presse|[a-zéèêëîïôûç]+(?:aise|aises|ienne|ien|ine|in|que|ale|al|ande|ole|oise|ois|ée|elle|aine)))?"
+    r"\s+[«\"“]?\s*((?:[A-ZÀÂÉÈÊÎÔÛÇ][\w’'-]+)(?:\s+(?:[A-ZÀÂÉÈÊÎÔÛÇ][\w’'-]+|\d{1,3}(?!\d))){0,3})"
+)
+
+
+#: French: street names with their street noun are LOC ("rue des Rameurs", "chaussée d’Anvers"; ``_fr_context``).
+FR_STREETS = True
+_FR_NAME_WORD = r"[A-ZÀÂÉÈÊÎÔÛÇ][\w’'-]*"
+_FR_STREET_RE = re.compile(
+    r"(?<![\w’'])(?:[Rr]ue|[Aa]venue|[Bb]oulevard|[Cc]haussée|[Qq]uai|[Aa]llée|[Ii]mpasse)"
+    rf"\s+(?:(?:de\s+la|de\s+l[’']|du|des|de|d[’'”])\s*)?{_FR_NAME_WORD}(?:[\s-]+{_FR_NAME_WORD}){{0,3}}"
+)
+
+
+def _fr_context(doc: Doc, sent, text: str) -> None:
+    """French cues around a name: a name after a media or party noun (``_FR_MEDIA_RE``: "l'agence turque Anadolu")
+    is ORG (added where no mention overlaps it, relabelled where a mention is exactly it), a street name with its
+    street noun (``_FR_STREET_RE``: "rue des Rameurs", "chaussée d’Anvers") is LOC, in place of one mention inside
+    it ("Anvers"), and a mention that is a
+    plural demonym after a determiner (``_FR_DEMONYM_RE``: "les Arméniens", "des Russes") is MISC, as nationalities
+    are in CoNLL (no PER/ORG/LOC name by the news check's guidelines; the model often tags them LOC)."""
+    if FR_MEDIA:
+        for hit in _FR_MEDIA_RE.finditer(text):
+            a, b = sent.start + hit.start(1), sent.start + hit.end(1)
+            overlap = [m for m in doc.mentions if m.start < b and a < m.end]
+            if not overlap:
+                _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "fr")
+            elif len(overlap) == 1 and overlap[0].start == a and overlap[0].end == b:
+                overlap[0].label = "ORG"
+    if FR_STREETS:
+        for hit in _FR_STREET_RE.finditer(text):
+            a, b = sent.start + hit.start(), sent.start + hit.end()
+            b = a + len(doc.text[a:b].rstrip(_SPACE_EDGE_PUNCT + ".-"))
+            overlap = [m for m in doc.mentions if m.start < b and a < m.end]
+            if len(overlap) > 1 or any(m.start < a or m.end > b or (m.start == a and m.end == b) for m in overlap):
+                continue
+            for m in overlap:
+                doc.mentions.remove(m)
+            _add_mention(doc, sent.idx, a, b, doc.text[a:b], "LOC", "fr")
+    if FR_DEMONYMS:
+        for hit in _FR_DEMONYM_RE.finditer(text):
+            a, b = sent.start + hit.start(1), sent.start + hit.end(1)
+            for m in doc.mentions:
+                if m.start == a and m.end == b:
+                    m.label = "MISC"
 
 
 #: Organisation names by their head word (``_org_heads``): "Imagination Technologies Group Plc", "Bureau of Lands".
@@ -1954,6 +2156,8 @@ def _org_heads(doc: Doc) -> None:
         lang = sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang
         if lang == "fr" and FR_ORG_HEADS:
             _fr_org_heads(doc, sent, doc.text[sent.start : sent.end])
+        if lang == "fr":
+            _fr_context(doc, sent, doc.text[sent.start : sent.end])
         if lang != "en":
             continue
         text = doc.text[sent.start : sent.end]
