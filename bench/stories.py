@@ -15,13 +15,16 @@ the measure.
 Run from the repository root::
 
     .venv/bin/python bench/stories.py [--data ../shared] [--fit] [--write-docs] [--no-smoke] [--cache DIR]
-                                      [--encoders use,e5-32,e5-48,e5-64]
+                                      [--encoders use,e5-32,e5-48,e5-64] [--candidates]
 
 ``--fit`` least-squares fits ``PAIR_WEIGHTS`` / ``PAIR_BIAS`` on the tuning half (target: (4 - overall) / 3) and
 the F1-best threshold, prints them (paste into tasks/stories/settings.py) and scores the fitted model too.
 ``--write-docs`` writes the tables into docs/STORIES.md between its ``bench/stories.py`` markers. ``--encoders``
 costs and scores encoders on the stage's segments (CPU ms a document, one thread; r and F1 of the model refitted
 with each): ``use`` (the Universal Sentence Encoder of stories-3) and ``e5-N`` (multilingual-e5-small, N tokens).
+``--candidates`` scores candidate features of the pair model (title-vs-lead cosines, entity and number overlaps, a
+second encoder pass, longer encoder inputs) by cross-validation inside the tuning half only, beside the noise floor
+of the vectors (re-encoded in other batches); it reads nothing of the report half.
 
 Smoke test (unless ``--no-smoke``): the 40 hand-written items of ``bench/data/stories`` (bench/data/stories/README.md,
 CC0) through the real pipeline into a temporary warehouse and ``update_stories_fn``, pairwise P/R/F1 of stories
@@ -38,6 +41,7 @@ import json
 import math
 import pickle
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -181,7 +185,7 @@ def _ridge(a: np.ndarray, y: np.ndarray, penalty: float) -> np.ndarray:
     return np.linalg.solve(a.T @ a + reg, a.T @ y)
 
 
-def fit(features: np.ndarray, overall: np.ndarray) -> tuple[np.ndarray, float]:
+def fit(features: np.ndarray, overall: np.ndarray, verbose: bool = True) -> tuple[np.ndarray, float]:
     """Ridge least squares of (4 - overall) / 3 on the features (tuning half), its penalty chosen from
     ``RIDGE_GRID`` by the squared error of FOLDS-fold cross-validation on the same half. The encoder's cosines
     are nearly collinear (e5's run in ~[0.7, 1]): without a penalty the weights are large and of opposite signs,
@@ -198,7 +202,8 @@ def fit(features: np.ndarray, overall: np.ndarray) -> tuple[np.ndarray, float]:
 
     penalty = min(RIDGE_GRID, key=cv_error)
     w = _ridge(a, y, penalty)
-    print(f"ridge penalty {penalty} (chosen by {FOLDS}-fold cross-validation on the tuning half)")
+    if verbose:
+        print(f"ridge penalty {penalty} (chosen by {FOLDS}-fold cross-validation on the tuning half)")
     return w[:-1], float(w[-1])
 
 
@@ -338,8 +343,136 @@ def encoder_table(docs: dict[str, Doc], pairs: list[dict], features: np.ndarray,
     return markdown(header, rows)
 
 
+# ------------------------------------------------------------------ candidate features (tuning half only)
+
+CANDIDATE_REPEATS = 6  # cross-validation repeats (another seeded split into FOLDS folds each)
+CANDIDATE_TOKENS = (80, 128)  # encoder lengths scored as candidates (the stage's features with their vectors)
+NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def cv_scores(
+    x: np.ndarray, overall: np.ndarray, sel: np.ndarray, kind: str = "ridge"
+) -> tuple[float, float, float, float]:
+    """Cross-validation inside the tuning half: each of CANDIDATE_REPEATS seeded splits into FOLDS folds, the model
+    (``fit``'s ridge, or ``fit_logistic``) and its threshold (``best_threshold``) fitted on the other folds, each
+    fold scored with them. Returns r, same-story F1 (mean and standard deviation over the repeats) and r on the
+    pairs ``sel`` (German-English)."""
+    rs, f1s, rsel = [], [], []
+    for rep in range(CANDIDATE_REPEATS):
+        fold = np.random.default_rng(rep).permutation(len(overall)) % FOLDS
+        pred = np.zeros(len(overall))
+        tp = fp = fn = 0
+        for k in range(FOLDS):
+            tr, te = fold != k, fold == k
+            if kind == "ridge":
+                sim = stories.pair_similarity(x, *fit(x[tr], overall[tr], verbose=False))
+            else:
+                sim = logistic(x, *fit_logistic(x[tr], overall[tr]))
+            t = best_threshold(sim[tr], overall[tr])
+            pred[te] = sim[te]
+            same, pos, neg = sim[te] >= t, overall[te] <= SAME, overall[te] >= DIFFERENT
+            tp, fp, fn = tp + int((same & pos).sum()), fp + int((same & neg).sum()), fn + int((~same & pos).sum())
+        f1s.append(2 * tp / (2 * tp + fp + fn))
+        rs.append(pearson(pred, -overall))
+        rsel.append(pearson(pred[sel], -overall[sel]))
+    return float(np.mean(rs)), float(np.mean(f1s)), float(np.std(f1s)), float(np.mean(rsel))
+
+
+def idf_overlap(sets: dict[str, frozenset], pairs: list[dict], summed: bool = False) -> np.ndarray:
+    """Per pair: the IDF-weighted overlap coefficient of two sets (IDF over the articles), or with ``summed`` the
+    log of 1 + the summed IDF of the shared members."""
+    df = Counter(m for s in sets.values() for m in s)
+    idf = {m: math.log(1.0 + len(sets) / c) for m, c in df.items()}
+    out = []
+    for p in pairs:
+        a, b = sets[p["id1"]], sets[p["id2"]]
+        shared = sum(idf[m] for m in a & b)
+        if summed:
+            out.append(math.log1p(shared))
+        else:
+            out.append(shared / min(sum(idf[m] for m in a), sum(idf[m] for m in b)) if shared else 0.0)
+    return np.array(out)
+
+
+def candidate_table(docs: dict[str, Doc], pairs: list[dict], features: np.ndarray, half: np.ndarray) -> str:
+    """Candidate features of the pair model (each added to the stage's, with its cross-language interaction where it
+    is a cosine), scored by cross-validation inside the tuning half only (``cv_scores``); the report half is not
+    read. Also the noise floor: the stage's features with the vectors re-encoded in other batches (the int8
+    engine quantizes activations per batch, so a document's vector moves a little with its batch)."""
+    overall, e = np.array([p["overall"] for p in pairs]), stories.EMBED_DIM
+    de_en = np.array([p["lang1"] != p["lang2"] for p in pairs])
+    col = stories.PAIR_FEATURES.index
+    cross, lead, title, lex = (features[:, col(k)] for k in ("cross_language", "lead", "title", "lexical"))
+    emb = {a: d.embedding for a, d in docs.items()}
+    title_lead = np.array(
+        [float(emb[p["id1"]][e:] @ emb[p["id2"]][:e] + emb[p["id1"]][:e] @ emb[p["id2"]][e:]) / 2 for p in pairs]
+    )
+    linked = {a: stories.linked(m.entity_id for m in d.mentions if m.entity_id) for a, d in docs.items()}
+    ent_idf = stories.idf_weights(dict(Counter(x for s in linked.values() for x in s)), len(docs))
+    ungated = np.array([stories.entity_similarity(linked[p["id1"]], linked[p["id2"]], ent_idf) for p in pairs])
+    all_ids = {
+        a: frozenset(
+            [m.entity_id for m in d.mentions if m.entity_id] + [m.family_id for m in d.mentions if m.family_id]
+        )
+        for a, d in docs.items()
+    }
+    names = {a: frozenset((m.entity_norm or m.surface).casefold() for m in d.mentions) for a, d in docs.items()}
+    numbers = {
+        a: frozenset(n for n in NUMBER.findall(f"{d.title or ''} {d.text[: stories.LEX_CHARS]}") if len(n) >= 2)
+        for a, d in docs.items()
+    }
+    # a second pass of the encoder over the next LEAD_SENTENCES sentences (the lead's again where there are none)
+    lead_n = stories.LEAD_SENTENCES
+    later = {
+        a: stories.embedding_segments(None, [s.text for s in d.sentences[lead_n : 2 * lead_n]], "")
+        if len(d.sentences) > lead_n
+        else stories.embedding_segments(d.title, [s.text for s in d.sentences[:lead_n]], d.text)
+        for a, d in docs.items()
+    }
+    later_vecs, later_ms = encoder_vectors(f"e5-{stories.EMBED_TOKENS}", later)
+    later_cos = np.array([float(later_vecs[p["id1"]][0] @ later_vecs[p["id2"]][0]) for p in pairs])
+    segments = stage_segments(docs)
+    reordered = {a: segments[a] for a in sorted(segments, reverse=True)}  # other batches than the pipeline's
+    again, stage_ms = encoder_vectors(f"e5-{stories.EMBED_TOKENS}", reordered)
+    longer = {n: encoder_vectors(f"e5-{n}", segments) for n in CANDIDATE_TOKENS}
+
+    def cosine_terms(c: np.ndarray) -> list[np.ndarray]:
+        return [c, c**2, cross * c]
+
+    rows_in = [
+        ("stage features (ridge, the stage's model)", 0.0, features, "ridge"),
+        ("stage features, logistic same/different", 0.0, features, "logistic"),
+        ("noise floor: vectors re-encoded in other batches", 0.0, swap_encoder(features, pairs, again), "ridge"),
+        ("+ title-vs-lead cross cosines", 0.0, np.column_stack([features, *cosine_terms(title_lead)]), "ridge"),
+        ("+ linked-entity overlap without the 2-entity gate", 0.0, np.column_stack([features, ungated]), "ridge"),
+        ("+ shared entity ids incl. unlinked and family ids (IDF sum)", 0.0,
+         np.column_stack([features, idf_overlap(all_ids, pairs, summed=True), cross * idf_overlap(all_ids, pairs, summed=True)]),
+         "ridge"),
+        ("+ shared mention names (IDF overlap and sum)", 0.0,
+         np.column_stack([features, idf_overlap(names, pairs), idf_overlap(names, pairs, summed=True)]), "ridge"),
+        ("+ shared numbers (IDF overlap and sum)", 0.0,
+         np.column_stack([features, idf_overlap(numbers, pairs), idf_overlap(numbers, pairs, summed=True)]), "ridge"),
+        ("+ products of the cosines (lead x title, lead x lexical, title x lexical)", 0.0,
+         np.column_stack([features, lead * title, lead * lex, title * lex]), "ridge"),
+        (f"+ a second e5 pass over sentences {lead_n + 1}-{2 * lead_n}", later_ms,
+         np.column_stack([features, *cosine_terms(later_cos)]), "ridge"),
+    ]  # fmt: skip
+    rows_in += [
+        (f"the encoder reads {n} tokens (the stage: {stories.EMBED_TOKENS})", ms - stage_ms,
+         swap_encoder(features, pairs, vecs), "ridge")
+        for n, (vecs, ms) in longer.items()
+    ]  # fmt: skip
+    rows = []
+    for name, ms, x, kind in rows_in:
+        r, f1, sd, r_de = cv_scores(x[half], overall[half], de_en[half], kind)
+        rows.append([name, round(ms, 1), r, f1, sd, r_de])
+        print(f"{name}: cv r {r:.3f}, F1 {f1:.3f} +- {sd:.3f}, de-en r {r_de:.3f}", flush=True)
+    header = ["candidate", "ms CPU/doc added", "r (cv)", "F1 (cv)", "F1 sd", "de-en r (cv)"]
+    return markdown(header, rows)
+
+
 def run_pairs(
-    data: Path, do_fit: bool, cache: Path | None = None, encoders: list[str] | None = None
+    data: Path, do_fit: bool, cache: Path | None = None, encoders: list[str] | None = None, candidates: bool = False
 ) -> tuple[str, dict]:
     pairs = [json.loads(line) for line in (data / PAIRS).read_text().splitlines() if line.strip()]
     articles: dict[str, str] = {}
@@ -388,6 +521,10 @@ def run_pairs(
         print(f"PAIR_BIAS = {b:.4f}")
         print(f"STORY_THRESHOLD = {threshold:.3f}")
     extra = {"thresholds": {k: v[1] for k, v in sims.items()}}
+    if candidates:
+        print("\ncandidate features (cross-validation inside the tuning half; the report half is not read):\n")
+        extra["candidates"] = candidate_table(docs, pairs, features, half)
+        print(extra["candidates"])
     if encoders:
         extra["encoders"] = encoder_table(docs, pairs, features, half, encoders)
         print("\nencoders (report half; models refitted on the tuning half):\n")
@@ -496,7 +633,9 @@ def run_smoke(path: Path) -> str:
     return table
 
 
-def write_docs(pairs_table: str, smoke_table: str | None, encoders_table: str | None = None) -> None:
+def write_docs(
+    pairs_table: str, smoke_table: str | None, encoders_table: str | None = None, candidates_table: str | None = None
+) -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
     stamp = f"{datetime.now(UTC):%Y-%m-%d}, commit {commit.stdout.strip() or '?'}, {platform.machine()}"
     block = [
@@ -519,6 +658,19 @@ def write_docs(pairs_table: str, smoke_table: str | None, encoders_table: str | 
             "",
             encoders_table,
         ]
+    if candidates_table:
+        block += [
+            "",
+            "Candidate features (`--candidates`), each added to the stage's features of the pair model, scored by"
+            f" cross-validation inside the tuning half only ({FOLDS} folds, {CANDIDATE_REPEATS} seeded splits; model"
+            " and threshold fitted on the other folds): r, same-story F1 (mean and its standard deviation over the"
+            " splits), r on German-English; `ms CPU/doc added`: the encoder work a candidate adds (one thread, the"
+            " difference of two timings in one run). The noise floor is the stage's own features with the vectors"
+            " re-encoded in other batches of 250 (onnxruntime's int8 products quantize activations per batch: a"
+            " document's vector moves a little, cosine ~0.997, with its batch): a candidate has to beat that.",
+            "",
+            candidates_table,
+        ]
     if smoke_table:
         block += ["", "Smoke test (40 hand-written items, the warehouse path):", "", smoke_table]
     block.append(MARK_END)
@@ -539,19 +691,24 @@ def main() -> None:
         help="comma-separated encoder settings to cost and score: use, e5-N (N tokens a document), e.g. use,e5-64",
     )
     ap.add_argument(
+        "--candidates",
+        action="store_true",
+        help="score candidate features of the pair model by cross-validation inside the tuning half",
+    )
+    ap.add_argument(
         "--cache", type=Path, help="keep the processed articles here (pickle) to rerun without the pipeline"
     )
     ap.add_argument("--smoke-data", type=Path, default=REPO / "bench" / "data" / "stories" / "items.jsonl")
     args = ap.parse_args()
     encoders = args.encoders.split(",") if args.encoders else None
-    table, extra = run_pairs(args.data, args.fit, args.cache, encoders)
+    table, extra = run_pairs(args.data, args.fit, args.cache, encoders, args.candidates)
     smoke = None if args.no_smoke else run_smoke(args.smoke_data)
     print(
         f"\nSTORIES_VERSION={stories.STORIES_VERSION} threshold={stories.STORY_THRESHOLD} "
         f"embed_chars={stories.EMBED_CHARS} lex_dim={stories.LEX_DIM} window_days={stories.WINDOW_DAYS}"
     )
     if args.write_docs:
-        write_docs(table, smoke, extra.get("encoders"))
+        write_docs(table, smoke, extra.get("encoders"), extra.get("candidates"))
 
 
 if __name__ == "__main__":

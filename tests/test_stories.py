@@ -426,3 +426,22 @@ def test_one_pass_gives_lead_and_title_vectors_that_cross_languages():
     # a headline alone: its title vector and its lead vector say the same thing
     alone = stories.embed([[E5_TEXTS[0]]])
     assert float(alone[0, :e] @ alone[0, e:]) > 0.95
+
+
+def test_a_documents_vectors_move_with_its_batch_only_within_the_int8_noise():
+    """The int8 engine quantizes activations per forward pass, so a document's [lead | title] vectors depend a little
+    on the documents encoded with it (an ingest batch): the noise floor that ``bench/stories.py --candidates``
+    measures, which a candidate feature of the pair model has to beat. Bounded: cosine >= 0.99 between a document
+    encoded alone and in a batch of others, and the same event stays closer than another event either way."""
+    docs = [[t, "The talks lasted an hour."] for t in E5_TEXTS]
+    others = [[f"Report {i}: the city council met on Tuesday to discuss the budget of the harbour and its roads."]
+              for i in range(12)]  # fmt: skip
+    alone = np.vstack([stories.embed([d]) for d in docs])
+    batched = stories.embed(others + docs)[len(others) :]
+    e = stories.EMBED_DIM
+    for part in (slice(0, e), slice(e, 2 * e)):
+        cos = (alone[:, part] * batched[:, part]).sum(axis=1)
+        assert cos.min() >= 0.99, cos
+        for v in (alone[:, part], batched[:, part]):
+            same = v[:4] @ v[:4].T
+            assert same[~np.eye(4, dtype=bool)].min() > float((v[:4] @ v[4]).max())
