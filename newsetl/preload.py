@@ -25,10 +25,11 @@ SAMPLES = (
 def warm() -> None:
     from newsetl.config import Paths
     from newsetl.doc import Doc
-    from newsetl.memory import release_memory
+    from newsetl.memory import fixed_mmap_threshold, release_memory
     from tasks.extract import extract
     from tasks.process import clean_and_segment, enrich
 
+    fixed_mmap_threshold()  # inherited by the workers forked from this process
     paths = Paths.resolve()
     docs = [extract(str(p)) for p in sorted(paths.corpus.glob("*.txt"))]
     page = "".join(f"<p>{html.escape(line)}</p>" for line in docs[0].raw_text.splitlines() if line.strip())

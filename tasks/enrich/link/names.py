@@ -125,7 +125,7 @@ def _base_norm(text: str) -> str:
     return text.replace("İ", "I")
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Key ``k1``: any script -> lowercase ASCII words (anyascii), punctuation removed."""
     a = anyascii(_base_norm(text)).lower()
@@ -173,7 +173,7 @@ def _arabic_strip_articles(text: str) -> str:
     return " ".join(t[2:] if t.startswith("ال") and len(t) > 3 else t for t in toks)
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=8192)
 def phon(text: str, lang: str | None = None) -> str:
     """Key ``k2``: phonetic Latin key. ``Şoygu``/tr, ``Shoigu``, ``Choïgou``/fr, ``Шойгу`` -> shoigu."""
     text = _base_norm(text)
@@ -212,7 +212,7 @@ _SKEL_TABLE = str.maketrans({"q": "k", "c": "k", "p": "b", "v": "f", "d": "t", "
 _VOWELS_RE = re.compile("[aeiouyw]")
 
 
-@functools.lru_cache(maxsize=50_000)
+@functools.lru_cache(maxsize=8192)
 def skeleton(text: str, lang: str | None = None) -> str:
     """Key ``sk``: consonant skeleton for cross-script matching (خلوصي أكار ~ Hulusi Akar -> hls kr)."""
     text = _base_norm(text)

@@ -129,7 +129,7 @@ def _nominative(p) -> str:
     return word.replace("ё", "е")
 
 
-@functools.lru_cache(maxsize=20_000)
+@functools.lru_cache(maxsize=4096)
 def ru_lemmas(token: str) -> tuple[str, ...]:
     """Nominative candidates of a Russian name part, most plausible first (Кляйна -> кляйн): the
     spelling, the dictionary's readings as a name, then common case endings cut. The analyser's guesses
@@ -151,7 +151,7 @@ def ru_lemmas(token: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=20_000)
+@functools.lru_cache(maxsize=4096)
 def ru_nominative(token: str) -> str:
     """Best guess at the nominative of a Russian name part no table knows: the nominative of a name the
     dictionary knows (Медведева -> медведев), an instrumental ending cut (Зорбековым -> зорбеков),
@@ -164,7 +164,7 @@ def ru_nominative(token: str) -> str:
     return m.group(1) if m else low
 
 
-@functools.lru_cache(maxsize=20_000)
+@functools.lru_cache(maxsize=4096)
 def ru_oblique_lemma(token: str, tags: tuple[str, ...] = _NAME_TAGS) -> str | None:
     """The nominative when the dictionary's most likely reading of the word is a name in an oblique case
     (``tags``: person names by default; ``("Geox", "Orgn")`` for places and organisations)."""
@@ -322,7 +322,7 @@ class NameTable:
     def known_latin(self, latin_key: str) -> bool:
         return latin_key in self.la
 
-    @functools.lru_cache(maxsize=20_000)  # noqa: B019 - one table per process, kept for the process
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one table per process, kept for the process
     def part(self, token: str, lang: str | None) -> PartKey | None:
         """The identity of one name part (already without titles and apostrophe suffixes)."""
         t = norm_token(token)
@@ -412,7 +412,7 @@ def latin_spelling(token: str, lang: str | None = None) -> str:
     return fold(_lang_pre(token, lang) if lang in ("tr", "az") else token).replace(" ", "")
 
 
-@functools.lru_cache(maxsize=20_000)
+@functools.lru_cache(maxsize=4096)
 def latin_sound(spelling: str) -> str:
     """Sound key of a Latin spelling (:func:`latin_spelling`, or a phonetic key) by the Latin model
     (``knightley`` -> ``naitli``); without the model, the spelling itself coarsened."""
@@ -441,7 +441,7 @@ def ar_unarticled(spelling: str) -> str:
     return spelling[2:] if spelling.startswith("ال") and len(spelling) >= 5 else spelling
 
 
-@functools.lru_cache(maxsize=20_000)
+@functools.lru_cache(maxsize=4096)
 def arabic_sound(spelling: str) -> tuple[str | None, float]:
     """Sound key of a folded Arabic spelling by the Arabic model and the model's confidence; the key is None
     where the model is unsure (below ``AR_SOUND_MIN_CONF``) or missing: such a part keeps an Arabic-only identity."""
