@@ -29,6 +29,7 @@ DOCS = {
     # Latin model reads "Findley" as Финдли among its readings (link-2.5)
     "findley_en": ("en", "Timothy Findley spoke in Toronto.", ["Timothy Findley"]),
     "findley_ru": ("ru", "Тимоти Финдли выступил в Торонто.", ["Тимоти Финдли"]),
+    "findley_ar": ("ar", "وقال تيموثي فيندلي في تورونتو.", ["تيموثي فيندلي"]),
 }
 
 
@@ -151,3 +152,8 @@ def test_a_latin_spelling_the_table_knows_reaches_the_russian_spelling(tmp_path:
         "where m.surface = 'Timothy Findley'",
     )[1]
     assert len(names) == 1 and names[0][0] == names[0][1]
+    # an Arabic spelling that the linker gives the Latin spelling's id follows it to the Russian person
+    ar = docs["findley_ar"].mentions[0]
+    assert ar.entity_id == en.entity_id
+    _load(path, [docs["findley_ar"]])
+    assert _resolved(path)["تيموثي فيندلي@findley_ar"] == (en.entity_id, ru.entity_id)
