@@ -18,7 +18,11 @@ as a run loads them) and compared on ``stg_mentions.resolved_id`` instead of ``e
 resolved to the one person of the corpus, an unknown person to the person its sound model's other reading names:
 ``docs/ENTITIES.md``). Cost: the linking stage alone (known-name spotting + linking) on the
 ``dev`` sentences of the four languages with all their gold spans, in batches of 200 one-sentence
-documents: words per CPU-second, and the resident memory of the loaded reference data and name table.
+documents: words per CPU-second, and the resident memory of the loaded reference data and name table. The
+analyst views' cost: the 2,862 articles of ``shared/eval/stories`` (SemEval-2022 task 8) through the real pipeline
+into a warehouse, each document then copied ``--views-scale`` times under new ids (20: ~57,000 documents, ~950,000
+real mentions), and the wall seconds of ``select count(*) from stg_mentions`` and of reading all of
+``who_met_whom``, ``entity_profile`` and ``entity_timeline``, with and without the cross-script resolution.
 """
 
 from __future__ import annotations
@@ -263,6 +267,112 @@ def cost(data: Path, seeds: Path) -> list[str]:
     ]
 
 
+VIEW_QUERIES = {
+    "select count(*) from stg_mentions": "select count(*) from stg_mentions",
+    "who_met_whom": "select * from who_met_whom",
+    "entity_profile": "select * from entity_profile",
+    "entity_timeline": "select * from entity_timeline",
+}
+
+
+def view_warehouse(data: Path, seeds: Path, path: Path, n_docs: int, scale: int) -> None:
+    """A large warehouse for the views' cost: the articles of ``shared/eval/stories`` (SemEval-2022 task 8, each
+    article once) through the real pipeline (clean, segment, enrich, Parquet, load, with the reference entities),
+    then every document, sentence and mention copied ``scale - 1`` times under new doc ids (real mentions, a
+    corpus ``scale`` times larger)."""
+    import json
+    from datetime import UTC, datetime
+
+    from newsetl.doc import Processed
+    from newsetl.lake import Lake
+    from newsetl.version import PIPELINE_VERSION
+    from tasks import load
+    from tasks.process import clean_and_segment, dedupe, enrich
+    from warehouse import db
+
+    articles: dict[str, str] = {}
+    for line in (data / "eval" / "stories" / "semeval2022_task8_pairs.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        for k in ("1", "2"):
+            articles.setdefault(row["id" + k], row["text" + k])
+    now = datetime.now(UTC)
+    lake = Lake.of(path.parent / "lake")
+    load._load_reference(path, lake, seeds, load.reference_version(seeds))
+    seen: set[str] = set()
+    items = sorted(articles.items())[:n_docs]
+    for start in range(0, len(items), 250):
+        docs = [
+            Doc(source_uri=f"eval:{a}", raw_text=t, fetched_at=now, raw_hash=hashlib.sha256(t.encode()).hexdigest())
+            for a, t in items[start : start + 250]
+        ]
+        cleaned = clean_and_segment(docs)
+        enriched = enrich(cleaned.docs, seeds)
+        kept, _ = dedupe(enriched.docs, seen)
+        key, files = load.write_batch.fn(Processed(kept, []), "bench", lake, PIPELINE_VERSION)
+        load.load_batch.fn(path, lake, files, key, "bench")
+    if scale > 1:
+        with db.connect(path) as con:
+            for table in ("documents", "sentences", "mentions"):
+                cols = [r[0] for r in con.execute(f"describe {table}").fetchall()]
+                select = ", ".join("doc_id || '-' || k::varchar" if c == "doc_id" else c for c in cols)
+                con.execute(f"insert into {table} select {select} from {table}, range(1, {scale}) as t (k)")
+
+
+def views(data: Path, seeds: Path, n_docs: int, scale: int) -> list[str]:
+    """The analyst views' cost on a large warehouse (:func:`view_warehouse`), as they are and with ``stg_alt_ids``
+    emptied (the cross-script resolution left out, as at ``link-2.3``), the two queried in turn."""
+    import shutil
+
+    import duckdb
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "views" / "newsetl.duckdb"
+        path.parent.mkdir()
+        view_warehouse(data, seeds, path, n_docs, scale)
+        bare = Path(tmp) / "bare.duckdb"
+        shutil.copy(path, bare)
+        con = duckdb.connect(str(bare))
+        con.execute(
+            "create or replace view stg_alt_ids as select null::varchar as entity_id, null::integer as script, "
+            "null::varchar as person_id where false"
+        )
+        con.close()
+        con = duckdb.connect(str(path), read_only=True)
+        n_docs, n_mentions, n_per, n_alt, n_moved = con.execute(
+            "select (select count(*) from documents), count(*), count(*) filter (where label = 'PER'), "
+            "count(*) filter (where len(alt_ids) > 0), (select count(*) from stg_mentions where resolved_id <> "
+            "entity_id) from mentions"
+        ).fetchone()
+        con.close()
+        runs = [(view_cost(path, 1), view_cost(bare, 1)) for _ in range(3)]
+    best = {q: min(r[0][q] for r in runs) for q in VIEW_QUERIES}
+    best_bare = {q: min(r[1][q] for r in runs) for q in VIEW_QUERIES}
+    cells = ", ".join(f"{q} {best[q]:.2f} s ({best_bare[q]:.2f})" for q in VIEW_QUERIES)
+    return [
+        f"- analyst views on {n_docs:,} documents ({n_mentions:,} mentions, {n_per:,} PER, {n_alt:,} with other "
+        f"readings, {n_moved:,} resolved to another id): {cells}; wall seconds, best of 3, in brackets with "
+        "`stg_alt_ids` empty (no cross-script resolution)"
+    ]
+
+
+def view_cost(path: Path, repeat: int = 3) -> dict[str, float]:
+    """Wall seconds of each analyst query on the warehouse at ``path`` (read-only, the best of ``repeat``)."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("set enable_progress_bar = false")
+    out = {}
+    for name, sql in VIEW_QUERIES.items():
+        best = float("inf")
+        for _ in range(repeat):
+            t = time.perf_counter()
+            con.sql(sql).to_arrow_table()
+            best = min(best, time.perf_counter() - t)
+        out[name] = best
+    con.close()
+    return out
+
+
 def enrich_share(data: Path, seeds: Path, n_docs: int) -> list[str]:
     """Seconds of each enrich stage on real pages (the HTML pages of shared/eval/extraction), after
     extract, clean and segment: the linking stage's share of enrich."""
@@ -292,6 +402,12 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=1500, help="held-out pairs per names file")
     ap.add_argument("--seeds", default=str(ROOT / "seeds"))
     ap.add_argument("--enrich-docs", type=int, default=150, help="real pages for the share of enrich (0: skip)")
+    ap.add_argument(
+        "--views-docs", type=int, default=10_000, help="articles of shared/eval/stories for the views' cost (all 2,862)"
+    )
+    ap.add_argument(
+        "--views-scale", type=int, default=20, help="copies of those documents in the views' warehouse (0: skip)"
+    )
     args = ap.parse_args()
     data = Path(args.data)
     if not data.is_absolute() and not data.exists():
@@ -300,6 +416,8 @@ def main() -> None:
     lines += cost(data, Path(args.seeds))
     if args.enrich_docs:
         lines += enrich_share(data, Path(args.seeds), args.enrich_docs)
+    if args.views_scale:
+        lines += views(data, Path(args.seeds), args.views_docs, args.views_scale)
     from tasks.enrich.link import LINK_VERSION, KnowledgeBase
 
     kb = KnowledgeBase.load(Path(args.seeds))

@@ -25,6 +25,11 @@ DOCS = {
     "hans_en": ("en", "Hans Liebich spoke in Berlin on Monday.", ["Hans Liebich"]),
     "hans_ru": ("ru", "Ганс Либих выступил в Берлине.", ["Ганс Либих"]),
     "alone_en": ("en", "Liebich said nothing more.", ["Liebich"]),
+    # Findley / Финдли: the table knows the Latin spelling, whose group sounds as another Russian spelling; the
+    # Latin model reads "Findley" as Финдли among its readings (link-2.5)
+    "findley_en": ("en", "Timothy Findley spoke in Toronto.", ["Timothy Findley"]),
+    "findley_ru": ("ru", "Тимоти Финдли выступил в Торонто.", ["Тимоти Финдли"]),
+    "findley_ar": ("ar", "وقال تيموثي فيندلي في تورونتو.", ["تيموثي فيندلي"]),
 }
 
 
@@ -125,3 +130,30 @@ def test_a_family_name_alone_reaches_the_one_person_of_a_surer_script(tmp_path: 
     anna_ru = docs["anna_ru"].mentions[0].entity_id
     # Liebich alone -> the family id of Анна Либих (another reading) -> Анна Либих (stg_families)
     assert _resolved(path)["Liebich@alone_en"] == (docs["alone_en"].mentions[0].entity_id, anna_ru)
+
+
+def test_a_latin_spelling_the_table_knows_reaches_the_russian_spelling(tmp_path: Path, docs: dict[str, Doc]) -> None:
+    from tasks.enrich.link.names import phon
+    from tasks.enrich.link.parts import NameTable
+
+    assert NameTable.load(SEEDS).known_latin(phon("Findley"))  # the table's spelling, not a model's reading
+    en, ru = docs["findley_en"].mentions[0], docs["findley_ru"].mentions[0]
+    assert en.entity_id != ru.entity_id  # the group's sound is not this Russian spelling's
+    assert ru.entity_id in en.alt_ids  # ... which one of the Latin model's readings of the spelling is
+    path = tmp_path / "db.duckdb"
+    _load(path, [docs["findley_en"], docs["findley_ru"]])
+    got = _resolved(path)
+    assert got["Timothy Findley@findley_en"] == (en.entity_id, ru.entity_id)
+    assert got["Тимоти Финдли@findley_ru"] == (ru.entity_id, ru.entity_id)
+    # the resolved name is the resolved person's, read from entities (stg_mentions joins it once per moved id)
+    names = db.query(
+        path,
+        "select m.resolved_name, e.name from stg_mentions m join entities e on e.entity_id = m.resolved_id "
+        "where m.surface = 'Timothy Findley'",
+    )[1]
+    assert len(names) == 1 and names[0][0] == names[0][1]
+    # an Arabic spelling that the linker gives the Latin spelling's id follows it to the Russian person
+    ar = docs["findley_ar"].mentions[0]
+    assert ar.entity_id == en.entity_id
+    _load(path, [docs["findley_ar"]])
+    assert _resolved(path)["تيموثي فيندلي@findley_ar"] == (en.entity_id, ru.entity_id)

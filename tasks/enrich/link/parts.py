@@ -15,8 +15,10 @@ Evidence, strongest first (the compact table ``seeds/name_parts.parquet``, built
 Ids are made of *sound keys* (:mod:`~tasks.enrich.link.translit`): a known part has the sound of its group
 (``seeds/name_sounds.parquet``), an unknown Cyrillic part its letters, an unknown Latin part the Latin model's
 reading, an unknown Arabic part the Arabic model's where it is sure (``AR_SOUND_MIN_CONF``), else its
-Arabic-only key. Where a model read the family part, the ids of its other readings (:func:`other_ids`) go with the
-mention, for the warehouse to match against the persons of the corpus.
+Arabic-only key. Where a model read the family part, or the family part is a Latin spelling that the table knows
+(its group's sound is that of its most frequent Russian spelling, not always this spelling's), the ids of the
+model's other readings of the spelling (:func:`other_ids`) go with the mention, for the warehouse to match against
+the persons of the corpus.
 
 Per-language normal forms: Russian case forms to the nominative (``pymorphy3`` lemmas and a few endings,
 accepted when the table knows the result), Turkish suffixes without an apostrophe only when the stem is a
@@ -344,21 +346,23 @@ class NameTable:
         if not k:
             return None
         if k in self.la:
-            return self._known(self.la[k], t)
+            return self._known(self.la[k], t, "la")
         if lang in ("tr", "az"):
             # Turkish suffix without an apostrophe: only when a lexicon confirms the stem
             for suf in _TR_SUFFIXES:
                 if t.endswith(suf) and len(t) - len(suf) >= 3:
                     s = phon(t[: -len(suf)], lang)
                     if s in self.la:
-                        return self._known(self.la[s], t[: -len(suf)])
+                        return self._known(self.la[s], t[: -len(suf)], "la")
         g = phon(t, None)
         if g != k and g in self.la:
-            return self._known(self.la[g], t)
+            return self._known(self.la[g], t, "la")
         return PartKey(k, "rom", t, latin_sound(latin_spelling(t, lang)), "la")
 
-    def _known(self, key: str, form: str) -> PartKey:
-        return PartKey(key, "table", form, self.sound_of_key(key))
+    def _known(self, key: str, form: str, reading: str = "") -> PartKey:
+        # a Latin spelling that the table knows takes its group's sound (the Russian spelling its pairs give most
+        # often); the Latin model's readings of the spelling itself are its other readings (reading "la")
+        return PartKey(key, "table", form, self.sound_of_key(key), reading)
 
     def _arabic(self, t: str) -> PartKey:
         for form in self._ar_forms(t):

@@ -11,30 +11,29 @@
 -- other readings is its id and whose id no Arabic spelling reads first (reverse_candidates): both are readings of
 -- sound models, and the Latin model's first reading is the one that misses more often. Computed from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
 create or replace view stg_alt_ids as
-with persons as (
+with per_mentions as (  -- the unknown persons' mentions, each distinct surface once (a regex per surface, not per mention)
+    select entity_id, family_id, alt_ids, surface
+    from mentions
+    where label = 'PER' and (entity_id like 'u:%' or family_id like 'u:%')
+    group by all
+),
+surfaces as (
     select
-        entity_id,
-        alt_ids,
+        *,
         case
             when regexp_matches(surface, '\p{Cyrillic}') then 0
             when regexp_matches(surface, '\p{Arabic}') then 2
             else 1
         end as script
-    from mentions
-    where label = 'PER' and entity_id like 'u:%'
+    from per_mentions
+),
+persons as (
+    select distinct entity_id, alt_ids, script from surfaces where entity_id like 'u:%'
 ),
 script_ids as (  -- ids that a script names: the persons', and the family ids of full names (for a family name alone)
-    select entity_id, script from persons
-    union all
-    select
-        family_id as entity_id,
-        case
-            when regexp_matches(surface, '\p{Cyrillic}') then 0
-            when regexp_matches(surface, '\p{Arabic}') then 2
-            else 1
-        end as script
-    from mentions
-    where label = 'PER' and family_id like 'u:%'
+    select distinct entity_id, script from persons
+    union
+    select distinct family_id as entity_id, script from surfaces where family_id like 'u:%'
 ),
 ranked as (  -- each id and the scripts that name it
     select entity_id, min(script) as script, list_distinct(list(script)) as scripts
