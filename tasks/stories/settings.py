@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-# stories-4: multilingual-e5-small vectors (in place of USE), the pair model refitted on them;
-# stories-3: pair similarity fitted on human-labelled pairs (title and lead vectors, lexical score), near
-# duplicates must also be the same story; stories-2: faster shingle and MinHash hashes
-STORIES_VERSION = "stories-4"
-EMBED_VERSION = "stories-4"  # the document vectors (doc_embeddings.stories_version): [lead | title], 768 floats
+# stories-5: the encoder quantizes activations with fixed scales (a document's vectors no longer depend on its
+# batch), the pair model refitted on them; stories-4: multilingual-e5-small vectors (in place of USE), the pair
+# model refitted on them; stories-3: pair similarity fitted on human-labelled pairs (title and lead vectors,
+# lexical score), near duplicates must also be the same story; stories-2: faster shingle and MinHash hashes
+STORIES_VERSION = "stories-5"
+EMBED_VERSION = "stories-5"  # the document vectors (doc_embeddings.stories_version): [lead | title], 768 floats
 
 # near duplicates
 SHINGLE_K = 4
