@@ -375,7 +375,7 @@ def test_signatures_are_stable_and_tied_to_the_stories_version():
     hashes must not depend on the process (no ``hash()``), and a change of them must come with a new
     STORIES_VERSION (which recomputes the stored ones). Update both together."""
     sig = stories.minhash(stories.shingles("The port of Marseille, on strike again."))
-    assert stories.STORIES_VERSION == "stories-4"
+    assert stories.STORIES_VERSION == "stories-5"
     assert sig[:4].tolist() == PINNED_SIGNATURE
 
 
@@ -428,20 +428,23 @@ def test_one_pass_gives_lead_and_title_vectors_that_cross_languages():
     assert float(alone[0, :e] @ alone[0, e:]) > 0.95
 
 
-def test_a_documents_vectors_move_with_its_batch_only_within_the_int8_noise():
-    """The int8 engine quantizes activations per forward pass, so a document's [lead | title] vectors depend a little
-    on the documents encoded with it (an ingest batch): the noise floor that ``bench/stories.py --candidates``
-    measures, which a candidate feature of the pair model has to beat. Bounded: cosine >= 0.99 between a document
-    encoded alone and in a batch of others, and the same event stays closer than another event either way."""
+def test_a_documents_vectors_do_not_depend_on_its_batch():
+    """The int8 engine quantizes activations with fixed scales (tasks/stories/e5_ranges.py), and padded positions are
+    masked out of the attention: a document's [lead | title] vectors are bit for bit the same encoded alone (the
+    flow process's vectors for a document without any) and inside an ingest batch of other documents of other
+    lengths (the workers'), in any order."""
     docs = [[t, "The talks lasted an hour."] for t in E5_TEXTS]
-    others = [[f"Report {i}: the city council met on Tuesday to discuss the budget of the harbour and its roads."]
+    others = [[f"Report {i}: the city council met on Tuesday" + " to discuss the budget of the harbour" * (i % 4)]
               for i in range(12)]  # fmt: skip
     alone = np.vstack([stories.embed([d]) for d in docs])
     batched = stories.embed(others + docs)[len(others) :]
-    e = stories.EMBED_DIM
-    for part in (slice(0, e), slice(e, 2 * e)):
-        cos = (alone[:, part] * batched[:, part]).sum(axis=1)
-        assert cos.min() >= 0.99, cos
-        for v in (alone[:, part], batched[:, part]):
-            same = v[:4] @ v[:4].T
-            assert same[~np.eye(4, dtype=bool)].min() > float((v[:4] @ v[4]).max())
+    reordered = stories.embed(docs[::-1] + others[::-1])[: len(docs)][::-1]
+    assert np.array_equal(alone, batched) and np.array_equal(alone, reordered)
+    # and the run-time scales (one for the whole batch) are what moved them: the engine with those differs
+    from tasks.stories.e5 import E5
+
+    dynamic = E5(threads=1, max_tokens=stories.EMBED_TOKENS, static=False)
+    one = dynamic.encode_spans(docs[:1])
+    among = dynamic.encode_spans(others + docs[:1])[-1:]
+    assert not np.array_equal(one, among)
+    assert float((one[0, 0] * alone[0, : stories.EMBED_DIM]).sum()) >= 0.99

