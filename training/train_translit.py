@@ -437,6 +437,46 @@ def corpus_report(
             )
 
 
+def _reads(model: Translit, src: str, min_conf: float) -> tuple[str | None, tuple[str, ...]]:
+    """A spelling's first key (None when the model is surer of it than ``min_conf`` only) and its other readings
+    within ``READING_MARGIN`` nats of the first, as the linker writes them."""
+    best = model.nbest(src, N_BEST)
+    if not best:
+        return None, ()
+    top = best[0][1]
+    first = best[0][0] if math.exp(top) >= min_conf else None
+    return first, tuple(k for k, lp in best if k != first and top - lp <= READING_MARGIN)
+
+
+def _arabic_hits(
+    arabic: dict[str, tuple[str | None, tuple[str, ...]]],
+    latin: dict[str, tuple[str | None, tuple[str, ...]]],
+    rule: int,
+) -> dict[str, set[str]]:
+    """The Latin spellings each Arabic spelling joins in one corpus, by the rules of
+    :func:`corpus_report_unknown_latin` up to ``rule``."""
+    by_first: dict[str | None, set[str]] = defaultdict(set)
+    owners: dict[str, set[str]] = defaultdict(set)
+    for la, (first, others) in latin.items():
+        by_first[first].add(la)
+        for k in others:
+            owners[k].add(la)
+    ar_firsts = {first for first, _ in arabic.values() if first}
+    out = {}
+    for s, (first, others) in arabic.items():
+        hits = by_first.get(first, set()) if first else set()
+        if not hits and rule >= 1:
+            cands = {k for k in others if k in by_first}
+            if len(cands) == 1:
+                hits = by_first[next(iter(cands))]
+            elif not cands and rule >= 2 and first:
+                ok = {la for la in owners.get(first, ()) if rule == 2 or latin[la][0] not in ar_firsts}
+                if len(ok) == 1:
+                    hits = ok
+        out[s] = hits
+    return out
+
+
 def corpus_report_unknown_latin(
     la_model: Translit, ar_model: Translit, dev: list[tuple[str, str]], size: int = 1500
 ) -> None:
@@ -450,37 +490,12 @@ def corpus_report_unknown_latin(
     sample = sample[:size] if size else sample
     gold = set(sample)
 
-    def reads(model: Translit, src: str, min_conf: float) -> tuple[str | None, tuple[str, ...]]:
-        best = model.nbest(src, N_BEST)
-        if not best:
-            return None, ()
-        top = best[0][1]
-        first = best[0][0] if math.exp(top) >= min_conf else None
-        return first, tuple(k for k, lp in best if k != first and top - lp <= READING_MARGIN)
-
-    latin = {la: reads(la_model, latin_spelling(la), 0.0) for _, la in sample}
-    arabic = {s: reads(ar_model, s, AR_SOUND_MIN_CONF) for s, _ in sample}
-    by_first: dict[str, set[str]] = defaultdict(set)
-    owners: dict[str, set[str]] = defaultdict(set)
-    for la, (first, others) in latin.items():
-        by_first[first].add(la)
-        for k in others:
-            owners[k].add(la)
-    ar_firsts = {first for first, _ in arabic.values() if first}
+    latin = {la: _reads(la_model, latin_spelling(la), 0.0) for _, la in sample}
+    arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF) for s, _ in sample}
     for rule in range(4):
-        same = tp = 0
-        for s, (first, others) in arabic.items():
-            hits = by_first.get(first, set()) if first else set()
-            if not hits and rule >= 1:
-                cands = {k for k in others if k in by_first}
-                if len(cands) == 1:
-                    hits = by_first[next(iter(cands))]
-                elif not cands and rule >= 2 and first:
-                    ok = {la for la in owners.get(first, ()) if rule == 2 or latin[la][0] not in ar_firsts}
-                    if len(ok) == 1:
-                        hits = ok
-            same += len(hits)
-            tp += sum((s, la) in gold for la in hits)
+        hits = _arabic_hits(arabic, latin, rule)
+        same = sum(len(h) for h in hits.values())
+        tp = sum((s, la) in gold for s, h in hits.items() for la in h)
         print(
             f"ar (en-ar), Latin unknown too: dev, corpus of {len(sample)} pairs, rule {rule}: "
             f"precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f}",
@@ -500,16 +515,8 @@ def corpus_report_table_latin(
     dev tokens are in the table (it is built from all but the held-out ones), so its group sound is more often
     the dev partner's than on held-out names: the gain here is a floor."""
 
-    def reads(model: Translit, src: str, min_conf: float) -> tuple[str | None, tuple[str, ...]]:
-        best = model.nbest(src, N_BEST)
-        if not best:
-            return None, ()
-        top = best[0][1]
-        first = best[0][0] if math.exp(top) >= min_conf else None
-        return first, tuple(k for k, lp in best if k != first and top - lp <= READING_MARGIN)
-
     def latin(la: str, readings: bool) -> tuple[str | None, tuple[str, ...]]:
-        first, others = reads(la_model, latin_spelling(la), 0.0)
+        first, others = _reads(la_model, latin_spelling(la), 0.0)
         k = phon(la)
         if k not in table.la:
             return first, others
@@ -546,27 +553,10 @@ def corpus_report_table_latin(
         )
         gold = set(ar)
         lat = {la: latin(la, readings) for la in {la for la, _ in ar}}
-        arabic = {s: reads(ar_model, s, AR_SOUND_MIN_CONF) for _, s in ar}
-        by_first: dict[str | None, set[str]] = defaultdict(set)
-        owners: dict[str, set[str]] = defaultdict(set)
-        for la, (first, others) in lat.items():
-            by_first[first].add(la)
-            for k in others:
-                owners[k].add(la)
-        ar_firsts = {first for first, _ in arabic.values() if first}
-        same = tp = 0
-        for s, (first, others) in arabic.items():
-            hits = by_first.get(first, set()) if first else set()
-            if not hits:
-                cands = {k for k in others if k in by_first}
-                if len(cands) == 1:
-                    hits = by_first[next(iter(cands))]
-                elif not cands and first:
-                    ok = {la for la in owners.get(first, ()) if lat[la][0] not in ar_firsts}
-                    if len(ok) == 1:
-                        hits = ok
-            same += len(hits)
-            tp += sum((la, s) in gold for la in hits)
+        arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF) for _, s in ar}
+        hits = _arabic_hits(arabic, lat, 3)
+        same = sum(len(h) for h in hits.values())
+        tp = sum((la, s) in gold for s, h in hits.items() for la in h)
         print(
             f"ar (en-ar), Latin in the table, other readings {'yes' if readings else 'no'}: dev, corpus of "
             f"{len(ar)} pairs: precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f}",
