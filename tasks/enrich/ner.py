@@ -1001,6 +1001,26 @@ def route(lang: str, text: str) -> str:
     return "none"
 
 
+def _sentence_of(doc: Doc, a: int, b: int):  # noqa: ANN202 - Sentence | None
+    """The sentence of ``doc`` that holds the span [a, b), or None."""
+    return next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
+
+
+def _sent_lang(doc: Doc, sent) -> str:  # noqa: ANN001
+    """A sentence's language, else (undetermined) its document's."""
+    return sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang
+
+
+def _key_of(doc: Doc, sent) -> str:  # noqa: ANN001
+    """The tagger a sentence routes to (:func:`route` of :func:`_sent_lang`)."""
+    return route(_sent_lang(doc, sent), "")
+
+
+def _tr_lower(w: str) -> str:
+    """Turkish lower case (I -> ı, İ -> i), the case lexicon's look-up form."""
+    return w.replace("I", "ı").replace("İ", "i").lower()
+
+
 # ------------------------------------------------------------------------------------------ cleaning
 
 
@@ -1492,7 +1512,7 @@ def _known_org_words(doc: Doc) -> None:
     may follow an apostrophe; ar: with a proclitic, "وداعش") that no mention overlaps becomes ORG. An all-capitals
     alias whose lower-case form is a common word ("WHO") counts outside upper-case headlines only."""
     for sent in doc.sentences:
-        lang = sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang
+        lang = _sent_lang(doc, sent)
         key = route(lang, "")
         if key not in ("tr", "ar", "en", "fr"):
             continue
@@ -1575,10 +1595,10 @@ def _acronym_names(doc: Doc) -> None:
         letters = "".join(c for c in acr if c.isalpha()).upper()
         if not 2 <= len(letters) <= 8 or not _is_acronym(acr):
             continue
-        sent = next((x for x in doc.sentences if x.start <= hit.start() and hit.end() <= x.end), None)
+        sent = _sentence_of(doc, hit.start(), hit.end())
         if sent is None or _script(acr) != "latin":
             continue
-        key = route(sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang, "")
+        key = _key_of(doc, sent)
         before = list(re.finditer(r"[^\s()\[\],;:\"“”«»]+", text[sent.start : hit.start()]))
         if not before or not text[sent.start + before[-1].end() : hit.start(1)].strip().startswith("("):
             continue
@@ -1701,10 +1721,10 @@ def _datelines(doc: Doc) -> None:
         a, b = hit.span(1)
         if any(x < b and a < y for x, y in taken) or not hit.group(1).isupper():
             continue
-        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
+        sent = _sentence_of(doc, a, b)
         if sent is None:
             continue
-        lang = sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang
+        lang = _sent_lang(doc, sent)
         label = _gazetteer_label(hit.group(1).split(), lang)
         if label is None or "LOC" not in label or "PER" in label:
             continue
@@ -1738,8 +1758,8 @@ def _ar_media_names(doc: Doc) -> None:
         a, b = hit.span(1)
         if len(hit.group(1).split()) > 3 or re.search(r"[\d.,،:؛]", hit.group(1)):
             continue
-        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
-        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "ar":
+        sent = _sentence_of(doc, a, b)
+        if sent is None or _key_of(doc, sent) != "ar":
             continue
         if any(m.start == a and m.end == b and m.label == "ORG" for m in doc.mentions):
             continue
@@ -1772,8 +1792,8 @@ def _ar_place_heads(doc: Doc) -> None:
     for hit in _AR_PLACE_HEAD_RE.finditer(doc.text):
         head, word = hit.group(1), hit.group(2)
         a, b = hit.span(2)
-        sent = next((x for x in doc.sentences if x.start <= hit.start() and b <= x.end), None)
-        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "ar":
+        sent = _sentence_of(doc, hit.start(), b)
+        if sent is None or _key_of(doc, sent) != "ar":
             continue
         if head in _AR_INNER_HEADS:
             m = next((m for m in doc.mentions if m.start == a and m.label == "LOC"), None)
@@ -1815,8 +1835,8 @@ def _ar_org_names(doc: Doc) -> None:
             b = a + len(doc.text[a:b].rstrip())
         if any(x < b and a < y for x, y in taken):
             continue
-        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
-        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "ar":
+        sent = _sentence_of(doc, a, b)
+        if sent is None or _key_of(doc, sent) != "ar":
             continue
         _add_mention(doc, sent.idx, a, b, doc.text[a:b], "ORG", "ar")
 
@@ -1847,8 +1867,8 @@ def _tr_org_names(doc: Doc) -> None:
     lexicon = getattr(getattr(_TAGGERS.get("tr"), "featurize", None), "case_lexicon", None) or {}
     for hit in _TR_ORG_PATTERN.finditer(doc.text):
         a, b = hit.span()
-        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
-        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "tr":
+        sent = _sentence_of(doc, a, b)
+        if sent is None or _key_of(doc, sent) != "tr":
             continue
         first = hit.group().split()[0]
         initial = (
@@ -1856,7 +1876,7 @@ def _tr_org_names(doc: Doc) -> None:
             or not doc.text[sent.start : a].strip()
             or doc.text[:a].rstrip()[-1:] in "\"“”'‘’:«»-–—.!?"
         )
-        if initial and lexicon.get(first.replace("I", "ı").replace("İ", "i").lower()) in (
+        if initial and lexicon.get(_tr_lower(first)) in (
             "l",
             "m",
         ):  # "Dün Hitit ...": a
@@ -1904,7 +1924,7 @@ def _tr_type_nouns(doc: Doc) -> None:
             continue
         a, b = hit.span(1)
         words = hit.group(1).split()
-        while words and lexicon.get(words[0].replace("I", "ı").replace("İ", "i").lower()) in ("l", "m"):
+        while words and lexicon.get(_tr_lower(words[0])) in ("l", "m"):
             a = doc.text.index(words[1], a) if len(words) > 1 else b
             words = words[1:]
         if not words or sum(c.isalpha() for c in words[-1]) < 2:  # "C bölgesi" (Area C)
@@ -1913,11 +1933,11 @@ def _tr_type_nouns(doc: Doc) -> None:
         found.append((a, b, label, hit.end()))
     for hit in _TR_GENITIVE_RE.finditer(doc.text):
         a, b = hit.span(1)
-        if lexicon.get(hit.group(1).replace("I", "ı").replace("İ", "i").lower()) not in ("l", "m"):
+        if lexicon.get(_tr_lower(hit.group(1))) not in ("l", "m"):
             found.append((a, b, "LOC", b))
     for a, b, label, type_end in found:
-        sent = next((x for x in doc.sentences if x.start <= a and b <= x.end), None)
-        if sent is None or route(sent.lang if sent.lang != UNDETERMINED else doc.lang, "") != "tr":
+        sent = _sentence_of(doc, a, b)
+        if sent is None or _key_of(doc, sent) != "tr":
             continue
         overlap = [m for m in doc.mentions if m.start < b and a < m.end]
         if not overlap and (label == "LOC" or len(doc.text[a:b].split()) > 1):  # "Fransız şirketi": an adjective
@@ -2153,7 +2173,7 @@ def _org_heads(doc: Doc) -> None:
         return bool(tag) and "LOC" in tag
 
     for sent in doc.sentences:
-        lang = sent.lang if sent.lang and sent.lang != UNDETERMINED else doc.lang
+        lang = _sent_lang(doc, sent)
         if lang == "fr" and FR_ORG_HEADS:
             _fr_org_heads(doc, sent, doc.text[sent.start : sent.end])
         if lang == "fr":
