@@ -78,6 +78,7 @@ from pathlib import Path
 from typing import Any
 
 from newsetl.doc import UNDETERMINED, Doc, Mention
+from tasks.enrich.compact import FrozenIntMap, FrozenStrMap, KeyIndex
 
 NER_VERSION = "ner-0.6.2"
 
@@ -292,17 +293,20 @@ class Gazetteer:
     def __init__(self, lang: str, entries: dict[str, list[str]]):
         # entries: label -> list of names, each the normalised tokens joined by " "
         self.lang = lang
-        self.names: dict[tuple[str, ...], str] = {}
-        self.first_max: dict[str, int] = {}
+        names: dict[tuple[str, ...], str] = {}
+        first_max: dict[str, int] = {}
         for label in sorted(entries):
             for name in entries[label]:
                 toks = tuple(name.split(" "))
                 if not toks or len(toks) > self.MAX_LEN:
                     continue
-                prev = self.names.get(toks)
+                prev = names.get(toks)
                 # a name of several types gets their concatenation in sorted order ("LOCPER")
-                self.names[toks] = label if prev is None or prev == label else prev + label
-                self.first_max[toks[0]] = max(self.first_max.get(toks[0], 0), len(toks))
+                names[toks] = label if prev is None or prev == label else prev + label
+                first_max[toks[0]] = max(first_max.get(toks[0], 0), len(toks))
+        # ~160k names: arrays instead of dicts of tuples and strings (~35 MB a language, see ``compact``)
+        self.names = FrozenStrMap(names.items())
+        self.first_max = FrozenIntMap(first_max.items())
 
     @staticmethod
     def first_key(tok_norm: str, lang: str) -> str:
@@ -371,6 +375,19 @@ def _token_features(w: str, lang: str = "", version: int = CRF_FEATURES_VERSION)
     return own, core
 
 
+class _ClusterTable:
+    """Word -> (coarse, fine) cluster ids (:func:`build_clusters`), packed in arrays (see ``compact``)."""
+
+    __slots__ = ("_map",)
+
+    def __init__(self, pieces: dict[str, list[int]]):
+        self._map = FrozenIntMap((w, c[0] << 16 | c[1]) for w, c in pieces.items())
+
+    def get(self, w: str) -> tuple[int, int] | None:
+        v = self._map.get(w)
+        return None if v is None else (v >> 16, v & 0xFFFF)
+
+
 class CrfFeaturizer:
     """Token features for the CRF taggers, cached per word form."""
 
@@ -393,9 +410,9 @@ class CrfFeaturizer:
         self.gazetteer = gazetteer
         self.lang = lang
         self.version = version  # 1: the features of models trained before the gazetteer (ner-0.2.x)
-        self.clusters = clusters if version >= 3 else None
+        self.clusters = _ClusterTable(clusters) if version >= 3 and clusters is not None else None
         # person-name parts (given and family names) of the reference data, in their look-up form (``gaz_norm``)
-        self.name_parts = name_parts
+        self.name_parts = KeyIndex(name_parts) if name_parts is not None else None
         self._cache: dict[str, tuple[list[str], list[str], list[str], list[str], list[str]]] = {}
 
     def _entry(self, w: str):

@@ -8,6 +8,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from tasks.enrich.compact import FrozenStrMap
+
 from .names import (
     _ABJAD_RE,
     _SPECIAL_LANGS,
@@ -63,8 +65,8 @@ class KnowledgeBase:
     def __init__(self, seeds_dir: Path) -> None:
         self.seeds_dir = Path(seeds_dir)
         self.entities: dict[str, Entity] = {}
-        # tier -> key -> space-separated entity ids, best first
-        self.index: dict[str, dict[str, str]] = {"k1": {}, "k2": {}, "st": {}, "sk": {}}
+        # tier -> key -> space-separated entity ids, best first (dicts while building, then frozen)
+        self.index: dict[str, dict[str, str] | FrozenStrMap] = {"k1": {}, "k2": {}, "st": {}, "sk": {}}
         self.surnames: dict[str, str] = {}  # phonetic surname key -> person ids
         self.names = NameTable()  # name-part identities (seeds/name_parts.parquet)
         self.person_parts: dict[tuple[str, str], set[str]] = {}  # (family part, initial) -> curated persons
@@ -89,6 +91,8 @@ class KnowledgeBase:
         kb = cls(Path(seeds_dir).resolve())
         kb._load_places()
         kb._load_people_orgs()
+        # ~330k alias keys: as arrays they take ~10 MB instead of ~60 MB of dicts that workers would copy on write
+        kb.index = {tier: FrozenStrMap(d.items()) for tier, d in kb.index.items()}
         return kb
 
     def _load_places(self) -> None:
