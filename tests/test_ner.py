@@ -513,3 +513,16 @@ def test_french_pipeline_is_compact_and_tags_as_shipped():
 def test_french_capitalised_title_is_cut():
     doc = ner.tag_entities(make_doc("Le Premier ministre Edouard Philippe a parlé à Paris.", "fr"))
     assert [(m.surface, m.label) for m in doc.mentions] == [("Edouard Philippe", "PER"), ("Paris", "LOC")]
+
+
+def test_silver_sentences_are_the_taggers_mentions_as_iob2():
+    """training/silver_ner.py: a news sentence tagged by the pipeline becomes CRF tokens with IOB2 tags."""
+    import sys
+
+    sys.path.insert(0, str(ner.MODELS_DIR.parents[1] / "training"))
+    from silver_ner import silver_sentences
+
+    text = "Boris Johnson met Emmanuel Macron in Paris on Monday."
+    (sent,) = silver_sentences("en", [("t", text)], keep_misc=False)
+    assert [tag for _, tag in sent][:7] == ["B-PER", "I-PER", "O", "B-PER", "I-PER", "O", "B-LOC"]
+    assert " ".join(tok for tok, _ in sent).startswith("Boris Johnson met")
