@@ -945,6 +945,8 @@ def _project_static_vectors(model, vectors) -> None:  # noqa: ANN001
     batch; the product of a row does not change, so it is computed once for the whole table (20,000 x 96 floats,
     7.7 MB, kept with the vectors: every pipeline reload and forked worker shares it) and the layer only looks rows
     up. Prediction only (the layer can no longer be trained)."""
+    import hashlib
+
     import numpy as np
     from thinc.types import Ragged
 
@@ -952,7 +954,7 @@ def _project_static_vectors(model, vectors) -> None:  # noqa: ANN001
         if node.name != "static_vectors":
             continue
         weights = node.get_param("W")
-        key = ("projected", id(vectors), weights.shape)
+        key = hashlib.blake2b(weights.tobytes(), digest_size=16).hexdigest()  # the same layer of a reloaded pipeline
         table = getattr(vectors, "_projected", {}).get(key)
         if table is None:
             # read into a temporary array, not through the memory map: its pages are never touched, so never resident
@@ -984,9 +986,9 @@ def _compact_vectors(path) -> Any:  # noqa: ANN001 - a spacy.vectors.Vectors, or
     53 MB of dict and int objects) and its 712,952 strings in a StringStore (131 MB) that the tagger never reads.
     Here the keys are a sorted ``uint64`` array with an ``int32`` row array beside it (6 MB, read from the package's
     ``key2row`` one pair at a time, so no dict is ever built), looked up with ``numpy.searchsorted``, and the rows
-    (300 floats each, 24 MB) stay a read-only memory map of the package's own file: the page cache holds them once
-    for every process, so forked workers share them. The same rows are found for the same words: the mentions are
-    those of the package loaded as shipped."""
+    (300 floats each, 24 MB) stay a read-only memory map of the package's own file, which the tagger does not read
+    (its layer reads the pre-multiplied rows of :func:`_project_static_vectors`). The same rows are found for the
+    same words: the mentions are those of the package loaded as shipped."""
     import numpy as np
     import srsly
     from spacy.vectors import Mode, Vectors
