@@ -157,3 +157,21 @@ def test_a_latin_spelling_the_table_knows_reaches_the_russian_spelling(tmp_path:
     assert ar.entity_id == en.entity_id
     _load(path, [docs["findley_ar"]])
     assert _resolved(path)["تيموثي فيندلي@findley_ar"] == (en.entity_id, ru.entity_id)
+
+
+def test_new_entities_and_the_run_summary_count_resolved_ids(tmp_path: Path, docs: dict[str, Doc]) -> None:
+    path = tmp_path / "db.duckdb"
+    _load(path, [docs["anna_ru"], docs["anna_en"]])  # two runs (run id = the document's uri), Russian first
+    anna_en, anna_ru = docs["anna_en"].mentions[0].entity_id, docs["anna_ru"].mentions[0].entity_id
+    assert _resolved(path)["Anna Liebich@anna_en"] == (anna_en, anna_ru)
+    new = db.query(path, "select run_id, entity_id, n_mentions, n_documents from new_entities_per_run")[1]
+    # Anna Liebich is not new in the English run: she is the person the Russian run loaded first
+    assert sorted(new) == [("anna_en", "Q7747", 1, 1), ("anna_ru", anna_ru, 1, 1)]
+    assert not any(e == anna_en for _, e, _, _ in new)
+    # ... and the English run's summary counts her under the resolved person's name
+    top = db.summary(path, "anna_en")["top_entities"]
+    name_ru = db.query(path, "select name from entities where entity_id = ?", [anna_ru])[1][0][0]
+    assert sorted(top) == sorted([(name_ru, "PER", 1, 1), ("Vladimir Putin", "PER", 1, 1)])
+    # the profile and the runs' new entities agree on what an entity is
+    n_profile = db.query(path, "select count(*) from entity_profile")[1][0][0]
+    assert n_profile == len(new) == 2
