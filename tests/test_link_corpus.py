@@ -30,6 +30,11 @@ DOCS = {
     "findley_en": ("en", "Timothy Findley spoke in Toronto.", ["Timothy Findley"]),
     "findley_ru": ("ru", "Тимоти Финдли выступил в Торонто.", ["Тимоти Финдли"]),
     "findley_ar": ("ar", "وقال تيموثي فيندلي في تورونتو.", ["تيموثي فيندلي"]),
+    # Tzarfati / Царфати: the Russian spelling's key is none of the Latin model's readings of "Tzarfati"; the
+    # Latin model's first reading is one of the Russian spelling's readings towards Latin (link-2.6)
+    "tzarfati_en": ("en", "Anna Tzarfati spoke in Haifa.", ["Anna Tzarfati"]),
+    "tzarfati_ru": ("ru", "Анна Царфати выступила в Хайфе.", ["Анна Царфати"]),
+    "tzarfati_ru2": ("ru", "Анна Тзарфати выступила в Хайфе.", ["Анна Тзарфати"]),
 }
 
 
@@ -76,7 +81,9 @@ def test_the_linker_writes_the_other_readings_of_a_latin_family_name(docs: dict[
     assert anna_en.entity_id != anna_ru.entity_id
     # ... and the Russian spelling's id is among the ids of the Latin spelling's other readings
     assert anna_ru.entity_id in anna_en.alt_ids
-    assert anna_ru.alt_ids == ()  # a Cyrillic spelling's key is sure: no other readings
+    # a Cyrillic spelling's key is sure; its other readings (link-2.6) are the keys the Latin model would give its
+    # Latin spellings, never its own
+    assert anna_ru.entity_id not in anna_ru.alt_ids
     assert docs["anna_en"].mentions[1].alt_ids == ()  # a curated person (Putin) has none either
 
 
@@ -175,3 +182,30 @@ def test_new_entities_and_the_run_summary_count_resolved_ids(tmp_path: Path, doc
     # the profile and the runs' new entities agree on what an entity is
     n_profile = db.query(path, "select count(*) from entity_profile")[1][0][0]
     assert n_profile == len(new) == 2
+
+
+def test_a_latin_spelling_reaches_the_russian_spelling_that_reads_it(tmp_path: Path, docs: dict[str, Doc]) -> None:
+    en, ru = docs["tzarfati_en"].mentions[0], docs["tzarfati_ru"].mentions[0]
+    assert en.entity_id != ru.entity_id and ru.entity_id not in en.alt_ids  # the Latin side's readings miss
+    assert en.entity_id in ru.alt_ids  # ... the Cyrillic side's readings towards Latin hold the Latin id
+    path = tmp_path / "db.duckdb"
+    _load(path, [docs["tzarfati_en"]])
+    assert _resolved(path)["Anna Tzarfati@tzarfati_en"] == (en.entity_id, en.entity_id)  # alone: its own id
+    _load(path, [docs["tzarfati_ru"]])
+    got = _resolved(path)
+    assert got["Anna Tzarfati@tzarfati_en"] == (en.entity_id, ru.entity_id)
+    assert got["Анна Царфати@tzarfati_ru"] == (ru.entity_id, ru.entity_id)  # the surer script never moves
+    row = db.query(
+        path,
+        "select script, person_id, candidates, reverse_candidates from stg_alt_ids where entity_id = ?",
+        [en.entity_id],
+    )[1]
+    assert row == [(1, ru.entity_id, [], [ru.entity_id])]
+    assert db.query(path, "select count(*) from stg_alt_ids where script = 0")[1] == [(0,)]
+    # a second Cyrillic person whose readings hold the Latin id too: two reverse candidates, none taken
+    other = docs["tzarfati_ru2"].mentions[0]
+    assert other.entity_id not in (ru.entity_id, en.entity_id) and en.entity_id in other.alt_ids
+    _load(path, [docs["tzarfati_ru2"]])
+    assert _resolved(path)["Anna Tzarfati@tzarfati_en"] == (en.entity_id, en.entity_id)
+    row = db.query(path, "select person_id, reverse_candidates from stg_alt_ids where entity_id = ?", [en.entity_id])[1]
+    assert row == [(None, sorted([ru.entity_id, other.entity_id]))]

@@ -87,9 +87,13 @@ from tasks.enrich.link.parts import (  # noqa: E402
     latin_spelling,
     norm_token,
 )
-from tasks.enrich.link.translit import MODELS_DIR, Translit, coarse, ru_sound  # noqa: E402
+from tasks.enrich.link.translit import _RU, MODELS_DIR, Translit, coarse, ru_sound  # noqa: E402
 
 MAX_EMIT = 3
+# the ru model's minimum count (chosen on the dev split, --corpus, 1,500 pairs, rule 1 of corpus_report_cyrillic:
+# 3 / 6 / 10 / 20: recall 0.910 / 0.909 / 0.909 / 0.908 at precision 0.957 / 0.957 / 0.957 / 0.958; 47,153 / 20,955 /
+# 12,246 / 5,730 nodes): the smallest model
+RU_MIN_COUNT = 20
 THRESHOLDS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 BETA = 10.0
 ALTERNATIVES = 3  # key strings kept per context, most probable first
@@ -147,7 +151,12 @@ def read_pairs(data: Path) -> dict[str, list[tuple[str, str, int]]]:
 
 def _prior(s: str, e: str, script: str) -> float:
     """Cost of writing source character ``s`` as key string ``e`` before any training."""
-    base = _AR_PRIOR.get(s, s) if script == "ar" else s
+    if script == "ar":
+        base = _AR_PRIOR.get(s, s)
+    elif script == "ru":
+        base = coarse(_RU.get(s, s))[:1]
+    else:
+        base = s
     if e == "":
         return 2.0
     c = 0.0 if e[0] == base or (base == "" and e[0] in "aiu") else 3.0
@@ -265,7 +274,7 @@ def main() -> None:
     )
     ap.add_argument("--beta", type=float, default=BETA, help="weight of a node's parent distribution")
     ap.add_argument("--weight", default="one", choices=("count", "one", "log"), help="weight of a pair in training")
-    ap.add_argument("--only", choices=("la", "ar"), help="train one model (the ar model needs la.json)")
+    ap.add_argument("--only", choices=("la", "ru", "ar"), help="train one model (the ru and ar models need la.json)")
     ap.add_argument(
         "--corpus", action="store_true", help="train nothing: the corpus case of the models in --out on the dev split"
     )
@@ -279,7 +288,7 @@ def main() -> None:
     ru = [r for r in ru if r[0].isalpha() and r[1]]
     train_ru = [(s, t, weight(n, args.weight)) for s, t, n, la in ru if not dev_split(la)]
     dev_ru = [(s, t, n) for s, t, n, la in ru if dev_split(la)]
-    if args.only == "ar" or args.corpus:
+    if args.only in ("ru", "ar") or args.corpus:
         la_model = Translit.load(out / "la.json")
     if args.corpus:
         corpus_report("la (en-ru)", la_model, dev_ru)
@@ -294,9 +303,30 @@ def main() -> None:
         "min_count": args.min_count,
         "beta": args.beta,
     }
-    if args.only != "ar" and not args.corpus:
+    if args.only in (None, "la") and not args.corpus:
         write(out / "la.json", la_model, meta)
     if args.only == "la":
+        return
+
+    # Cyrillic -> the key the Latin model gives the Latin partner (the readings of a Cyrillic spelling towards Latin)
+    rr = ru_pairs(pairs, la_model)
+    dev_rr = [(s, t, 1) for s, t, la in rr if dev_split(la)]
+    if args.corpus:
+        for size in (1500, 0):
+            corpus_report_cyrillic(la_model, Translit.load(out / "ru.json"), pairs, size)
+    elif args.only in (None, "ru"):
+        train_rr = sorted({(s, t, 1) for s, t, la in rr if not dev_split(la)})
+        ru_model = train(train_rr, "ru", RU_MIN_COUNT, args.beta)
+        report("ru (ru-en)", ru_model, dev_rr)
+        meta = {
+            "what": "Cyrillic spelling (nominative, lowercase) -> the sound key la.json gives its Latin partner",
+            "data": "shared/names wd_en_ru.tsv (CC0, Wikidata, Merhav and Ash 2018), held-out and dev tokens left out",
+            "pairs": len(train_rr),
+            "min_count": RU_MIN_COUNT,
+            "beta": args.beta,
+        }
+        write(out / "ru.json", ru_model, meta)
+    if args.only == "ru":
         return
 
     # the sound key of every known Latin key (canonical key of seeds/name_parts.parquet): the sound of the
@@ -560,6 +590,65 @@ def corpus_report_table_latin(
         print(
             f"ar (en-ar), Latin in the table, other readings {'yes' if readings else 'no'}: dev, corpus of "
             f"{len(ar)} pairs: precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f}",
+            file=sys.stderr,
+        )
+
+
+def ru_pairs(pairs: dict, la_model: Translit) -> list[tuple[str, str, str]]:
+    """(Cyrillic spelling, the key the Latin model reads first for its Latin partner, Latin token): the ``ru``
+    model's pairs, each distinct pair once."""
+    out = set()
+    for la, o, _ in pairs["ru"]:
+        spelling = latin_spelling(la)
+        if spelling.isalpha() and o.isalpha() and ru_sound(o):
+            key = coarse(la_model.predict(spelling)[0])
+            if key:
+                out.add((o, key, la))
+    return sorted(out)
+
+
+def corpus_report_cyrillic(la_model: Translit, ru_model: Translit, pairs: dict, size: int = 1500) -> None:
+    """The corpus case en-ru with the Cyrillic spellings' readings towards Latin (``link-2.6``): the 1,500 dev
+    pairs (or every one, ``size`` 0) in one corpus, the Latin spelling read by the Latin model (first key and
+    other readings within ``READING_MARGIN``), the Cyrillic one letter by letter. Rules, each on top of the
+    previous: (0) the Latin spelling whose first key is no Cyrillic key takes the one Cyrillic key among its
+    other readings that no Latin spelling reads first (``link-2.4``); (1) failing any, the one Cyrillic key whose
+    spelling the ``ru`` model reads (first key and other readings within the margin) as the Latin first key, that
+    Cyrillic key read first by no Latin spelling (the ``reverse`` rule of ``stg_alt_ids``)."""
+    sample = sorted(
+        {(latin_spelling(la), o) for la, o, _ in pairs["ru"] if dev_split(la) and latin_spelling(la).isalpha()},
+        key=lambda p: hashlib.blake2b("|".join(p).encode()).digest(),
+    )
+    sample = [(s, o) for s, o in sample if o.isalpha() and ru_sound(o)]
+    sample = sample[:size] if size else sample
+    gold = set(sample)
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for _, o in sample:
+        by_key[ru_sound(o)].add(o)
+    latin = {s: _reads(la_model, s, 0.0) for s, _ in sample}
+    firsts = {f for f, _ in latin.values()}
+    owners: dict[str, set[str]] = defaultdict(set)  # a Latin key -> the Cyrillic keys whose spellings read it
+    for o in {o for _, o in sample}:
+        first, others = _reads(ru_model, o, 0.0)
+        for k in {first, *others} - {None}:
+            owners[k].add(ru_sound(o))
+    for rule in (0, 1):
+        same = tp = 0
+        for s, (key, others) in latin.items():
+            if key not in by_key:
+                cands = {k for k in others if k in by_key and k not in firsts}
+                if len(cands) == 1:
+                    key = cands.pop()
+                elif not cands and rule >= 1:
+                    cands = {k for k in owners.get(key, ()) if k not in firsts}
+                    if len(cands) == 1:
+                        key = cands.pop()
+            hits = by_key.get(key, ())
+            same += len(hits)
+            tp += sum((s, o) in gold for o in hits)
+        print(
+            f"ru (en-ru), Cyrillic readings towards Latin: dev, corpus of {len(sample)} pairs, rule {rule}: "
+            f"precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f}",
             file=sys.stderr,
         )
 

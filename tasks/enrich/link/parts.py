@@ -248,6 +248,7 @@ class PartKey:
     form: str = ""  # the part's normal form in its own script (nominative, no suffix or proclitic)
     sound: str = ""  # sound key shared by its spellings in every script (translit.py); ids are made of it
     reading: str = ""  # the sound model ("la", "ar") that read the sound, whose other readings count (other_ids)
+    # (a Cyrillic part's sound is sure; the "ru" model reads how the Latin model would read its Latin partner)
 
 
 class NameTable:
@@ -303,7 +304,7 @@ class NameTable:
         import pyarrow.parquet as pq
 
         sounds = path.with_name(SOUNDS_FILE)
-        model("la"), model("ar")  # the sound-key models, loaded with the table (once, in the forkserver)
+        model("la"), model("ar"), model("ru")  # the sound-key models, loaded with the table (in the forkserver)
         return cls(
             pq.read_table(path, columns=["script", "form", "key"]),
             pq.read_table(sounds, columns=["key", "sound"]) if sounds.exists() else None,
@@ -426,9 +427,11 @@ def latin_sound(spelling: str) -> str:
 
 @functools.lru_cache(maxsize=4096)  # ~2 MB RSS when full
 def other_readings(name: str, src: str, primary: str) -> tuple[str, ...]:
-    """The other sound keys a sound model gives ``src`` (model ``name``: ``la`` or ``ar``), most probable first:
-    among its ``N_BEST`` keys, those within ``READING_MARGIN`` nats of its first, ``primary`` left out (an Arabic
-    part unsure of its first key keeps an Arabic-only key and all of them are other readings). The warehouse
+    """The other sound keys a sound model gives ``src`` (model ``name``: ``la``, ``ar`` or ``ru``), most probable
+    first: among its ``N_BEST`` keys, those within ``READING_MARGIN`` nats of its first, ``primary`` left out (an
+    Arabic part unsure of its first key keeps an Arabic-only key and all of them are other readings; an Arabic key
+    of fewer than three letters is none). The ``ru`` model reads a Cyrillic spelling, whose own key is sure, as
+    the Latin model would read its Latin spellings: its keys are readings *towards* the Latin side. The warehouse
     matches them against the ids of the persons of the corpus (view ``stg_alt_ids``, docs/ENTITIES.md)."""
     m = model(name)
     if m is None or not src:
@@ -437,7 +440,7 @@ def other_readings(name: str, src: str, primary: str) -> tuple[str, ...]:
     if not best:
         return ()
     top = best[0][1]
-    return tuple(k for k, lp in best if k != primary and top - lp <= READING_MARGIN and (name == "la" or len(k) >= 3))
+    return tuple(k for k, lp in best if k != primary and top - lp <= READING_MARGIN and (name != "ar" or len(k) >= 3))
 
 
 def ar_unarticled(spelling: str) -> str:
@@ -520,6 +523,8 @@ def split_person(name: str, lang: str | None, table: NameTable) -> PersonName | 
         reading = ("la", latin_spelling(fam.form, lang))
     elif fam.reading == "ar":
         reading = ("ar", ar_unarticled(fam.form))
+    elif _CYRILLIC_RE.search(fam.form):
+        reading = ("ru", fam.form)  # the key the Latin model gives its Latin spellings (link-2.6)
     return PersonName(given, fam.key, pk.key if pk else None, ev, tuple(k.sound for k in keys[:-1]), fam.sound, reading)
 
 
