@@ -78,6 +78,7 @@ import build_names  # noqa: E402
 
 from tasks.enrich.link.names import phon  # noqa: E402
 from tasks.enrich.link.parts import (  # noqa: E402
+    AR_MIN_LEN,
     AR_SOUND_MIN_CONF,
     N_BEST,
     READING_MARGIN,
@@ -467,15 +468,16 @@ def corpus_report(
             )
 
 
-def _reads(model: Translit, src: str, min_conf: float) -> tuple[str | None, tuple[str, ...]]:
-    """A spelling's first key (None when the model is surer of it than ``min_conf`` only) and its other readings
-    within ``READING_MARGIN`` nats of the first, as the linker writes them."""
+def _reads(model: Translit, src: str, min_conf: float, min_len: int = 0) -> tuple[str | None, tuple[str, ...]]:
+    """A spelling's first key (None when the model is surer of it than ``min_conf`` only, or when it is shorter
+    than ``min_len``) and its other readings within ``READING_MARGIN`` nats of the first, each at least ``min_len``
+    letters, as the linker writes them (``parts.arabic_sound`` and ``parts.other_readings``: 3 for Arabic)."""
     best = model.nbest(src, N_BEST)
     if not best:
         return None, ()
     top = best[0][1]
-    first = best[0][0] if math.exp(top) >= min_conf else None
-    return first, tuple(k for k, lp in best if k != first and top - lp <= READING_MARGIN)
+    first = best[0][0] if math.exp(top) >= min_conf and len(best[0][0]) >= min_len else None
+    return first, tuple(k for k, lp in best if k != first and top - lp <= READING_MARGIN and len(k) >= min_len)
 
 
 def _arabic_hits(
@@ -521,7 +523,7 @@ def corpus_report_unknown_latin(
     gold = set(sample)
 
     latin = {la: _reads(la_model, latin_spelling(la), 0.0) for _, la in sample}
-    arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF) for s, _ in sample}
+    arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF, AR_MIN_LEN) for s, _ in sample}
     for rule in range(4):
         hits = _arabic_hits(arabic, latin, rule)
         same = sum(len(h) for h in hits.values())
@@ -583,7 +585,7 @@ def corpus_report_table_latin(
         )
         gold = set(ar)
         lat = {la: latin(la, readings) for la in {la for la, _ in ar}}
-        arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF) for _, s in ar}
+        arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF, AR_MIN_LEN) for _, s in ar}
         hits = _arabic_hits(arabic, lat, 3)
         same = sum(len(h) for h in hits.values())
         tp = sum((la, s) in gold for s, h in hits.items() for la in h)

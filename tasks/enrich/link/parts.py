@@ -43,6 +43,9 @@ SOUNDS_FILE = "name_sounds.parquet"
 # An Arabic part no table knows gets the Arabic model's sound key only at least this sure of it (the
 # product of its rules' probabilities; chosen on the dev split by training/train_translit.py)
 AR_SOUND_MIN_CONF = 0.1
+# ... and only when that key, or another reading of it, has at least this many letters (a shorter one meets too
+# many other names)
+AR_MIN_LEN = 3
 # An Arabic spelling one long vowel short of a known spelling is read as that name below this confidence of the
 # model in its own reading (dev split: precision 0.929 / recall 0.513 against 0.921 / 0.527 always trusting the
 # model, and 0.783 / 0.289 always trusting the nearest spelling)
@@ -440,7 +443,9 @@ def other_readings(name: str, src: str, primary: str) -> tuple[str, ...]:
     if not best:
         return ()
     top = best[0][1]
-    return tuple(k for k, lp in best if k != primary and top - lp <= READING_MARGIN and (name != "ar" or len(k) >= 3))
+    return tuple(
+        k for k, lp in best if k != primary and top - lp <= READING_MARGIN and (name != "ar" or len(k) >= AR_MIN_LEN)
+    )
 
 
 def ar_unarticled(spelling: str) -> str:
@@ -457,7 +462,7 @@ def arabic_sound(spelling: str) -> tuple[str | None, float]:
         return None, 0.0
     key, conf = m.predict(ar_unarticled(spelling))
     key = coarse(key)
-    return (key if conf >= AR_SOUND_MIN_CONF and len(key) >= 3 else None), conf
+    return (key if conf >= AR_SOUND_MIN_CONF and len(key) >= AR_MIN_LEN else None), conf
 
 
 def _distance(a: str, b: str) -> int:
