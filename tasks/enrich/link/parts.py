@@ -18,7 +18,8 @@ reading, an unknown Arabic part the Arabic model's where it is sure (``AR_SOUND_
 Arabic-only key. Where a model read the family part, or the family part is a Latin spelling that the table knows
 (its group's sound is that of its most frequent Russian spelling, not always this spelling's), the ids of the
 model's other readings of the spelling (:func:`other_ids`) go with the mention, for the warehouse to match against
-the persons of the corpus.
+the persons of the corpus; a Cyrillic family part carries the keys the Latin model would most likely give its Latin
+spellings (the ``ru`` model, ``link-2.6``), which the warehouse matches the other way round.
 
 Per-language normal forms: Russian case forms to the nominative (``pymorphy3`` lemmas and a few endings,
 accepted when the table knows the result), Turkish suffixes without an apostrophe only when the stem is a
