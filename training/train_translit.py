@@ -1,4 +1,4 @@
-"""Train the sound-key models of name parts (``models/translit/la.json``, ``models/translit/ar.json``).
+"""Train the sound-key models of name parts (``models/translit/la.json``, ``ru.json``, ``ar.json``).
 
 Run::
 
@@ -12,7 +12,9 @@ confidence threshold set; the models are trained on the others.
 * ``la``: Latin spelling (lowercase ASCII, ``latin_spelling``) -> the sound key of its Russian spelling
   (:func:`~tasks.enrich.link.translit.ru_sound`), from the English-Russian pairs;
 * ``ar``: folded Arabic spelling -> the sound key of its Latin partner as the ``la`` model writes it, from the
-  English-Arabic and Arabic-English pairs.
+  English-Arabic and Arabic-English pairs;
+* ``ru`` (``link-2.6``): Cyrillic spelling -> the key the ``la`` model reads first for its Latin partner, from the
+  English-Russian pairs: a Cyrillic spelling's other readings, towards Latin (below).
 
 Method: each pair is aligned character by character (every source character is written as 0 to 3 key
 characters; hard EM: Viterbi alignments under the current emission probabilities, three rounds, starting from
@@ -310,7 +312,7 @@ def main() -> None:
         corpus_report("la (en-ru)", la_model, dev_ru)
         corpus_report("la (en-ru)", la_model, dev_ru, size=0)
         corpus_report("la (en-ru)", la_model, dev_ru, n=16)  # a wider search (link-2.6 trial, not kept)
-    else:
+    elif args.only in (None, "la"):
         la_model = train(train_ru, "la", args.min_count, args.beta)
         report("la (en-ru)", la_model, dev_ru)
     meta = {
