@@ -30,6 +30,11 @@ DOCS = {
     "findley_en": ("en", "Timothy Findley spoke in Toronto.", ["Timothy Findley"]),
     "findley_ru": ("ru", "Тимоти Финдли выступил в Торонто.", ["Тимоти Финдли"]),
     "findley_ar": ("ar", "وقال تيموثي فيندلي في تورونتو.", ["تيموثي فيندلي"]),
+    # Tzarfati / Царфати: the Russian spelling's key is none of the Latin model's readings of "Tzarfati"; the
+    # Latin model's first reading is one of the Russian spelling's readings towards Latin (link-2.6)
+    "tzarfati_en": ("en", "Anna Tzarfati spoke in Haifa.", ["Anna Tzarfati"]),
+    "tzarfati_ru": ("ru", "Анна Царфати выступила в Хайфе.", ["Анна Царфати"]),
+    "tzarfati_ru2": ("ru", "Анна Тзарфати выступила в Хайфе.", ["Анна Тзарфати"]),
 }
 
 
@@ -76,7 +81,9 @@ def test_the_linker_writes_the_other_readings_of_a_latin_family_name(docs: dict[
     assert anna_en.entity_id != anna_ru.entity_id
     # ... and the Russian spelling's id is among the ids of the Latin spelling's other readings
     assert anna_ru.entity_id in anna_en.alt_ids
-    assert anna_ru.alt_ids == ()  # a Cyrillic spelling's key is sure: no other readings
+    # a Cyrillic spelling's key is sure; its other readings (link-2.6) are the keys the Latin model would give its
+    # Latin spellings, never its own
+    assert anna_ru.entity_id not in anna_ru.alt_ids
     assert docs["anna_en"].mentions[1].alt_ids == ()  # a curated person (Putin) has none either
 
 
@@ -157,3 +164,48 @@ def test_a_latin_spelling_the_table_knows_reaches_the_russian_spelling(tmp_path:
     assert ar.entity_id == en.entity_id
     _load(path, [docs["findley_ar"]])
     assert _resolved(path)["تيموثي فيندلي@findley_ar"] == (en.entity_id, ru.entity_id)
+
+
+def test_new_entities_and_the_run_summary_count_resolved_ids(tmp_path: Path, docs: dict[str, Doc]) -> None:
+    path = tmp_path / "db.duckdb"
+    _load(path, [docs["anna_ru"], docs["anna_en"]])  # two runs (run id = the document's uri), Russian first
+    anna_en, anna_ru = docs["anna_en"].mentions[0].entity_id, docs["anna_ru"].mentions[0].entity_id
+    assert _resolved(path)["Anna Liebich@anna_en"] == (anna_en, anna_ru)
+    new = db.query(path, "select run_id, entity_id, n_mentions, n_documents from new_entities_per_run")[1]
+    # Anna Liebich is not new in the English run: she is the person the Russian run loaded first
+    assert sorted(new) == [("anna_en", "Q7747", 1, 1), ("anna_ru", anna_ru, 1, 1)]
+    assert not any(e == anna_en for _, e, _, _ in new)
+    # ... and the English run's summary counts her under the resolved person's name
+    top = db.summary(path, "anna_en")["top_entities"]
+    name_ru = db.query(path, "select name from entities where entity_id = ?", [anna_ru])[1][0][0]
+    assert sorted(top) == sorted([(name_ru, "PER", 1, 1), ("Vladimir Putin", "PER", 1, 1)])
+    # the profile and the runs' new entities agree on what an entity is
+    n_profile = db.query(path, "select count(*) from entity_profile")[1][0][0]
+    assert n_profile == len(new) == 2
+
+
+def test_a_latin_spelling_reaches_the_russian_spelling_that_reads_it(tmp_path: Path, docs: dict[str, Doc]) -> None:
+    en, ru = docs["tzarfati_en"].mentions[0], docs["tzarfati_ru"].mentions[0]
+    assert en.entity_id != ru.entity_id and ru.entity_id not in en.alt_ids  # the Latin side's readings miss
+    assert en.entity_id in ru.alt_ids  # ... the Cyrillic side's readings towards Latin hold the Latin id
+    path = tmp_path / "db.duckdb"
+    _load(path, [docs["tzarfati_en"]])
+    assert _resolved(path)["Anna Tzarfati@tzarfati_en"] == (en.entity_id, en.entity_id)  # alone: its own id
+    _load(path, [docs["tzarfati_ru"]])
+    got = _resolved(path)
+    assert got["Anna Tzarfati@tzarfati_en"] == (en.entity_id, ru.entity_id)
+    assert got["Анна Царфати@tzarfati_ru"] == (ru.entity_id, ru.entity_id)  # the surer script never moves
+    row = db.query(
+        path,
+        "select script, person_id, candidates, reverse_candidates from stg_alt_ids where entity_id = ?",
+        [en.entity_id],
+    )[1]
+    assert row == [(1, ru.entity_id, [], [ru.entity_id])]
+    assert db.query(path, "select count(*) from stg_alt_ids where script = 0")[1] == [(0,)]
+    # a second Cyrillic person whose readings hold the Latin id too: two reverse candidates, none taken
+    other = docs["tzarfati_ru2"].mentions[0]
+    assert other.entity_id not in (ru.entity_id, en.entity_id) and en.entity_id in other.alt_ids
+    _load(path, [docs["tzarfati_ru2"]])
+    assert _resolved(path)["Anna Tzarfati@tzarfati_en"] == (en.entity_id, en.entity_id)
+    row = db.query(path, "select person_id, reverse_candidates from stg_alt_ids where entity_id = ?", [en.entity_id])[1]
+    assert row == [(None, sorted([ru.entity_id, other.entity_id]))]

@@ -1,4 +1,4 @@
-"""Train the sound-key models of name parts (``models/translit/la.json``, ``models/translit/ar.json``).
+"""Train the sound-key models of name parts (``models/translit/la.json``, ``ru.json``, ``ar.json``).
 
 Run::
 
@@ -12,7 +12,9 @@ confidence threshold set; the models are trained on the others.
 * ``la``: Latin spelling (lowercase ASCII, ``latin_spelling``) -> the sound key of its Russian spelling
   (:func:`~tasks.enrich.link.translit.ru_sound`), from the English-Russian pairs;
 * ``ar``: folded Arabic spelling -> the sound key of its Latin partner as the ``la`` model writes it, from the
-  English-Arabic and Arabic-English pairs.
+  English-Arabic and Arabic-English pairs;
+* ``ru`` (``link-2.6``): Cyrillic spelling -> the key the ``la`` model reads first for its Latin partner, from the
+  English-Russian pairs: a Cyrillic spelling's other readings, towards Latin (below).
 
 Method: each pair is aligned character by character (every source character is written as 0 to 3 key
 characters; hard EM: Viterbi alignments under the current emission probabilities, three rounds, starting from
@@ -56,6 +58,21 @@ Arabic spelling, **0.905 / 0.811** (without that condition 0.905 / 0.809). A Lat
 margin as other readings, **0.955 / 0.984** and **0.905 / 0.791** (every dev pair: en-ru 0.718 / 0.965 -> 0.719 /
 0.973, en-ar 0.727 / 0.680 -> 0.736 / 0.734).
 
+Readings towards Latin (``link-2.6``): ``ru`` (``--only ru``): Cyrillic spelling -> the key the ``la`` model reads
+first for its Latin partner, trained as the others (each distinct pair once); a Cyrillic person's readings are its
+keys within the margin, and a Latin spelling whose readings meet no Russian key takes the one Russian key whose
+spelling reads its first key (``corpus_report_cyrillic``, counted per spelling pair, so precision is lower than
+above): en-ru recall 0.872 -> **0.908** at precision 0.958 (every dev pair: 0.825 -> 0.844 at 0.680 -> 0.682);
+minimum count 3 / 6 / 10 / 20: recall 0.910 / 0.909 / 0.909 / 0.908 at 0.957 / 0.957 / 0.957 / 0.958, 47,153 /
+20,955 / 12,246 / 5,730 nodes: **20**, the smallest. Tried and not kept: a wider search of the Latin readings
+(16-best instead of 8: recall 0.875 -> 0.879 at 3 nats; a beam of 32 or 64 instead of 16 in ``Translit.nbest``:
+0.875 at 0.984 all the same); a Latin spelling that meets no Arabic one taking the one Arabic first key among its
+readings (rule 4 of ``corpus_report_unknown_latin``): 0.905 / 0.810 -> 0.903 / 0.815 (every dev pair: 0.748 /
+0.736 -> 0.744 / 0.752), precision lost where the held-out names are already under 0.9. The Arabic keys of the
+corpus reports take the linker's three-letter minimum (``AR_MIN_LEN``; before ``link-2.6`` they did not): rule 3
+0.905 / 0.811 -> 0.905 / 0.810 (every pair 0.740 / 0.739 -> 0.748 / 0.736); Latin in the table, with readings,
+en-ar 0.905 / 0.791 -> 0.908 / 0.787 (0.736 / 0.734 -> 0.742 / 0.731).
+
 Prints, per model, precision and recall on 1,500 dev pairs per confidence threshold (below it a source keeps a
 key of its own), as ``bench/link.py`` counts them.
 """
@@ -78,6 +95,7 @@ import build_names  # noqa: E402
 
 from tasks.enrich.link.names import phon  # noqa: E402
 from tasks.enrich.link.parts import (  # noqa: E402
+    AR_MIN_LEN,
     AR_SOUND_MIN_CONF,
     N_BEST,
     READING_MARGIN,
@@ -87,9 +105,13 @@ from tasks.enrich.link.parts import (  # noqa: E402
     latin_spelling,
     norm_token,
 )
-from tasks.enrich.link.translit import MODELS_DIR, Translit, coarse, ru_sound  # noqa: E402
+from tasks.enrich.link.translit import _RU, MODELS_DIR, Translit, coarse, ru_sound  # noqa: E402
 
 MAX_EMIT = 3
+# the ru model's minimum count (chosen on the dev split, --corpus, 1,500 pairs, rule 1 of corpus_report_cyrillic:
+# 3 / 6 / 10 / 20: recall 0.910 / 0.909 / 0.909 / 0.908 at precision 0.957 / 0.957 / 0.957 / 0.958; 47,153 / 20,955 /
+# 12,246 / 5,730 nodes): the smallest model
+RU_MIN_COUNT = 20
 THRESHOLDS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 BETA = 10.0
 ALTERNATIVES = 3  # key strings kept per context, most probable first
@@ -147,7 +169,12 @@ def read_pairs(data: Path) -> dict[str, list[tuple[str, str, int]]]:
 
 def _prior(s: str, e: str, script: str) -> float:
     """Cost of writing source character ``s`` as key string ``e`` before any training."""
-    base = _AR_PRIOR.get(s, s) if script == "ar" else s
+    if script == "ar":
+        base = _AR_PRIOR.get(s, s)
+    elif script == "ru":
+        base = coarse(_RU.get(s, s))[:1]
+    else:
+        base = s
     if e == "":
         return 2.0
     c = 0.0 if e[0] == base or (base == "" and e[0] in "aiu") else 3.0
@@ -265,7 +292,7 @@ def main() -> None:
     )
     ap.add_argument("--beta", type=float, default=BETA, help="weight of a node's parent distribution")
     ap.add_argument("--weight", default="one", choices=("count", "one", "log"), help="weight of a pair in training")
-    ap.add_argument("--only", choices=("la", "ar"), help="train one model (the ar model needs la.json)")
+    ap.add_argument("--only", choices=("la", "ru", "ar"), help="train one model (the ru and ar models need la.json)")
     ap.add_argument(
         "--corpus", action="store_true", help="train nothing: the corpus case of the models in --out on the dev split"
     )
@@ -279,12 +306,13 @@ def main() -> None:
     ru = [r for r in ru if r[0].isalpha() and r[1]]
     train_ru = [(s, t, weight(n, args.weight)) for s, t, n, la in ru if not dev_split(la)]
     dev_ru = [(s, t, n) for s, t, n, la in ru if dev_split(la)]
-    if args.only == "ar" or args.corpus:
+    if args.only in ("ru", "ar") or args.corpus:
         la_model = Translit.load(out / "la.json")
     if args.corpus:
         corpus_report("la (en-ru)", la_model, dev_ru)
         corpus_report("la (en-ru)", la_model, dev_ru, size=0)
-    else:
+        corpus_report("la (en-ru)", la_model, dev_ru, n=16)  # a wider search (link-2.6 trial, not kept)
+    elif args.only in (None, "la"):
         la_model = train(train_ru, "la", args.min_count, args.beta)
         report("la (en-ru)", la_model, dev_ru)
     meta = {
@@ -294,9 +322,30 @@ def main() -> None:
         "min_count": args.min_count,
         "beta": args.beta,
     }
-    if args.only != "ar" and not args.corpus:
+    if args.only in (None, "la") and not args.corpus:
         write(out / "la.json", la_model, meta)
     if args.only == "la":
+        return
+
+    # Cyrillic -> the key the Latin model gives the Latin partner (the readings of a Cyrillic spelling towards Latin)
+    rr = ru_pairs(pairs, la_model)
+    dev_rr = [(s, t, 1) for s, t, la in rr if dev_split(la)]
+    if args.corpus:
+        for size in (1500, 0):
+            corpus_report_cyrillic(la_model, Translit.load(out / "ru.json"), pairs, size)
+    elif args.only in (None, "ru"):
+        train_rr = sorted({(s, t, 1) for s, t, la in rr if not dev_split(la)})
+        ru_model = train(train_rr, "ru", RU_MIN_COUNT, args.beta)
+        report("ru (ru-en)", ru_model, dev_rr)
+        meta = {
+            "what": "Cyrillic spelling (nominative, lowercase) -> the sound key la.json gives its Latin partner",
+            "data": "shared/names wd_en_ru.tsv (CC0, Wikidata, Merhav and Ash 2018), held-out and dev tokens left out",
+            "pairs": len(train_rr),
+            "min_count": RU_MIN_COUNT,
+            "beta": args.beta,
+        }
+        write(out / "ru.json", ru_model, meta)
+    if args.only == "ru":
         return
 
     # the sound key of every known Latin key (canonical key of seeds/name_parts.parquet): the sound of the
@@ -437,15 +486,16 @@ def corpus_report(
             )
 
 
-def _reads(model: Translit, src: str, min_conf: float) -> tuple[str | None, tuple[str, ...]]:
-    """A spelling's first key (None when the model is surer of it than ``min_conf`` only) and its other readings
-    within ``READING_MARGIN`` nats of the first, as the linker writes them."""
+def _reads(model: Translit, src: str, min_conf: float, min_len: int = 0) -> tuple[str | None, tuple[str, ...]]:
+    """A spelling's first key (None when the model is surer of it than ``min_conf`` only, or when it is shorter
+    than ``min_len``) and its other readings within ``READING_MARGIN`` nats of the first, each at least ``min_len``
+    letters, as the linker writes them (``parts.arabic_sound`` and ``parts.other_readings``: 3 for Arabic)."""
     best = model.nbest(src, N_BEST)
     if not best:
         return None, ()
     top = best[0][1]
-    first = best[0][0] if math.exp(top) >= min_conf else None
-    return first, tuple(k for k, lp in best if k != first and top - lp <= READING_MARGIN)
+    first = best[0][0] if math.exp(top) >= min_conf and len(best[0][0]) >= min_len else None
+    return first, tuple(k for k, lp in best if k != first and top - lp <= READING_MARGIN and len(k) >= min_len)
 
 
 def _arabic_hits(
@@ -473,7 +523,18 @@ def _arabic_hits(
                 ok = {la for la in owners.get(first, ()) if rule == 2 or latin[la][0] not in ar_firsts}
                 if len(ok) == 1:
                     hits = ok
-        out[s] = hits
+        out[s] = set(hits)
+    if rule >= 4:  # a Latin spelling that met no Arabic one takes the one Arabic first key among its other readings
+        met = {la for hits in out.values() for la in hits}
+        for la, (first, others) in latin.items():
+            if la in met or first in ar_firsts:
+                continue
+            cands = {k for k in others if k in ar_firsts and k not in by_first}
+            if len(cands) == 1:
+                k = cands.pop()
+                for s, (f, _) in arabic.items():
+                    if f == k:
+                        out[s].add(la)  # ... and with it whatever Latin spelling that Arabic one met (two steps)
     return out
 
 
@@ -485,14 +546,16 @@ def corpus_report_unknown_latin(
     spelling's likewise, its first key only when sure), gold same = a listed pair. Rules, each on top of the
     previous: (0) first keys equal; (1) an Arabic spelling whose first key is no Latin first key takes the one
     Latin first key among its other readings; (2) failing any, the one Latin spelling one of whose other readings
-    is its first key; (3) as (2), that Latin first key being no Arabic spelling's first key."""
+    is its first key; (3) as (2), that Latin first key being no Arabic spelling's first key; (4) a Latin spelling
+    that met no Arabic one takes the one Arabic first key among its other readings that no Latin spelling reads
+    first (Latin -> Arabic, tried for link-2.6 and not kept: it does not pay)."""
     sample = sorted(set(dev), key=lambda p: hashlib.blake2b("|".join(p).encode()).digest())
     sample = sample[:size] if size else sample
     gold = set(sample)
 
     latin = {la: _reads(la_model, latin_spelling(la), 0.0) for _, la in sample}
-    arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF) for s, _ in sample}
-    for rule in range(4):
+    arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF, AR_MIN_LEN) for s, _ in sample}
+    for rule in range(5):
         hits = _arabic_hits(arabic, latin, rule)
         same = sum(len(h) for h in hits.values())
         tp = sum((s, la) in gold for s, h in hits.items() for la in h)
@@ -553,13 +616,72 @@ def corpus_report_table_latin(
         )
         gold = set(ar)
         lat = {la: latin(la, readings) for la in {la for la, _ in ar}}
-        arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF) for _, s in ar}
+        arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF, AR_MIN_LEN) for _, s in ar}
         hits = _arabic_hits(arabic, lat, 3)
         same = sum(len(h) for h in hits.values())
         tp = sum((la, s) in gold for s, h in hits.items() for la in h)
         print(
             f"ar (en-ar), Latin in the table, other readings {'yes' if readings else 'no'}: dev, corpus of "
             f"{len(ar)} pairs: precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f}",
+            file=sys.stderr,
+        )
+
+
+def ru_pairs(pairs: dict, la_model: Translit) -> list[tuple[str, str, str]]:
+    """(Cyrillic spelling, the key the Latin model reads first for its Latin partner, Latin token): the ``ru``
+    model's pairs, each distinct pair once."""
+    out = set()
+    for la, o, _ in pairs["ru"]:
+        spelling = latin_spelling(la)
+        if spelling.isalpha() and o.isalpha() and ru_sound(o):
+            key = coarse(la_model.predict(spelling)[0])
+            if key:
+                out.add((o, key, la))
+    return sorted(out)
+
+
+def corpus_report_cyrillic(la_model: Translit, ru_model: Translit, pairs: dict, size: int = 1500) -> None:
+    """The corpus case en-ru with the Cyrillic spellings' readings towards Latin (``link-2.6``): the 1,500 dev
+    pairs (or every one, ``size`` 0) in one corpus, the Latin spelling read by the Latin model (first key and
+    other readings within ``READING_MARGIN``), the Cyrillic one letter by letter. Rules, each on top of the
+    previous: (0) the Latin spelling whose first key is no Cyrillic key takes the one Cyrillic key among its
+    other readings that no Latin spelling reads first (``link-2.4``); (1) failing any, the one Cyrillic key whose
+    spelling the ``ru`` model reads (first key and other readings within the margin) as the Latin first key, that
+    Cyrillic key read first by no Latin spelling (the ``reverse`` rule of ``stg_alt_ids``)."""
+    sample = sorted(
+        {(latin_spelling(la), o) for la, o, _ in pairs["ru"] if dev_split(la) and latin_spelling(la).isalpha()},
+        key=lambda p: hashlib.blake2b("|".join(p).encode()).digest(),
+    )
+    sample = [(s, o) for s, o in sample if o.isalpha() and ru_sound(o)]
+    sample = sample[:size] if size else sample
+    gold = set(sample)
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for _, o in sample:
+        by_key[ru_sound(o)].add(o)
+    latin = {s: _reads(la_model, s, 0.0) for s, _ in sample}
+    firsts = {f for f, _ in latin.values()}
+    owners: dict[str, set[str]] = defaultdict(set)  # a Latin key -> the Cyrillic keys whose spellings read it
+    for o in {o for _, o in sample}:
+        first, others = _reads(ru_model, o, 0.0)
+        for k in {first, *others} - {None}:
+            owners[k].add(ru_sound(o))
+    for rule in (0, 1):
+        same = tp = 0
+        for s, (key, others) in latin.items():
+            if key not in by_key:
+                cands = {k for k in others if k in by_key and k not in firsts}
+                if len(cands) == 1:
+                    key = cands.pop()
+                elif not cands and rule >= 1:
+                    cands = {k for k in owners.get(key, ()) if k not in firsts}
+                    if len(cands) == 1:
+                        key = cands.pop()
+            hits = by_key.get(key, ())
+            same += len(hits)
+            tp += sum((s, o) in gold for o in hits)
+        print(
+            f"ru (en-ru), Cyrillic readings towards Latin: dev, corpus of {len(sample)} pairs, rule {rule}: "
+            f"precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f}",
             file=sys.stderr,
         )
 

@@ -410,9 +410,11 @@ def summary(db_path: Path, run_id: str) -> dict:
         langs = con.execute(
             "select lang, count(*) from documents where run_id = ? group by lang order by 2 desc, 1", [run_id]
         ).fetchall()
+        # resolved entities (stg_mentions.resolved_id), as the analyst views count them: a family name alone
+        # counts for the person the corpus resolves it to
         top = con.execute(
             """select e.name, e.label, count(*) as n, count(distinct m.doc_id) as docs
-            from mentions m join documents d using (doc_id) join entities e using (entity_id)
+            from stg_mentions m join documents d using (doc_id) join entities e on e.entity_id = m.resolved_id
             where d.run_id = ? group by all order by n desc, e.name limit 10""",
             [run_id],
         ).fetchall()

@@ -18,7 +18,8 @@ reading, an unknown Arabic part the Arabic model's where it is sure (``AR_SOUND_
 Arabic-only key. Where a model read the family part, or the family part is a Latin spelling that the table knows
 (its group's sound is that of its most frequent Russian spelling, not always this spelling's), the ids of the
 model's other readings of the spelling (:func:`other_ids`) go with the mention, for the warehouse to match against
-the persons of the corpus.
+the persons of the corpus; a Cyrillic family part carries the keys the Latin model would most likely give its Latin
+spellings (the ``ru`` model, ``link-2.6``), which the warehouse matches the other way round.
 
 Per-language normal forms: Russian case forms to the nominative (``pymorphy3`` lemmas and a few endings,
 accepted when the table knows the result), Turkish suffixes without an apostrophe only when the stem is a
@@ -43,6 +44,9 @@ SOUNDS_FILE = "name_sounds.parquet"
 # An Arabic part no table knows gets the Arabic model's sound key only at least this sure of it (the
 # product of its rules' probabilities; chosen on the dev split by training/train_translit.py)
 AR_SOUND_MIN_CONF = 0.1
+# ... and only when that key, or another reading of it, has at least this many letters (a shorter one meets too
+# many other names)
+AR_MIN_LEN = 3
 # An Arabic spelling one long vowel short of a known spelling is read as that name below this confidence of the
 # model in its own reading (dev split: precision 0.929 / recall 0.513 against 0.921 / 0.527 always trusting the
 # model, and 0.783 / 0.289 always trusting the nearest spelling)
@@ -248,6 +252,7 @@ class PartKey:
     form: str = ""  # the part's normal form in its own script (nominative, no suffix or proclitic)
     sound: str = ""  # sound key shared by its spellings in every script (translit.py); ids are made of it
     reading: str = ""  # the sound model ("la", "ar") that read the sound, whose other readings count (other_ids)
+    # (a Cyrillic part's sound is sure; the "ru" model reads how the Latin model would read its Latin partner)
 
 
 class NameTable:
@@ -303,7 +308,7 @@ class NameTable:
         import pyarrow.parquet as pq
 
         sounds = path.with_name(SOUNDS_FILE)
-        model("la"), model("ar")  # the sound-key models, loaded with the table (once, in the forkserver)
+        model("la"), model("ar"), model("ru")  # the sound-key models, loaded with the table (in the forkserver)
         return cls(
             pq.read_table(path, columns=["script", "form", "key"]),
             pq.read_table(sounds, columns=["key", "sound"]) if sounds.exists() else None,
@@ -426,9 +431,11 @@ def latin_sound(spelling: str) -> str:
 
 @functools.lru_cache(maxsize=4096)  # ~2 MB RSS when full
 def other_readings(name: str, src: str, primary: str) -> tuple[str, ...]:
-    """The other sound keys a sound model gives ``src`` (model ``name``: ``la`` or ``ar``), most probable first:
-    among its ``N_BEST`` keys, those within ``READING_MARGIN`` nats of its first, ``primary`` left out (an Arabic
-    part unsure of its first key keeps an Arabic-only key and all of them are other readings). The warehouse
+    """The other sound keys a sound model gives ``src`` (model ``name``: ``la``, ``ar`` or ``ru``), most probable
+    first: among its ``N_BEST`` keys, those within ``READING_MARGIN`` nats of its first, ``primary`` left out (an
+    Arabic part unsure of its first key keeps an Arabic-only key and all of them are other readings; an Arabic key
+    of fewer than three letters is none). The ``ru`` model reads a Cyrillic spelling, whose own key is sure, as
+    the Latin model would read its Latin spellings: its keys are readings *towards* the Latin side. The warehouse
     matches them against the ids of the persons of the corpus (view ``stg_alt_ids``, docs/ENTITIES.md)."""
     m = model(name)
     if m is None or not src:
@@ -437,7 +444,9 @@ def other_readings(name: str, src: str, primary: str) -> tuple[str, ...]:
     if not best:
         return ()
     top = best[0][1]
-    return tuple(k for k, lp in best if k != primary and top - lp <= READING_MARGIN and (name == "la" or len(k) >= 3))
+    return tuple(
+        k for k, lp in best if k != primary and top - lp <= READING_MARGIN and (name != "ar" or len(k) >= AR_MIN_LEN)
+    )
 
 
 def ar_unarticled(spelling: str) -> str:
@@ -454,7 +463,7 @@ def arabic_sound(spelling: str) -> tuple[str | None, float]:
         return None, 0.0
     key, conf = m.predict(ar_unarticled(spelling))
     key = coarse(key)
-    return (key if conf >= AR_SOUND_MIN_CONF and len(key) >= 3 else None), conf
+    return (key if conf >= AR_SOUND_MIN_CONF and len(key) >= AR_MIN_LEN else None), conf
 
 
 def _distance(a: str, b: str) -> int:
@@ -520,6 +529,8 @@ def split_person(name: str, lang: str | None, table: NameTable) -> PersonName | 
         reading = ("la", latin_spelling(fam.form, lang))
     elif fam.reading == "ar":
         reading = ("ar", ar_unarticled(fam.form))
+    elif _CYRILLIC_RE.search(fam.form):
+        reading = ("ru", fam.form)  # the key the Latin model gives its Latin spellings (link-2.6)
     return PersonName(given, fam.key, pk.key if pk else None, ev, tuple(k.sound for k in keys[:-1]), fam.sound, reading)
 
 

@@ -1,11 +1,15 @@
 -- Entities first seen in each run: the run that loaded the document holding an entity's earliest
--- loaded mention. A document that is reloaded (e.g. a new pipeline version) moves to the new run.
+-- loaded mention. A document that is reloaded (e.g. a new pipeline version) moves to the new run. Entities are
+-- resolved (stg_mentions.resolved_id), as in entity_profile: a family name alone, or an unknown person read
+-- otherwise in another script, counts for the person it names; so an entity "first seen" in a run can move to an
+-- earlier run when a later load joins it to a person loaded before. Group stg_mentions by entity_id for the
+-- linker's own ids.
 create or replace view new_entities_per_run as
 with mentions as (
-    select m.entity_id, m.doc_id, d.run_id, d.loaded_at
-    from mentions as m
+    select m.resolved_id as entity_id, m.doc_id, d.run_id, d.loaded_at
+    from stg_mentions as m
     join documents as d using (doc_id)
-    where m.entity_id is not null
+    where m.resolved_id is not null
 ),
 first_seen as (
     select entity_id, arg_min(run_id, loaded_at) as run_id, min(loaded_at) as first_loaded_at

@@ -1,15 +1,17 @@
--- An unknown person across scripts: the person of the corpus that another reading of its family name names.
--- The linker gives a person nobody listed an id made of the sound key of its family name; a Cyrillic spelling's
--- key is sure (letter by letter), a Latin or Arabic spelling's is a sound model's first reading, and the
--- linker writes the ids of the model's other readings (within a margin) in mentions.alt_ids. One row per
--- unknown person id with other readings: its script (the surest script that names it: 0 Cyrillic, 1 Latin,
--- 2 Arabic), the candidates (those other ids that a person of a surer script has, and that no spelling of its own
--- script reads first), and person_id, the candidate when there is exactly one; null when the person's own id is
--- named in a surer script already, or when there is none or several. Same given initial or none, as the ids
--- hold it; a family name alone may also take the family id of a full name of a surer script (mentions.family_id),
--- which stg_families then resolves. Failing a candidate, an Arabic person takes the one Latin person one of whose
--- other readings is its id and whose id no Arabic spelling reads first (reverse_candidates): both are readings of
--- sound models, and the Latin model's first reading is the one that misses more often. Computed from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
+-- An unknown person across scripts: the person of the corpus that another reading of its family name names. The linker
+-- gives a person nobody listed an id made of the sound key of its family name; a Cyrillic spelling's key is sure
+-- (letter by letter), a Latin or Arabic spelling's is a sound model's first reading, and the linker writes the ids of
+-- the model's other readings (within a margin) in mentions.alt_ids. One row per unknown Latin or Arabic person id with
+-- other readings or a reverse candidate: its script (the surest script that names it: 0 Cyrillic, 1 Latin, 2 Arabic),
+-- the candidates (those other ids that a person of a surer script has, and that no spelling of its own script reads
+-- first), and person_id, the candidate when there is exactly one; null when the person's own id is named in a surer
+-- script already, or when there is none or several. Same given initial or none, as the ids hold it; a family name alone
+-- may also take the family id of a full name of a surer script (mentions.family_id), which stg_families then resolves.
+-- Failing a candidate, a person takes the one person of the next surer script one of whose other readings is its id and
+-- whose id no spelling of its own script reads first (reverse_candidates): an Arabic person a Latin one (both are
+-- readings of sound models, and the Latin model's first reading is the one that misses more often), a Latin person a
+-- Cyrillic one (a Cyrillic spelling's other readings are the keys the Latin model would give its Latin spellings,
+-- link-2.6). Computed from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
 create or replace view stg_alt_ids as
 with per_mentions as (  -- the unknown persons' mentions, each distinct surface once (a regex per surface, not per mention)
     select entity_id, family_id, alt_ids, surface
@@ -40,12 +42,12 @@ ranked as (  -- each id and the scripts that name it
     from script_ids
     group by entity_id
 ),
-readings as (  -- the other readings of the person's spellings in its surest script
+readings as (  -- the other readings of the person's spellings in its surest script (a Cyrillic one's: towards Latin)
     select distinct p.entity_id, r.script, a.alt_id
     from persons as p
     join ranked as r on r.entity_id = p.entity_id and r.script = p.script
     cross join unnest(p.alt_ids) as a (alt_id)
-    where p.alt_ids is not null and p.script > 0
+    where p.alt_ids is not null
 ),
 candidates as (  -- another reading of the person that a surer script names, and no spelling of its own reads first
     select g.entity_id, g.script, g.alt_id
@@ -53,18 +55,19 @@ candidates as (  -- another reading of the person that a surer script names, and
     join ranked as t on t.entity_id = g.alt_id
     where t.script < g.script and not list_contains(t.scripts, g.script)
 ),
-reverse as (  -- a person of a surer script (Latin) one of whose other readings is this person's id (Arabic)
+reverse as (  -- a person of the next surer script one of whose other readings is this person's id: Arabic ->
+    -- Latin, Latin -> Cyrillic
     select distinct t.entity_id, t.script, g.entity_id as alt_id
     from readings as g
     join ranked as t on t.entity_id = g.alt_id
     join ranked as r on r.entity_id = g.entity_id
     where
-        t.script > g.script
+        t.script = g.script + 1
         and not list_contains(r.scripts, t.script)
         and t.entity_id in (select entity_id from persons where script = t.script)
 ),
-people as (
-    select entity_id, script from readings
+people as (  -- a Cyrillic person's readings only ever serve others (reverse): no row of its own
+    select entity_id, script from readings where script > 0
     union
     select entity_id, script from reverse
 ),
