@@ -435,11 +435,11 @@ def build_run_report(db_path: str | os.PathLike, run_id: str) -> str:
         "where run_id = ? order by n_mentions desc, name",
         [run_id],
     )
+    # resolved entities (stg_mentions.resolved_id), as the end-of-run summary and the analyst views count them
     top = q(
         """select e.name, e.label, count(*) as mentions, count(distinct m.doc_id) as documents,
-        list_sort(list_distinct(list(s.lang))) as languages
-        from mentions m join documents d using (doc_id) join entities e using (entity_id)
-        left join sentences s using (doc_id, sent_idx)
+        list_sort(list_distinct(list(m.lang))) as languages
+        from stg_mentions m join documents d using (doc_id) join entities e on e.entity_id = m.resolved_id
         where d.run_id = ? group by e.name, e.label order by mentions desc, e.name limit 15""",
         [run_id],
     )

@@ -179,6 +179,11 @@ def test_new_entities_and_the_run_summary_count_resolved_ids(tmp_path: Path, doc
     top = db.summary(path, "anna_en")["top_entities"]
     name_ru = db.query(path, "select name from entities where entity_id = ?", [anna_ru])[1][0][0]
     assert sorted(top) == sorted([(name_ru, "PER", 1, 1), ("Vladimir Putin", "PER", 1, 1)])
+    # ... and so does the run's Prefect artifact
+    from newsetl.report import build_run_report
+
+    report = build_run_report(path, "anna_en")
+    assert f"| {name_ru} | PER | 1 | 1 |" in report and "Anna Liebich | PER" not in report
     # the profile and the runs' new entities agree on what an entity is
     n_profile = db.query(path, "select count(*) from entity_profile")[1][0][0]
     assert n_profile == len(new) == 2
