@@ -339,10 +339,13 @@ def encoder_table(docs: dict[str, Doc], pairs: list[dict], features: np.ndarray,
             segments[key] = stage_segments(docs, key)
         vecs, ms = encoder_vectors(name.removesuffix(chars.group(0)) if chars else name, segments[key])
         first = first or vecs
-        cos = np.array([float(vecs[a][0] @ first[a][0]) for a in first])
+        # (another encoder's vectors, of another size, have no cosine with the first's)
+        same = len(vecs[next(iter(first))][0]) == len(first[next(iter(first))][0])
+        cos = np.array([float(vecs[a][0] @ first[a][0]) if same else np.nan for a in first])
         f = swap_encoder(features, pairs, vecs)
         r, f1, sd, r_de = cv_scores(f[half], overall[half], de_en[half])
-        rows.append([name, round(ms, 1), round(float(cos.mean()), 4), round(float(cos.min()), 4), r, f1, sd, r_de])
+        cos_cells = [f"{cos.mean():.4f}", f"{cos.min():.4f}"] if same else ["-", "-"]  # 4 decimals: ~0.999 matters
+        rows.append([name, round(ms, 1), *cos_cells, r, f1, sd, r_de])
         print(f"{name}: {ms:.1f} ms CPU a document; cosine to {settings[0]} {cos.mean():.4f} (min {cos.min():.4f});"
               f" cv r {r:.3f}, F1 {f1:.3f} +- {sd:.3f}, de-en r {r_de:.3f}", flush=True)  # fmt: skip
     header = ["encoder", "ms CPU/doc", f"cos to {settings[0]}", "min cos", "r (cv)", "F1 (cv)", "F1 sd",
