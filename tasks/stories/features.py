@@ -34,13 +34,15 @@ from tasks.stories.settings import (
 # ---------------------------------------------------------------- stories: document state (pure, model aside)
 
 
-def embedding_segments(title: str | None, sentences: Sequence[str], text: str = "") -> list[str]:
-    """Title (or, without one, the first sentence) and lead sentences, EMBED_CHARS characters at most (whole
-    segments, each capped). A headline-only document gives one segment: its headline."""
+def embedding_segments(
+    title: str | None, sentences: Sequence[str], text: str = "", chars: int | None = None
+) -> list[str]:
+    """Title (or, without one, the first sentence) and lead sentences, EMBED_CHARS (or ``chars``) characters at most
+    (whole segments, each capped). A headline-only document gives one segment: its headline."""
     parts = [title or ""] + list(sentences[:LEAD_SENTENCES])
     if not any(p.strip() for p in parts):
         parts = text.split("\n")
-    out, budget = [], EMBED_CHARS
+    out, budget = [], chars or EMBED_CHARS
     for p in parts:
         p = " ".join(p.split())[:EMBED_SENT_CHARS]
         if len(p) < 3 or p in out:
