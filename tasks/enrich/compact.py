@@ -84,33 +84,6 @@ class PackedStrings:
         return (self[i] for i in range(len(self)))
 
 
-class FrozenStrMap:
-    """A read-only ``str -> str`` mapping (``get``, ``in``, ``len``). Equal values are stored once."""
-
-    __slots__ = ("_index", "_codes", "_values")
-
-    def __init__(self, items: Iterable[tuple[Hashable, str]]):
-        keys: list[Hashable] = []
-        codes: list[int] = []
-        values: dict[str, int] = {}
-        for k, v in items:
-            keys.append(k)
-            codes.append(values.setdefault(v, len(values)))
-        self._index = KeyIndex(keys)
-        self._codes = array("i", codes)
-        self._values = PackedStrings(values)
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def __contains__(self, key: Hashable) -> bool:
-        return self._index.find(key) >= 0
-
-    def get(self, key: Hashable, default: str | None = None) -> str | None:
-        row = self._index.find(key)
-        return default if row < 0 else self._values[self._codes[row]]
-
-
 class FrozenIntMap:
     """A read-only ``key -> int`` mapping (``get``, ``in``, ``len``) for values that fit in 32 bits."""
 
@@ -134,3 +107,19 @@ class FrozenIntMap:
     def get(self, key: Hashable, default: int | None = None) -> int | None:
         row = self._index.find(key)
         return default if row < 0 else self._values[row]
+
+
+class FrozenStrMap(FrozenIntMap):
+    """A read-only ``key -> str`` mapping (``get``, ``in``, ``len``): each key's value is the code of a string
+    stored once, however many keys share it."""
+
+    __slots__ = ("_strings",)
+
+    def __init__(self, items: Iterable[tuple[Hashable, str]]):
+        strings: dict[str, int] = {}
+        super().__init__((k, strings.setdefault(v, len(strings))) for k, v in items)
+        self._strings = PackedStrings(strings)
+
+    def get(self, key: Hashable, default: str | None = None) -> str | None:
+        code = super().get(key)
+        return default if code is None else self._strings[code]
