@@ -538,6 +538,37 @@ def _arabic_hits(
     return out
 
 
+def _cyrillic_hits(
+    latin: dict[str, tuple[str | None, tuple[str, ...]]],
+    by_key: dict[str, set[str]],
+    owners: dict[str, set[str]] | None = None,
+) -> dict[str, set[str]]:
+    """The Cyrillic spellings each Latin spelling joins in one corpus (``by_key``: Cyrillic key -> its spellings):
+    those of its first key; failing any, those of the one Cyrillic key among its other readings that no Latin
+    spelling reads first (``link-2.4``); failing any and given ``owners`` (a Latin key -> the Cyrillic keys whose
+    spellings read it), those of the one Cyrillic key whose readings towards Latin hold its first key and that no
+    Latin spelling reads first (``link-2.6``)."""
+    firsts = {f for f, _ in latin.values()}
+    out = {}
+    for s, (key, others) in latin.items():
+        if key not in by_key:
+            cands = {k for k in others if k in by_key and k not in firsts}
+            if not cands and owners is not None:
+                cands = {k for k in owners.get(key, ()) if k not in firsts}
+            if len(cands) == 1:
+                key = cands.pop()
+        out[s] = by_key.get(key, set())
+    return out
+
+
+def _print_pr(what: str, hits: dict[str, set[str]], gold: set[tuple[str, str]], latin_first: bool = False) -> None:
+    """Precision and recall of "same person" over the pairs ``hits`` joins (source -> the spellings it joins), against
+    the ``gold`` pairs (source, spelling), or (spelling, source) with ``latin_first``."""
+    same = sum(len(h) for h in hits.values())
+    tp = sum(((t, s) if latin_first else (s, t)) in gold for s, h in hits.items() for t in h)
+    print(f"{what}: precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f}", file=sys.stderr)
+
+
 def corpus_report_unknown_latin(
     la_model: Translit, ar_model: Translit, dev: list[tuple[str, str]], size: int = 1500
 ) -> None:
@@ -556,13 +587,10 @@ def corpus_report_unknown_latin(
     latin = {la: _reads(la_model, latin_spelling(la), 0.0) for _, la in sample}
     arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF, AR_MIN_LEN) for s, _ in sample}
     for rule in range(5):
-        hits = _arabic_hits(arabic, latin, rule)
-        same = sum(len(h) for h in hits.values())
-        tp = sum((s, la) in gold for s, h in hits.items() for la in h)
-        print(
-            f"ar (en-ar), Latin unknown too: dev, corpus of {len(sample)} pairs, rule {rule}: "
-            f"precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f}",
-            file=sys.stderr,
+        _print_pr(
+            f"ar (en-ar), Latin unknown too: dev, corpus of {len(sample)} pairs, rule {rule}",
+            _arabic_hits(arabic, latin, rule),
+            gold,
         )
 
 
@@ -599,32 +627,11 @@ def corpus_report_table_latin(
         for _, o in ru:
             by_key[ru_sound(o)].add(o)
         lat = {la: latin(la, readings) for la in {la for la, _ in ru}}
-        firsts = {f for f, _ in lat.values()}
-        same = tp = 0
-        for la, (key, others) in lat.items():
-            if key not in by_key:
-                cands = {k for k in others if k in by_key and k not in firsts}
-                if len(cands) == 1:
-                    key = cands.pop()
-            hits = by_key.get(key, ())
-            same += len(hits)
-            tp += sum((la, o) in gold for o in hits)
-        print(
-            f"la (en-ru), Latin in the table, other readings {'yes' if readings else 'no'}: dev, corpus of "
-            f"{len(ru)} pairs: precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f}",
-            file=sys.stderr,
-        )
-        gold = set(ar)
+        what = f"Latin in the table, other readings {'yes' if readings else 'no'}: dev, corpus of"
+        _print_pr(f"la (en-ru), {what} {len(ru)} pairs", _cyrillic_hits(lat, by_key), gold)
         lat = {la: latin(la, readings) for la in {la for la, _ in ar}}
         arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF, AR_MIN_LEN) for _, s in ar}
-        hits = _arabic_hits(arabic, lat, 3)
-        same = sum(len(h) for h in hits.values())
-        tp = sum((la, s) in gold for s, h in hits.items() for la in h)
-        print(
-            f"ar (en-ar), Latin in the table, other readings {'yes' if readings else 'no'}: dev, corpus of "
-            f"{len(ar)} pairs: precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f}",
-            file=sys.stderr,
-        )
+        _print_pr(f"ar (en-ar), {what} {len(ar)} pairs", _arabic_hits(arabic, lat, 3), set(ar), latin_first=True)
 
 
 def ru_pairs(pairs: dict, la_model: Translit) -> list[tuple[str, str, str]]:
@@ -659,30 +666,16 @@ def corpus_report_cyrillic(la_model: Translit, ru_model: Translit, pairs: dict, 
     for _, o in sample:
         by_key[ru_sound(o)].add(o)
     latin = {s: _reads(la_model, s, 0.0) for s, _ in sample}
-    firsts = {f for f, _ in latin.values()}
     owners: dict[str, set[str]] = defaultdict(set)  # a Latin key -> the Cyrillic keys whose spellings read it
     for o in {o for _, o in sample}:
         first, others = _reads(ru_model, o, 0.0)
         for k in {first, *others} - {None}:
             owners[k].add(ru_sound(o))
     for rule in (0, 1):
-        same = tp = 0
-        for s, (key, others) in latin.items():
-            if key not in by_key:
-                cands = {k for k in others if k in by_key and k not in firsts}
-                if len(cands) == 1:
-                    key = cands.pop()
-                elif not cands and rule >= 1:
-                    cands = {k for k in owners.get(key, ()) if k not in firsts}
-                    if len(cands) == 1:
-                        key = cands.pop()
-            hits = by_key.get(key, ())
-            same += len(hits)
-            tp += sum((s, o) in gold for o in hits)
-        print(
-            f"ru (en-ru), Cyrillic readings towards Latin: dev, corpus of {len(sample)} pairs, rule {rule}: "
-            f"precision {tp / max(1, same):.3f}, recall {tp / len(gold):.3f}",
-            file=sys.stderr,
+        _print_pr(
+            f"ru (en-ru), Cyrillic readings towards Latin: dev, corpus of {len(sample)} pairs, rule {rule}",
+            _cyrillic_hits(latin, by_key, owners if rule >= 1 else None),
+            gold,
         )
 
 
