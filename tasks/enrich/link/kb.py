@@ -343,21 +343,22 @@ class KnowledgeBase:
         for tier, key in keys:
             if not key:
                 continue
-            ids = [i for i in self.candidates(tier, key) if i in self.entities]
-            if not ids:
+            # each candidate read from the entity table once
+            ents = [e for i in self.candidates(tier, key) if (e := self.entities.get(i)) is not None]
+            if not ents:
                 continue
-            if tier == "sk" and len(ids) > 1:
+            if tier == "sk" and len(ents) > 1:
                 continue  # skeletons are lossy: only a unique hit counts
             if tier != "k1" and not multi:
                 # a lossy key of one word (Kasım ~ Qasim) is not enough for a small town
-                ids = [i for i in ids if self.entities[i].population >= BIG_CITY or not i.startswith("geo:")]
+                ents = [e for e in ents if e.population >= BIG_CITY or not e.entity_id.startswith("geo:")]
             for pref in prefs:
-                hit = [i for i in ids if self.entities[i].label == pref]
+                hit = [e.entity_id for e in ents if e.label == pref]
                 if hit:
                     return hit
             # a person's full name tagged ORG/MISC by NER
             if label != "PER" and multi and tier == "k1":
-                hit = [i for i in ids if self.entities[i].label == "PER"]
+                hit = [e.entity_id for e in ents if e.label == "PER"]
                 if hit:
                     return hit
         return []
