@@ -27,15 +27,6 @@ REPO = Path(__file__).resolve().parents[1]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def rollup(pid: int | str = "self") -> dict[str, int]:
-    out = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        key, _, value = line.partition(":")
-        if value.strip().endswith("kB"):
-            out[key] = int(value.split()[0]) * 1024
-    return out
-
-
 def mb(n: float) -> str:
     return f"{n / 1e6:7.1f}"
 
@@ -86,6 +77,9 @@ def main() -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     import throughput
 
+    from newsetl.memory import release_memory
+    from newsetl.memory import smaps_rollup as rollup
+
     base = rollup()
     import newsetl.preload  # noqa: F401 - the forkserver's preload: every model loaded, warmed and frozen
 
@@ -107,8 +101,6 @@ def main() -> int:
     if pid == 0:
         os.close(ready_r)
         os.close(done_w)
-        from newsetl.memory import release_memory
-
         print(f"worker, forked: private {mb(rollup()['Private_Dirty'])} MB")
         for start in range(0, len(files), 100):
             _process(files[start : start + 100], {}, seeds, steps)

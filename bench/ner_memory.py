@@ -32,22 +32,19 @@ LEIPZIG = Path("eval") / "langid" / "language-testdata" / "sentences"
 
 
 def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1000
-    return 0.0
+    from newsetl.memory import smaps_rollup
+
+    return smaps_rollup()["Rss"] / 1e6
 
 
 def rollup_mb() -> dict[str, float]:
-    out: dict[str, float] = {}
-    for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
-        parts = line.split()
-        if len(parts) >= 3 and parts[1].isdigit():
-            out[parts[0].rstrip(":")] = int(parts[1]) / 1000
+    from newsetl.memory import smaps_rollup
+
+    out = smaps_rollup()
     return {
-        "private": out.get("Private_Clean", 0.0) + out.get("Private_Dirty", 0.0),
-        "pss": out.get("Pss", 0.0),
-        "rss": out.get("Rss", 0.0),
+        "private": (out.get("Private_Clean", 0) + out.get("Private_Dirty", 0)) / 1e6,
+        "pss": out.get("Pss", 0) / 1e6,
+        "rss": out.get("Rss", 0) / 1e6,
     }
 
 
