@@ -35,6 +35,11 @@ DOCS = {
     "tzarfati_en": ("en", "Anna Tzarfati spoke in Haifa.", ["Anna Tzarfati"]),
     "tzarfati_ru": ("ru", "Анна Царфати выступила в Хайфе.", ["Анна Царфати"]),
     "tzarfati_ru2": ("ru", "Анна Тзарфати выступила в Хайфе.", ["Анна Тзарфати"]),
+    # Mutellimova / Муталлимова: no table knows the name; neither side's readings hold the other's id, but the
+    # consonant skeletons of their keys are one (link-2.7)
+    "mutellimova_en": ("en", "Anna Mutellimova spoke in Baku.", ["Anna Mutellimova"]),
+    "mutellimova_ru": ("ru", "Анна Муталлимова выступила в Баку.", ["Анна Муталлимова"]),
+    "mutellimova_ru2": ("ru", "Анна Муталлумова выступила в Баку.", ["Анна Муталлумова"]),
 }
 
 
@@ -214,3 +219,33 @@ def test_a_latin_spelling_reaches_the_russian_spelling_that_reads_it(tmp_path: P
     assert _resolved(path)["Anna Tzarfati@tzarfati_en"] == (en.entity_id, en.entity_id)
     row = db.query(path, "select person_id, reverse_candidates from stg_alt_ids where entity_id = ?", [en.entity_id])[1]
     assert row == [(None, sorted([ru.entity_id, other.entity_id]))]
+
+
+def test_a_latin_spelling_reaches_the_russian_spelling_with_its_skeleton(tmp_path: Path, docs: dict[str, Doc]) -> None:
+    en, ru = docs["mutellimova_en"].mentions[0], docs["mutellimova_ru"].mentions[0]
+    # the readings miss both ways (link-2.6 left them apart) ...
+    assert en.entity_id != ru.entity_id and ru.entity_id not in en.alt_ids and en.entity_id not in ru.alt_ids
+    # ... the skeleton ids meet
+    skeletons = {a for a in en.alt_ids if a.startswith("s:")}
+    assert len(skeletons) == 1 and skeletons & set(ru.alt_ids)
+    path = tmp_path / "db.duckdb"
+    _load(path, [docs["mutellimova_en"]])
+    assert _resolved(path)["Anna Mutellimova@mutellimova_en"] == (en.entity_id, en.entity_id)  # alone: its own id
+    _load(path, [docs["mutellimova_ru"]])
+    got = _resolved(path)
+    assert got["Anna Mutellimova@mutellimova_en"] == (en.entity_id, ru.entity_id)
+    assert got["Анна Муталлимова@mutellimova_ru"] == (ru.entity_id, ru.entity_id)  # the surer script never moves
+    row = db.query(
+        path,
+        "select script, person_id, candidates, reverse_candidates, skeleton_candidates from stg_alt_ids "
+        "where entity_id = ?",
+        [en.entity_id],
+    )[1]
+    assert row == [(1, ru.entity_id, [], [], [ru.entity_id])]
+    # a second Cyrillic person with that skeleton (another vowel): two candidates, neither taken
+    other = docs["mutellimova_ru2"].mentions[0]
+    assert other.entity_id not in (ru.entity_id, en.entity_id) and skeletons & set(other.alt_ids)
+    _load(path, [docs["mutellimova_ru2"]])
+    assert _resolved(path)["Anna Mutellimova@mutellimova_en"] == (en.entity_id, en.entity_id)
+    row = db.query(path, "select person_id, skeleton_candidates from stg_alt_ids where entity_id = ?", [en.entity_id])
+    assert row[1] == [(None, sorted([ru.entity_id, other.entity_id]))]

@@ -104,6 +104,7 @@ from tasks.enrich.link.parts import (  # noqa: E402
     ar_unarticled,
     latin_spelling,
     norm_token,
+    sound_skeleton,
 )
 from tasks.enrich.link.translit import _RU, MODELS_DIR, Translit, coarse, ru_sound  # noqa: E402
 
@@ -524,6 +525,18 @@ def _arabic_hits(
                 if len(ok) == 1:
                     hits = ok
         out[s] = set(hits)
+    if rule == 5:  # skeletons (link-2.7): failing any, the one Latin first key read first by no Arabic spelling whose
+        # consonant skeleton is that of the Arabic first key or of one of its other readings
+        free: dict[str, set[str]] = defaultdict(set)
+        for k in by_first:
+            if k and k not in ar_firsts:
+                free[sound_skeleton(k)].add(k)
+        for s, (first, others) in arabic.items():
+            if not out[s]:
+                cands = set().union(*(free.get(sound_skeleton(k), set()) for k in (first, *others) if k))
+                if len(cands) == 1:
+                    out[s] = set(by_first[cands.pop()])
+        return out
     if rule >= 4:  # a Latin spelling that met no Arabic one takes the one Arabic first key among its other readings
         met = {la for hits in out.values() for la in hits}
         for la, (first, others) in latin.items():
@@ -542,19 +555,27 @@ def _cyrillic_hits(
     latin: dict[str, tuple[str | None, tuple[str, ...]]],
     by_key: dict[str, set[str]],
     owners: dict[str, set[str]] | None = None,
+    skeletons: bool = False,
 ) -> dict[str, set[str]]:
     """The Cyrillic spellings each Latin spelling joins in one corpus (``by_key``: Cyrillic key -> its spellings):
     those of its first key; failing any, those of the one Cyrillic key among its other readings that no Latin
     spelling reads first (``link-2.4``); failing any and given ``owners`` (a Latin key -> the Cyrillic keys whose
     spellings read it), those of the one Cyrillic key whose readings towards Latin hold its first key and that no
-    Latin spelling reads first (``link-2.6``)."""
+    Latin spelling reads first (``link-2.6``); failing any and given ``skeletons``, those of the one Cyrillic key
+    with the consonant skeleton of its first key that no Latin spelling reads first (``link-2.7``)."""
     firsts = {f for f, _ in latin.values()}
+    free: dict[str, set[str]] = defaultdict(set)
+    for k in by_key:
+        if k not in firsts:
+            free[sound_skeleton(k)].add(k)
     out = {}
     for s, (key, others) in latin.items():
         if key not in by_key:
             cands = {k for k in others if k in by_key and k not in firsts}
             if not cands and owners is not None:
                 cands = {k for k in owners.get(key, ()) if k not in firsts}
+            if not cands and skeletons and key:
+                cands = set(free.get(sound_skeleton(key), ()))
             if len(cands) == 1:
                 key = cands.pop()
         out[s] = by_key.get(key, set())
@@ -586,7 +607,7 @@ def corpus_report_unknown_latin(
 
     latin = {la: _reads(la_model, latin_spelling(la), 0.0) for _, la in sample}
     arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF, AR_MIN_LEN) for s, _ in sample}
-    for rule in range(5):
+    for rule in range(6):
         _print_pr(
             f"ar (en-ar), Latin unknown too: dev, corpus of {len(sample)} pairs, rule {rule}",
             _arabic_hits(arabic, latin, rule),
@@ -629,9 +650,14 @@ def corpus_report_table_latin(
         lat = {la: latin(la, readings) for la in {la for la, _ in ru}}
         what = f"Latin in the table, other readings {'yes' if readings else 'no'}: dev, corpus of"
         _print_pr(f"la (en-ru), {what} {len(ru)} pairs", _cyrillic_hits(lat, by_key), gold)
+        if readings:  # and the consonant skeletons (link-2.7)
+            hits = _cyrillic_hits(lat, by_key, skeletons=True)
+            _print_pr(f"la (en-ru), {what} {len(ru)} pairs, skeletons", hits, gold)
         lat = {la: latin(la, readings) for la in {la for la, _ in ar}}
         arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF, AR_MIN_LEN) for _, s in ar}
         _print_pr(f"ar (en-ar), {what} {len(ar)} pairs", _arabic_hits(arabic, lat, 3), set(ar), latin_first=True)
+        if readings:  # and the consonant skeletons (link-2.7)
+            _print_pr(f"ar (en-ar), {what} {len(ar)} pairs, skeletons", _arabic_hits(arabic, lat, 5), set(ar), True)
 
 
 def ru_pairs(pairs: dict, la_model: Translit) -> list[tuple[str, str, str]]:
@@ -671,10 +697,10 @@ def corpus_report_cyrillic(la_model: Translit, ru_model: Translit, pairs: dict, 
         first, others = _reads(ru_model, o, 0.0)
         for k in {first, *others} - {None}:
             owners[k].add(ru_sound(o))
-    for rule in (0, 1):
+    for rule in (0, 1, 2):
         _print_pr(
             f"ru (en-ru), Cyrillic readings towards Latin: dev, corpus of {len(sample)} pairs, rule {rule}",
-            _cyrillic_hits(latin, by_key, owners if rule >= 1 else None),
+            _cyrillic_hits(latin, by_key, owners if rule >= 1 else None, skeletons=rule >= 2),
             gold,
         )
 

@@ -564,6 +564,29 @@ def other_ids(p: PersonName) -> tuple[str, ...]:
     return tuple(_person_id(k, p.initial) for k in other_readings(name, src, p.family_sound))
 
 
+def sound_skeleton(key: str) -> str:
+    """The consonant skeleton of a sound key: its first letter, then its consonants (the folded vowels ``a`` and
+    ``i`` left out): ``kidirkrana`` -> ``kdrkrn``. Arabic writes no short vowels and the sound models are least
+    sure of vowels, so spellings whose readings miss each other's key often still share it."""
+    return key[:1] + key[1:].replace("a", "").replace("i", "")
+
+
+def skeleton_ids(p: PersonName) -> tuple[str, ...]:
+    """A person's *skeleton ids* (``s:`` + hash of ``PER``, the :func:`sound_skeleton` of a family key and the
+    given initial), written with its other readings in ``mentions.alt_ids`` (``link-2.7``): the skeleton of its
+    own family key; for an Arabic spelling that the model read, those of its other readings too (Arabic writes
+    no short vowels). The warehouse joins a person whose readings meet no one to the one person of the next
+    surer script with a skeleton id in common (view ``stg_alt_ids``)."""
+    keys = [p.family_sound] if p.family_sound and p.family_sound[:1] != ABJAD_NS else []
+    name, src = p.family_reading
+    if name == "ar":
+        keys += other_readings(name, src, p.family_sound)
+    out = dict.fromkeys(
+        "s:" + hashlib.blake2b(f"PER|{sound_skeleton(k)}|{p.initial}".encode(), digest_size=6).hexdigest() for k in keys
+    )
+    return tuple(out)
+
+
 def family_id(p: PersonName) -> str:
     """The id that the family part of ``p`` has when a document names it alone (``Berlusconi``): the id
     :func:`person_id` gives a person with no given part."""
