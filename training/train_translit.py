@@ -503,6 +503,7 @@ def _arabic_hits(
     arabic: dict[str, tuple[str | None, tuple[str, ...]]],
     latin: dict[str, tuple[str | None, tuple[str, ...]]],
     rule: int,
+    unique: bool = True,
 ) -> dict[str, set[str]]:
     """The Latin spellings each Arabic spelling joins in one corpus, by the rules of
     :func:`corpus_report_unknown_latin` up to ``rule``."""
@@ -531,11 +532,16 @@ def _arabic_hits(
         for k in by_first:
             if k and k not in ar_firsts:
                 free[sound_skeleton(k)].add(k)
+        took = {}
         for s, (first, others) in arabic.items():
             if not out[s]:
                 cands = set().union(*(free.get(sound_skeleton(k), set()) for k in (first, *others) if k))
                 if len(cands) == 1:
-                    out[s] = set(by_first[cands.pop()])
+                    took[s] = cands.pop()
+        takers = Counter(took.values())
+        for s, k in took.items():
+            if takers[k] == 1 or not unique:  # ... that no other Arabic spelling takes so
+                out[s] = set(by_first[k])
         return out
     if rule >= 4:  # a Latin spelling that met no Arabic one takes the one Arabic first key among its other readings
         met = {la for hits in out.values() for la in hits}
@@ -556,19 +562,21 @@ def _cyrillic_hits(
     by_key: dict[str, set[str]],
     owners: dict[str, set[str]] | None = None,
     skeletons: bool = False,
+    unique: bool = True,
 ) -> dict[str, set[str]]:
     """The Cyrillic spellings each Latin spelling joins in one corpus (``by_key``: Cyrillic key -> its spellings):
     those of its first key; failing any, those of the one Cyrillic key among its other readings that no Latin
     spelling reads first (``link-2.4``); failing any and given ``owners`` (a Latin key -> the Cyrillic keys whose
     spellings read it), those of the one Cyrillic key whose readings towards Latin hold its first key and that no
     Latin spelling reads first (``link-2.6``); failing any and given ``skeletons``, those of the one Cyrillic key
-    with the consonant skeleton of its first key that no Latin spelling reads first (``link-2.7``)."""
+    with the consonant skeleton of its first key that no Latin spelling reads first, when no other Latin spelling
+    takes it so (``unique``; ``link-2.7``)."""
     firsts = {f for f, _ in latin.values()}
     free: dict[str, set[str]] = defaultdict(set)
     for k in by_key:
         if k not in firsts:
             free[sound_skeleton(k)].add(k)
-    out = {}
+    out, took = {}, {}
     for s, (key, others) in latin.items():
         if key not in by_key:
             cands = {k for k in others if k in by_key and k not in firsts}
@@ -576,9 +584,15 @@ def _cyrillic_hits(
                 cands = {k for k in owners.get(key, ()) if k not in firsts}
             if not cands and skeletons and key:
                 cands = set(free.get(sound_skeleton(key), ()))
+                if len(cands) == 1:
+                    took[s] = cands.pop()  # ... taken when no other Latin spelling takes it so
+                    continue
             if len(cands) == 1:
                 key = cands.pop()
         out[s] = by_key.get(key, set())
+    takers = Counter(took.values())
+    for s, k in took.items():
+        out[s] = by_key[k] if takers[k] == 1 or not unique else set()
     return out
 
 
@@ -600,7 +614,10 @@ def corpus_report_unknown_latin(
     Latin first key among its other readings; (2) failing any, the one Latin spelling one of whose other readings
     is its first key; (3) as (2), that Latin first key being no Arabic spelling's first key; (4) a Latin spelling
     that met no Arabic one takes the one Arabic first key among its other readings that no Latin spelling reads
-    first (Latin -> Arabic, tried for link-2.6 and not kept: it does not pay)."""
+    first (Latin -> Arabic, tried for link-2.6 and not kept: it does not pay); (5) on top of (3), not (4), an Arabic
+    spelling that met no Latin one takes the one Latin first key, read first by no Arabic spelling, whose consonant
+    skeleton (:func:`~tasks.enrich.link.parts.sound_skeleton`) is that of its first key or of one of its other
+    readings, when no other Arabic spelling takes that key so (``link-2.7``; and without that condition)."""
     sample = sorted(set(dev), key=lambda p: hashlib.blake2b("|".join(p).encode()).digest())
     sample = sample[:size] if size else sample
     gold = set(sample)
@@ -613,6 +630,11 @@ def corpus_report_unknown_latin(
             _arabic_hits(arabic, latin, rule),
             gold,
         )
+    _print_pr(
+        f"ar (en-ar), Latin unknown too: dev, corpus of {len(sample)} pairs, rule 5, a Latin key taken by several",
+        _arabic_hits(arabic, latin, 5, unique=False),
+        gold,
+    )
 
 
 def corpus_report_table_latin(
@@ -703,6 +725,12 @@ def corpus_report_cyrillic(la_model: Translit, ru_model: Translit, pairs: dict, 
             _cyrillic_hits(latin, by_key, owners if rule >= 1 else None, skeletons=rule >= 2),
             gold,
         )
+    _print_pr(
+        f"ru (en-ru), Cyrillic readings towards Latin: dev, corpus of {len(sample)} pairs, rule 2, a Cyrillic key "
+        "taken by several",
+        _cyrillic_hits(latin, by_key, owners, skeletons=True, unique=False),
+        gold,
+    )
 
 
 def write(path: Path, model: Translit, meta: dict) -> None:

@@ -13,8 +13,8 @@
 -- Cyrillic one (a Cyrillic spelling's other readings are the keys the Latin model would give its Latin spellings,
 -- link-2.6). Failing both, a person takes the one person of the next surer script that shares a skeleton id with it
 -- (the s: entries of alt_ids, link-2.7: the consonant skeleton of a family key and the given initial; an Arabic
--- spelling's readings' skeletons too) and whose id no spelling of its own script names (skeleton_matches). Computed
--- from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
+-- spelling's readings' skeletons too), whose id no spelling of its own script names (skeleton_matches), and that no
+-- other person takes so. Computed from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
 create or replace view stg_alt_ids as
 with per_mentions as (  -- the unknown persons' mentions, each distinct surface once (a regex per surface, not per mention)
     select entity_id, family_id, alt_ids, surface
@@ -105,6 +105,18 @@ per_person as (
     left join reverse as v using (entity_id, script)
     left join skeleton_matches as s using (entity_id, script)
     group by g.entity_id, g.script
+),
+by_skeleton as (  -- the one person of the next surer script a person's skeleton ids name, when nothing else does
+    select
+        *,
+        case
+            when len(candidates) = 0 and len(reverse_candidates) = 0 and len(skeleton_candidates) = 1
+                then skeleton_candidates[1]
+        end as skeleton_person
+    from per_person
+),
+takers as (  -- ... taken only when no other person takes it so
+    select *, count(skeleton_person) over (partition by skeleton_person) as n_takers from by_skeleton
 )
 select
     entity_id,
@@ -112,11 +124,10 @@ select
     case
         when len(candidates) = 1 then candidates[1]
         when len(candidates) = 0 and len(reverse_candidates) = 1 then reverse_candidates[1]
-        when len(candidates) = 0 and len(reverse_candidates) = 0 and len(skeleton_candidates) = 1
-            then skeleton_candidates[1]
+        when n_takers = 1 then skeleton_person
     end as person_id,
     len(candidates) as n_candidates,
     candidates,
     reverse_candidates,
     skeleton_candidates
-from per_person
+from takers
