@@ -73,6 +73,21 @@ corpus reports take the linker's three-letter minimum (``AR_MIN_LEN``; before ``
 0.905 / 0.811 -> 0.905 / 0.810 (every pair 0.740 / 0.739 -> 0.748 / 0.736); Latin in the table, with readings,
 en-ar 0.905 / 0.791 -> 0.908 / 0.787 (0.736 / 0.734 -> 0.742 / 0.731).
 
+Consonant skeletons (``link-2.7``; ``parts.sound_skeleton``: a key's first letter, then its consonants): where
+nothing else joins a spelling, it takes the one key of the next surer script with the skeleton of its own key (a
+Latin spelling) or of one of its keys within the margin (an Arabic spelling), that key read first by no spelling of
+its own script and taken so by no other spelling (rule 2 of ``corpus_report_cyrillic``, rule 5 of
+``corpus_report_unknown_latin``, the ``skeletons`` rows of ``corpus_report_table_latin``): en-ru 0.958 / 0.908 ->
+**0.956 / 0.923** (every dev pair 0.682 / 0.844 -> 0.680 / 0.852); en-ar, Latin unknown too, 0.905 / 0.810 ->
+**0.897 / 0.855** (0.748 / 0.736 -> 0.748 / 0.771); Latin in the table en-ru 0.955 / 0.984 -> 0.956 / 0.988, en-ar
+0.908 / 0.787 -> 0.902 / 0.834. Without the last condition: en-ru the same, en-ar 0.894 / 0.857 (every pair 0.744 /
+0.774). Tried and not kept (on the same 1,500 / every pair): the skeletons of a Latin spelling's other readings too,
+en-ru 0.953 / 0.929 (0.680 / 0.853); a skeleton keeping where the vowels were (``m-t-l-m-f``), en-ru 0.955 / 0.919,
+en-ar 0.900 / 0.840; scoring a spelling against each unmatched key of the same first letter by the model's forward
+probability (summed over alignments) and taking the one key within 5 nats of the model's first reading (or the best
+by 1 nat): en-ru 0.956 / 0.919 (0.682 / 0.853), en-ar 0.902 / 0.841 (0.737 / 0.776): less recall or precision than
+the skeletons, and a Python step in the warehouse.
+
 Prints, per model, precision and recall on 1,500 dev pairs per confidence threshold (below it a source keeps a
 key of its own), as ``bench/link.py`` counts them.
 """
