@@ -41,8 +41,8 @@ DOCS = {
     "mutellimova_ru": ("ru", "Анна Муталлимова выступила в Баку.", ["Анна Муталлимова"]),
     "mutellimova_ru2": ("ru", "Анна Муталлумова выступила в Баку.", ["Анна Муталлумова"]),
     "mutellumova_en": ("en", "Anna Mutellumova spoke in Baku.", ["Anna Mutellumova"]),
-    # Zuhaily / زحيلي: the Arabic spelling's readings are not the Latin key, nor the Latin readings its key, but
-    # the skeleton of one of its readings is the Latin key's (Arabic writes no short vowels)
+    # Zuhaily / زحيلي: the readings miss both ways; the skeleton of one of the Arabic spelling's readings is the
+    # Latin key's, but Arabic skeletons are not used (they joined other names too often on the held-out names)
     "zuhaily_en": ("en", "Karim Zuhaily spoke in Damascus.", ["Karim Zuhaily"]),
     "zuhaily_ar": ("ar", "وقال كريم زحيلي في دمشق.", ["كريم زحيلي"]),
 }
@@ -273,12 +273,12 @@ def test_two_russian_spellings_with_one_skeleton_take_none(tmp_path: Path, docs:
     assert row[1] == [(None, sorted([ru.entity_id, other.entity_id]))]
 
 
-def test_an_arabic_spelling_reaches_the_latin_spelling_with_a_skeleton(tmp_path: Path, docs: dict[str, Doc]) -> None:
+def test_an_arabic_spelling_has_no_skeleton_id(tmp_path: Path, docs: dict[str, Doc]) -> None:
     en, ar = docs["zuhaily_en"].mentions[0], docs["zuhaily_ar"].mentions[0]
     assert en.entity_id != ar.entity_id and ar.entity_id not in en.alt_ids and en.entity_id not in ar.alt_ids
-    assert {a for a in en.alt_ids if a.startswith("s:")} & set(ar.alt_ids)
+    assert [a for a in en.alt_ids if a.startswith("s:")] and not [a for a in ar.alt_ids if a.startswith("s:")]
     path = tmp_path / "db.duckdb"
     _load(path, [docs["zuhaily_ar"], docs["zuhaily_en"]])
     got = _resolved(path)
-    assert got["كريم زحيلي@zuhaily_ar"] == (ar.entity_id, en.entity_id)
+    assert got["كريم زحيلي@zuhaily_ar"] == (ar.entity_id, ar.entity_id)
     assert got["Karim Zuhaily@zuhaily_en"] == (en.entity_id, en.entity_id)

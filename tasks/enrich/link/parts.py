@@ -572,19 +572,14 @@ def sound_skeleton(key: str) -> str:
 
 
 def skeleton_ids(p: PersonName) -> tuple[str, ...]:
-    """A person's *skeleton ids* (``s:`` + hash of ``PER``, the :func:`sound_skeleton` of a family key and the
-    given initial), written with its other readings in ``mentions.alt_ids`` (``link-2.7``): the skeleton of its
-    own family key; for an Arabic spelling that the model read, those of its other readings too (Arabic writes
-    no short vowels). The warehouse joins a person whose readings meet no one to the one person of the next
-    surer script with a skeleton id in common (view ``stg_alt_ids``)."""
-    keys = [p.family_sound] if p.family_sound and p.family_sound[:1] != ABJAD_NS else []
-    name, src = p.family_reading
-    if name == "ar":
-        keys += other_readings(name, src, p.family_sound)
-    out = dict.fromkeys(
-        "s:" + hashlib.blake2b(f"PER|{sound_skeleton(k)}|{p.initial}".encode(), digest_size=6).hexdigest() for k in keys
-    )
-    return tuple(out)
+    """A person's *skeleton id* (``s:`` + hash of ``PER``, the :func:`sound_skeleton` of its family key and the
+    given initial), written with its other readings in ``mentions.alt_ids`` (``link-2.7``) for a Latin or Cyrillic
+    spelling: the warehouse joins a Latin person whose readings meet no one to the one Cyrillic person with the
+    same skeleton id (view ``stg_alt_ids``). Empty for an Arabic-only key."""
+    if not p.family_sound or p.family_sound[:1] == ABJAD_NS:
+        return ()
+    skeleton = sound_skeleton(p.family_sound)
+    return ("s:" + hashlib.blake2b(f"PER|{skeleton}|{p.initial}".encode(), digest_size=6).hexdigest(),)
 
 
 def family_id(p: PersonName) -> str:
