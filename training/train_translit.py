@@ -73,6 +73,23 @@ corpus reports take the linker's three-letter minimum (``AR_MIN_LEN``; before ``
 0.905 / 0.811 -> 0.905 / 0.810 (every pair 0.740 / 0.739 -> 0.748 / 0.736); Latin in the table, with readings,
 en-ar 0.905 / 0.791 -> 0.908 / 0.787 (0.736 / 0.734 -> 0.742 / 0.731).
 
+Consonant skeletons (``link-2.7``; ``parts.sound_skeleton``: a key's first letter, then its consonants): where
+nothing else joins a spelling, it takes the one key of the next surer script with the skeleton of its own key (a
+Latin spelling) or of one of its keys within the margin (an Arabic spelling), that key read first by no spelling of
+its own script and taken so by no other spelling (rule 2 of ``corpus_report_cyrillic``, rule 5 of
+``corpus_report_unknown_latin``, the ``skeletons`` rows of ``corpus_report_table_latin``): en-ru 0.958 / 0.908 ->
+**0.956 / 0.923** (every dev pair 0.682 / 0.844 -> 0.680 / 0.852); en-ar, Latin unknown too, 0.905 / 0.810 ->
+**0.897 / 0.855** (0.748 / 0.736 -> 0.748 / 0.771); Latin in the table en-ru 0.955 / 0.984 -> 0.956 / 0.988, en-ar
+0.908 / 0.787 -> 0.902 / 0.834. Without the last condition: en-ru the same, en-ar 0.894 / 0.857 (every pair 0.744 /
+0.774). Tried and not kept (on the same 1,500 / every pair): the skeletons of a Latin spelling's other readings too,
+en-ru 0.953 / 0.929 (0.680 / 0.853); a skeleton keeping where the vowels were (``m-t-l-m-f``), en-ru 0.955 / 0.919,
+en-ar 0.900 / 0.840; scoring a spelling against each unmatched key of the same first letter by the model's forward
+probability (summed over alignments) and taking the one key within 5 nats of the model's first reading (or the best
+by 1 nat): en-ru 0.956 / 0.919 (0.682 / 0.853), en-ar 0.902 / 0.841 (0.737 / 0.776): less recall or precision than
+the skeletons, and a Python step in the warehouse. On the held-out names (``bench/link.py``, once) en-ru gained 0.062
+of recall for 0.004 of precision and en-ar 0.051 for 0.020, under the 0.9 en-ar precision is held to: the linker
+writes skeleton ids for Latin and Cyrillic spellings only (rule 5 is a trial).
+
 Prints, per model, precision and recall on 1,500 dev pairs per confidence threshold (below it a source keeps a
 key of its own), as ``bench/link.py`` counts them.
 """
@@ -104,6 +121,7 @@ from tasks.enrich.link.parts import (  # noqa: E402
     ar_unarticled,
     latin_spelling,
     norm_token,
+    sound_skeleton,
 )
 from tasks.enrich.link.translit import _RU, MODELS_DIR, Translit, coarse, ru_sound  # noqa: E402
 
@@ -502,6 +520,7 @@ def _arabic_hits(
     arabic: dict[str, tuple[str | None, tuple[str, ...]]],
     latin: dict[str, tuple[str | None, tuple[str, ...]]],
     rule: int,
+    unique: bool = True,
 ) -> dict[str, set[str]]:
     """The Latin spellings each Arabic spelling joins in one corpus, by the rules of
     :func:`corpus_report_unknown_latin` up to ``rule``."""
@@ -524,6 +543,23 @@ def _arabic_hits(
                 if len(ok) == 1:
                     hits = ok
         out[s] = set(hits)
+    if rule == 5:  # skeletons (link-2.7): failing any, the one Latin first key read first by no Arabic spelling whose
+        # consonant skeleton is that of the Arabic first key or of one of its other readings
+        free: dict[str, set[str]] = defaultdict(set)
+        for k in by_first:
+            if k and k not in ar_firsts:
+                free[sound_skeleton(k)].add(k)
+        took = {}
+        for s, (first, others) in arabic.items():
+            if not out[s]:
+                cands = set().union(*(free.get(sound_skeleton(k), set()) for k in (first, *others) if k))
+                if len(cands) == 1:
+                    took[s] = cands.pop()
+        takers = Counter(took.values())
+        for s, k in took.items():
+            if takers[k] == 1 or not unique:  # ... that no other Arabic spelling takes so
+                out[s] = set(by_first[k])
+        return out
     if rule >= 4:  # a Latin spelling that met no Arabic one takes the one Arabic first key among its other readings
         met = {la for hits in out.values() for la in hits}
         for la, (first, others) in latin.items():
@@ -542,22 +578,38 @@ def _cyrillic_hits(
     latin: dict[str, tuple[str | None, tuple[str, ...]]],
     by_key: dict[str, set[str]],
     owners: dict[str, set[str]] | None = None,
+    skeletons: bool = False,
+    unique: bool = True,
 ) -> dict[str, set[str]]:
     """The Cyrillic spellings each Latin spelling joins in one corpus (``by_key``: Cyrillic key -> its spellings):
     those of its first key; failing any, those of the one Cyrillic key among its other readings that no Latin
     spelling reads first (``link-2.4``); failing any and given ``owners`` (a Latin key -> the Cyrillic keys whose
     spellings read it), those of the one Cyrillic key whose readings towards Latin hold its first key and that no
-    Latin spelling reads first (``link-2.6``)."""
+    Latin spelling reads first (``link-2.6``); failing any and given ``skeletons``, those of the one Cyrillic key
+    with the consonant skeleton of its first key that no Latin spelling reads first, when no other Latin spelling
+    takes it so (``unique``; ``link-2.7``)."""
     firsts = {f for f, _ in latin.values()}
-    out = {}
+    free: dict[str, set[str]] = defaultdict(set)
+    for k in by_key:
+        if k not in firsts:
+            free[sound_skeleton(k)].add(k)
+    out, took = {}, {}
     for s, (key, others) in latin.items():
         if key not in by_key:
             cands = {k for k in others if k in by_key and k not in firsts}
             if not cands and owners is not None:
                 cands = {k for k in owners.get(key, ()) if k not in firsts}
+            if not cands and skeletons and key:
+                cands = set(free.get(sound_skeleton(key), ()))
+                if len(cands) == 1:
+                    took[s] = cands.pop()  # ... taken when no other Latin spelling takes it so
+                    continue
             if len(cands) == 1:
                 key = cands.pop()
         out[s] = by_key.get(key, set())
+    takers = Counter(took.values())
+    for s, k in took.items():
+        out[s] = by_key[k] if takers[k] == 1 or not unique else set()
     return out
 
 
@@ -579,19 +631,27 @@ def corpus_report_unknown_latin(
     Latin first key among its other readings; (2) failing any, the one Latin spelling one of whose other readings
     is its first key; (3) as (2), that Latin first key being no Arabic spelling's first key; (4) a Latin spelling
     that met no Arabic one takes the one Arabic first key among its other readings that no Latin spelling reads
-    first (Latin -> Arabic, tried for link-2.6 and not kept: it does not pay)."""
+    first (Latin -> Arabic, tried for link-2.6 and not kept: it does not pay); (5) on top of (3), not (4), an Arabic
+    spelling that met no Latin one takes the one Latin first key, read first by no Arabic spelling, whose consonant
+    skeleton (:func:`~tasks.enrich.link.parts.sound_skeleton`) is that of its first key or of one of its other
+    readings, when no other Arabic spelling takes that key so (``link-2.7``; and without that condition)."""
     sample = sorted(set(dev), key=lambda p: hashlib.blake2b("|".join(p).encode()).digest())
     sample = sample[:size] if size else sample
     gold = set(sample)
 
     latin = {la: _reads(la_model, latin_spelling(la), 0.0) for _, la in sample}
     arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF, AR_MIN_LEN) for s, _ in sample}
-    for rule in range(5):
+    for rule in range(6):
         _print_pr(
             f"ar (en-ar), Latin unknown too: dev, corpus of {len(sample)} pairs, rule {rule}",
             _arabic_hits(arabic, latin, rule),
             gold,
         )
+    _print_pr(
+        f"ar (en-ar), Latin unknown too: dev, corpus of {len(sample)} pairs, rule 5, a Latin key taken by several",
+        _arabic_hits(arabic, latin, 5, unique=False),
+        gold,
+    )
 
 
 def corpus_report_table_latin(
@@ -629,9 +689,14 @@ def corpus_report_table_latin(
         lat = {la: latin(la, readings) for la in {la for la, _ in ru}}
         what = f"Latin in the table, other readings {'yes' if readings else 'no'}: dev, corpus of"
         _print_pr(f"la (en-ru), {what} {len(ru)} pairs", _cyrillic_hits(lat, by_key), gold)
+        if readings:  # and the consonant skeletons (link-2.7)
+            hits = _cyrillic_hits(lat, by_key, skeletons=True)
+            _print_pr(f"la (en-ru), {what} {len(ru)} pairs, skeletons", hits, gold)
         lat = {la: latin(la, readings) for la in {la for la, _ in ar}}
         arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF, AR_MIN_LEN) for _, s in ar}
         _print_pr(f"ar (en-ar), {what} {len(ar)} pairs", _arabic_hits(arabic, lat, 3), set(ar), latin_first=True)
+        if readings:  # and the consonant skeletons (link-2.7)
+            _print_pr(f"ar (en-ar), {what} {len(ar)} pairs, skeletons", _arabic_hits(arabic, lat, 5), set(ar), True)
 
 
 def ru_pairs(pairs: dict, la_model: Translit) -> list[tuple[str, str, str]]:
@@ -671,12 +736,18 @@ def corpus_report_cyrillic(la_model: Translit, ru_model: Translit, pairs: dict, 
         first, others = _reads(ru_model, o, 0.0)
         for k in {first, *others} - {None}:
             owners[k].add(ru_sound(o))
-    for rule in (0, 1):
+    for rule in (0, 1, 2):
         _print_pr(
             f"ru (en-ru), Cyrillic readings towards Latin: dev, corpus of {len(sample)} pairs, rule {rule}",
-            _cyrillic_hits(latin, by_key, owners if rule >= 1 else None),
+            _cyrillic_hits(latin, by_key, owners if rule >= 1 else None, skeletons=rule >= 2),
             gold,
         )
+    _print_pr(
+        f"ru (en-ru), Cyrillic readings towards Latin: dev, corpus of {len(sample)} pairs, rule 2, a Cyrillic key "
+        "taken by several",
+        _cyrillic_hits(latin, by_key, owners, skeletons=True, unique=False),
+        gold,
+    )
 
 
 def write(path: Path, model: Translit, meta: dict) -> None:

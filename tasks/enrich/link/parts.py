@@ -564,6 +564,24 @@ def other_ids(p: PersonName) -> tuple[str, ...]:
     return tuple(_person_id(k, p.initial) for k in other_readings(name, src, p.family_sound))
 
 
+def sound_skeleton(key: str) -> str:
+    """The consonant skeleton of a sound key: its first letter, then its consonants (the folded vowels ``a`` and
+    ``i`` left out): ``kidirkrana`` -> ``kdrkrn``. Arabic writes no short vowels and the sound models are least
+    sure of vowels, so spellings whose readings miss each other's key often still share it."""
+    return key[:1] + key[1:].replace("a", "").replace("i", "")
+
+
+def skeleton_ids(p: PersonName) -> tuple[str, ...]:
+    """A person's *skeleton id* (``s:`` + hash of ``PER``, the :func:`sound_skeleton` of its family key and the
+    given initial), written with its other readings in ``mentions.alt_ids`` (``link-2.7``) for a Latin or Cyrillic
+    spelling: the warehouse joins a Latin person whose readings meet no one to the one Cyrillic person with the
+    same skeleton id (view ``stg_alt_ids``). Empty for an Arabic-only key."""
+    if not p.family_sound or p.family_sound[:1] == ABJAD_NS:
+        return ()
+    skeleton = sound_skeleton(p.family_sound)
+    return ("s:" + hashlib.blake2b(f"PER|{skeleton}|{p.initial}".encode(), digest_size=6).hexdigest(),)
+
+
 def family_id(p: PersonName) -> str:
     """The id that the family part of ``p`` has when a document names it alone (``Berlusconi``): the id
     :func:`person_id` gives a person with no given part."""

@@ -11,7 +11,10 @@
 -- whose id no spelling of its own script reads first (reverse_candidates): an Arabic person a Latin one (both are
 -- readings of sound models, and the Latin model's first reading is the one that misses more often), a Latin person a
 -- Cyrillic one (a Cyrillic spelling's other readings are the keys the Latin model would give its Latin spellings,
--- link-2.6). Computed from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
+-- link-2.6). Failing both, a person takes the one person of the next surer script that shares a skeleton id with it
+-- (the s: entries of alt_ids, link-2.7: the consonant skeleton of a family key and the given initial; the linker
+-- writes them for Latin and Cyrillic spellings, so a Latin person takes a Cyrillic one), whose id no spelling of its
+-- own script names (skeleton_matches), and that no other person takes so. Computed from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
 create or replace view stg_alt_ids as
 with per_mentions as (  -- the unknown persons' mentions, each distinct surface once (a regex per surface, not per mention)
     select entity_id, family_id, alt_ids, surface
@@ -47,7 +50,14 @@ readings as (  -- the other readings of the person's spellings in its surest scr
     from persons as p
     join ranked as r on r.entity_id = p.entity_id and r.script = p.script
     cross join unnest(p.alt_ids) as a (alt_id)
-    where p.alt_ids is not null
+    where p.alt_ids is not null and a.alt_id not like 's:%'
+),
+skeletons as (  -- the skeleton ids of the person's spellings in its surest script
+    select distinct p.entity_id, r.script, a.alt_id as skeleton_id
+    from persons as p
+    join ranked as r on r.entity_id = p.entity_id and r.script = p.script
+    cross join unnest(p.alt_ids) as a (alt_id)
+    where p.alt_ids is not null and a.alt_id like 's:%'
 ),
 candidates as (  -- another reading of the person that a surer script names, and no spelling of its own reads first
     select g.entity_id, g.script, g.alt_id
@@ -66,10 +76,20 @@ reverse as (  -- a person of the next surer script one of whose other readings i
         and not list_contains(r.scripts, t.script)
         and t.entity_id in (select entity_id from persons where script = t.script)
 ),
-people as (  -- a Cyrillic person's readings only ever serve others (reverse): no row of its own
+skeleton_matches as (  -- a person of the next surer script with a skeleton id in common, whose id this script
+    -- does not name
+    select distinct g.entity_id, g.script, t.entity_id as alt_id
+    from skeletons as g
+    join skeletons as t on t.skeleton_id = g.skeleton_id and t.script = g.script - 1
+    join ranked as tr on tr.entity_id = t.entity_id
+    where not list_contains(tr.scripts, g.script)
+),
+people as (  -- a Cyrillic person's readings only ever serve others (reverse, skeleton_matches): no row of its own
     select entity_id, script from readings where script > 0
     union
     select entity_id, script from reverse
+    union
+    select entity_id, script from skeleton_matches
 ),
 per_person as (
     select
@@ -77,11 +97,26 @@ per_person as (
         g.script,
         coalesce(list_sort(list_distinct(list(c.alt_id) filter (where c.alt_id is not null))), []) as candidates,
         coalesce(list_sort(list_distinct(list(v.alt_id) filter (where v.alt_id is not null))), [])
-            as reverse_candidates
+            as reverse_candidates,
+        coalesce(list_sort(list_distinct(list(s.alt_id) filter (where s.alt_id is not null))), [])
+            as skeleton_candidates
     from people as g
     left join candidates as c using (entity_id, script)
     left join reverse as v using (entity_id, script)
+    left join skeleton_matches as s using (entity_id, script)
     group by g.entity_id, g.script
+),
+by_skeleton as (  -- the one person of the next surer script a person's skeleton ids name, when nothing else does
+    select
+        *,
+        case
+            when len(candidates) = 0 and len(reverse_candidates) = 0 and len(skeleton_candidates) = 1
+                then skeleton_candidates[1]
+        end as skeleton_person
+    from per_person
+),
+takers as (  -- ... taken only when no other person takes it so
+    select *, count(skeleton_person) over (partition by skeleton_person) as n_takers from by_skeleton
 )
 select
     entity_id,
@@ -89,8 +124,10 @@ select
     case
         when len(candidates) = 1 then candidates[1]
         when len(candidates) = 0 and len(reverse_candidates) = 1 then reverse_candidates[1]
+        when n_takers = 1 then skeleton_person
     end as person_id,
     len(candidates) as n_candidates,
     candidates,
-    reverse_candidates
-from per_person
+    reverse_candidates,
+    skeleton_candidates
+from takers
