@@ -116,6 +116,7 @@ from tasks.enrich.link.parts import (  # noqa: E402
     AR_SOUND_MIN_CONF,
     N_BEST,
     READING_MARGIN,
+    SKELETON_MIN_LEN,
     SOUNDS_FILE,
     NameTable,
     ar_unarticled,
@@ -547,7 +548,7 @@ def _arabic_hits(
         # consonant skeleton is that of the Arabic first key or of one of its other readings
         free: dict[str, set[str]] = defaultdict(set)
         for k in by_first:
-            if k and k not in ar_firsts:
+            if k and k not in ar_firsts and len(sound_skeleton(k)) >= SKELETON_MIN_LEN:
                 free[sound_skeleton(k)].add(k)
         took = {}
         for s, (first, others) in arabic.items():
@@ -591,7 +592,7 @@ def _cyrillic_hits(
     firsts = {f for f, _ in latin.values()}
     free: dict[str, set[str]] = defaultdict(set)
     for k in by_key:
-        if k not in firsts:
+        if k not in firsts and len(sound_skeleton(k)) >= SKELETON_MIN_LEN:
             free[sound_skeleton(k)].add(k)
     out, took = {}, {}
     for s, (key, others) in latin.items():

@@ -27,7 +27,7 @@ from .kb import (
 from .names import KEY_VERSION, alias_keys, arabic_norm, clean_surface, fold, phon, ru_stem, script_of, skeleton
 from .resolve import known_name_mentions, link_entities, link_entities_batch
 
-LINK_VERSION = "link-2.7"
+LINK_VERSION = "link-2.8"
 
 __all__ = [
     "BIG_CITY",

@@ -57,6 +57,10 @@ AR_NEAR_MAX_CONF = 0.45
 # 0.517 -> 0.711 at 0.966 -> 0.961; 4 nats gain nothing more, 2 nats 0.846 / 0.678)
 N_BEST = 8
 READING_MARGIN = 3.0
+# A consonant skeleton (``sound_skeleton``) shorter than this gives no skeleton id: short skeletons meet other
+# names by chance (dev split, ``training/train_translit.py --corpus``: en-ar 0.898 / 0.861 -> 0.906 / 0.846,
+# en-ru 0.956 / 0.923 -> 0.958 / 0.917, every skeleton join that was wrong on the en-ru dev pairs was shorter)
+SKELETON_MIN_LEN = 4
 
 # particles that introduce a part (kept with it, never a part of their own)
 PARTICLES = frozenset(
@@ -565,21 +569,32 @@ def other_ids(p: PersonName) -> tuple[str, ...]:
 
 
 def sound_skeleton(key: str) -> str:
-    """The consonant skeleton of a sound key: its first letter, then its consonants (the folded vowels ``a`` and
-    ``i`` left out): ``kidirkrana`` -> ``kdrkrn``. Arabic writes no short vowels and the sound models are least
-    sure of vowels, so spellings whose readings miss each other's key often still share it."""
-    return key[:1] + key[1:].replace("a", "").replace("i", "")
+    """The consonant skeleton of a sound key: an article ``al``/``il`` left out (a key of more than four letters),
+    its first letter (a vowel written ``a``: ʿayn, hamza and alef at the start are read as any vowel), then its
+    consonants (the folded vowels ``a`` and ``i`` and the ``w`` that Arabic و writes for u or o left out):
+    ``kidirkrana`` -> ``kdrkrn``, ``izzani`` and ``azani`` -> ``asn``. Arabic writes no short vowels and the sound
+    models are least sure of vowels, so spellings whose readings miss each other's key often still share it."""
+    if key[:2] in ("al", "il") and len(key) > 4:
+        key = key[2:]
+    first = "a" if key[:1] == "i" else key[:1]
+    return first + key[1:].replace("a", "").replace("i", "").replace("w", "")
 
 
 def skeleton_ids(p: PersonName) -> tuple[str, ...]:
-    """A person's *skeleton id* (``s:`` + hash of ``PER``, the :func:`sound_skeleton` of its family key and the
-    given initial), written with its other readings in ``mentions.alt_ids`` (``link-2.7``) for a Latin or Cyrillic
-    spelling: the warehouse joins a Latin person whose readings meet no one to the one Cyrillic person with the
-    same skeleton id (view ``stg_alt_ids``). Empty for an Arabic-only key."""
-    if not p.family_sound or p.family_sound[:1] == ABJAD_NS:
-        return ()
-    skeleton = sound_skeleton(p.family_sound)
-    return ("s:" + hashlib.blake2b(f"PER|{skeleton}|{p.initial}".encode(), digest_size=6).hexdigest(),)
+    """A person's *skeleton ids* (``s:`` + hash of ``PER``, the :func:`sound_skeleton` of a family key and the given
+    initial), written with its other readings in ``mentions.alt_ids``: the skeleton of its own family key
+    (``link-2.7``) and, for an Arabic spelling that the Arabic model read, those of its other readings too (Arabic
+    writes no short vowels; ``link-2.8``), each of at least ``SKELETON_MIN_LEN`` letters. The warehouse joins a
+    person whose readings meet no one to the one person of the next surer script with a skeleton id in common
+    (view ``stg_alt_ids``): a Latin person a Cyrillic one, an Arabic person a Latin one."""
+    keys = [p.family_sound] if p.family_sound and p.family_sound[:1] != ABJAD_NS else []
+    name, src = p.family_reading
+    if name == "ar":
+        keys += other_readings(name, src, p.family_sound)
+    skeletons = dict.fromkeys(sk for sk in map(sound_skeleton, keys) if len(sk) >= SKELETON_MIN_LEN)
+    return tuple(
+        "s:" + hashlib.blake2b(f"PER|{sk}|{p.initial}".encode(), digest_size=6).hexdigest() for sk in skeletons
+    )
 
 
 def family_id(p: PersonName) -> str:

@@ -411,14 +411,13 @@ def link_entities_batch(docs: list[Doc], kb: KnowledgeBase) -> list[Doc]:
 def _alt_ids(mm: _M) -> tuple[str, ...]:
     """For a person whose id is made of a family part that a sound model read (``Knightley``, ``كالفرت``), the ids
     the other readings of that part would give, most probable first: the warehouse takes one of them when it is
-    the id of a person named in a surer script in the corpus and no other is (view ``stg_alt_ids``). Then, for a
-    Latin or Cyrillic spelling, the person's skeleton id (``s:``, :func:`~.parts.skeleton_ids`, ``link-2.7``), which
-    the warehouse matches when no reading does (an Arabic spelling has none: its skeletons joined other names too
-    often on the held-out names, docs/ENTITIES.md)."""
+    the id of a person named in a surer script in the corpus and no other is (view ``stg_alt_ids``). Then the
+    person's skeleton ids (``s:``, :func:`~.parts.skeleton_ids`; an Arabic spelling's since ``link-2.8``), which the
+    warehouse matches when no reading does."""
     p = mm.person
     if not mm.is_person or not mm.eid or p is None or not p.family_sound or mm.eid != person_id(p):
         return ()
-    return other_ids(p) + (skeleton_ids(p) if mm.script != "arabic" else ())
+    return other_ids(p) + skeleton_ids(p)
 
 
 def _family_id(mm: _M) -> str | None:
