@@ -41,10 +41,15 @@ DOCS = {
     "mutellimova_ru": ("ru", "Анна Муталлимова выступила в Баку.", ["Анна Муталлимова"]),
     "mutellimova_ru2": ("ru", "Анна Муталлумова выступила в Баку.", ["Анна Муталлумова"]),
     "mutellumova_en": ("en", "Anna Mutellumova spoke in Baku.", ["Anna Mutellumova"]),
-    # Zuhaily / زحيلي: the readings miss both ways; the skeleton of one of the Arabic spelling's readings is the
-    # Latin key's, but Arabic skeletons are not used (they joined other names too often on the held-out names)
+    # Zuhaily / زحيلي: the readings miss both ways, and the Latin key's consonant skeleton is too short to count
+    # (link-2.8: at least four letters)
     "zuhaily_en": ("en", "Karim Zuhaily spoke in Damascus.", ["Karim Zuhaily"]),
     "zuhaily_ar": ("ar", "وقال كريم زحيلي في دمشق.", ["كريم زحيلي"]),
+    # Aqrabawi / عقرباوي: the readings miss both ways; the skeleton of one of the Arabic spelling's readings is the
+    # Latin key's (link-2.8: an Arabic spelling's skeleton ids, the ʿayn read as any vowel, the w of و left out)
+    "aqrabawi_en": ("en", "Karim Aqrabawi spoke in Amman.", ["Karim Aqrabawi"]),
+    "aqrabawi_ar": ("ar", "وقال كريم عقرباوي في عمان.", ["كريم عقرباوي"]),
+    "aqrabawi_ar2": ("ar", "وقال كريم أقرباوي في عمان.", ["كريم أقرباوي"]),
 }
 
 
@@ -273,12 +278,52 @@ def test_two_russian_spellings_with_one_skeleton_take_none(tmp_path: Path, docs:
     assert row[1] == [(None, sorted([ru.entity_id, other.entity_id]))]
 
 
-def test_an_arabic_spelling_has_no_skeleton_id(tmp_path: Path, docs: dict[str, Doc]) -> None:
+def test_an_arabic_spelling_reaches_the_latin_spelling_with_a_skeleton(tmp_path: Path, docs: dict[str, Doc]) -> None:
+    en, ar = docs["aqrabawi_en"].mentions[0], docs["aqrabawi_ar"].mentions[0]
+    # the readings miss both ways (link-2.7 left them apart: it wrote no skeleton id for an Arabic spelling) ...
+    assert en.entity_id != ar.entity_id and ar.entity_id not in en.alt_ids and en.entity_id not in ar.alt_ids
+    # ... the skeleton ids meet
+    skeletons = {a for a in en.alt_ids if a.startswith("s:")}
+    assert len(skeletons) == 1 and skeletons & set(ar.alt_ids)
+    path = tmp_path / "db.duckdb"
+    _load(path, [docs["aqrabawi_ar"], docs["aqrabawi_en"]])
+    got = _resolved(path)
+    assert got["كريم عقرباوي@aqrabawi_ar"] == (ar.entity_id, en.entity_id)
+    assert got["Karim Aqrabawi@aqrabawi_en"] == (en.entity_id, en.entity_id)  # the surer script never moves
+    row = db.query(
+        path,
+        "select script, person_id, candidates, reverse_candidates, skeleton_candidates from stg_alt_ids "
+        "where entity_id = ?",
+        [ar.entity_id],
+    )[1]
+    assert row == [(2, en.entity_id, [], [], [en.entity_id])]
+    # a second Arabic person with that skeleton: the Latin person is taken by neither
+    other = docs["aqrabawi_ar2"].mentions[0]
+    assert other.entity_id not in (ar.entity_id, en.entity_id) and skeletons & set(other.alt_ids)
+    _load(path, [docs["aqrabawi_ar2"]])
+    got = _resolved(path)
+    assert got["كريم عقرباوي@aqrabawi_ar"] == (ar.entity_id, ar.entity_id)
+    assert got["كريم أقرباوي@aqrabawi_ar2"] == (other.entity_id, other.entity_id)
+
+
+def test_a_short_skeleton_joins_nobody(tmp_path: Path, docs: dict[str, Doc]) -> None:
     en, ar = docs["zuhaily_en"].mentions[0], docs["zuhaily_ar"].mentions[0]
     assert en.entity_id != ar.entity_id and ar.entity_id not in en.alt_ids and en.entity_id not in ar.alt_ids
-    assert [a for a in en.alt_ids if a.startswith("s:")] and not [a for a in ar.alt_ids if a.startswith("s:")]
+    # the Latin key's skeleton has fewer than four letters: no skeleton id, nothing for the Arabic ones to meet
+    assert not [a for a in en.alt_ids if a.startswith("s:")]
     path = tmp_path / "db.duckdb"
     _load(path, [docs["zuhaily_ar"], docs["zuhaily_en"]])
     got = _resolved(path)
     assert got["كريم زحيلي@zuhaily_ar"] == (ar.entity_id, ar.entity_id)
     assert got["Karim Zuhaily@zuhaily_en"] == (en.entity_id, en.entity_id)
+
+
+def test_the_skeleton_of_a_key() -> None:
+    from tasks.enrich.link.parts import sound_skeleton
+
+    assert sound_skeleton("kidirkrana") == "kdrkrn"
+    # an initial ʿayn, hamza or alef is read as any vowel; the article goes; و read u or w alike
+    assert sound_skeleton("isani") == sound_skeleton("asani") == "asn"  # sound keys (izzani: isani)
+    assert sound_skeleton("alnaimi") == sound_skeleton("naimi") == "nm"
+    assert sound_skeleton("akrabawi") == sound_skeleton("akraba") == "akrb"
+    assert sound_skeleton("kidirkrana") != sound_skeleton("kidirgrana")  # consonants stay apart

@@ -572,7 +572,7 @@ def sound_skeleton(key: str) -> str:
     """The consonant skeleton of a sound key: an article ``al``/``il`` left out (a key of more than four letters),
     its first letter (a vowel written ``a``: ʿayn, hamza and alef at the start are read as any vowel), then its
     consonants (the folded vowels ``a`` and ``i`` and the ``w`` that Arabic و writes for u or o left out):
-    ``kidirkrana`` -> ``kdrkrn``, ``izzani`` and ``azani`` -> ``asn``. Arabic writes no short vowels and the sound
+    ``kidirkrana`` -> ``kdrkrn``, ``isani`` and ``asani`` -> ``asn``. Arabic writes no short vowels and the sound
     models are least sure of vowels, so spellings whose readings miss each other's key often still share it."""
     if key[:2] in ("al", "il") and len(key) > 4:
         key = key[2:]
