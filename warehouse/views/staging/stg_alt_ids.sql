@@ -12,9 +12,10 @@
 -- readings of sound models, and the Latin model's first reading is the one that misses more often), a Latin person a
 -- Cyrillic one (a Cyrillic spelling's other readings are the keys the Latin model would give its Latin spellings,
 -- link-2.6). Failing both, a person takes the one person of the next surer script that shares a skeleton id with it
--- (the s: entries of alt_ids, link-2.7: the consonant skeleton of a family key and the given initial; the linker
--- writes them for Latin and Cyrillic spellings, so a Latin person takes a Cyrillic one), whose id no spelling of its
--- own script names (skeleton_matches), and that no other person takes so. Computed from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
+-- (the s: entries of alt_ids, link-2.7: the consonant skeleton of a family key, of at least four letters, and the
+-- given initial; an Arabic spelling's readings' skeletons too, link-2.8: a Latin person takes a Cyrillic one, an
+-- Arabic person a Latin one), whose id no spelling of its own script names (skeleton_matches), and that no other
+-- person takes so. Computed from the mentions loaded (docs/ENTITIES.md, "An unknown person across scripts").
 create or replace view stg_alt_ids as
 with per_mentions as (  -- the unknown persons' mentions, each distinct surface once (a regex per surface, not per mention)
     select entity_id, family_id, alt_ids, surface
