@@ -32,7 +32,6 @@ import argparse
 import csv
 import hashlib
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -52,13 +51,10 @@ SCRIPT = {"en": "Latin", "tr": "Latin", "fr": "Latin", "ru": "Cyrillic", "ar": "
 
 
 def _rss_mb() -> float:
-    try:
-        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's PSS in MiB."""
+    from newsetl.memory import smaps_rollup
+
+    return smaps_rollup()["Pss"] / 2**20
 
 
 def read_conll(path: Path) -> list[list[tuple[str, str]]]:
