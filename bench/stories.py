@@ -441,7 +441,8 @@ def pooled_vectors(segments: dict[str, list[str]], prefix: str) -> dict[str, dic
     from tasks.stories.e5 import E5  # noqa: PLC0415
 
     model = E5(threads=1, max_tokens=stories.EMBED_TOKENS)
-    n_prefix = len(model._sp.EncodeAsIds(model.normalize(prefix))) if prefix else 0
+    # the prefix's own tokens ("passage: " ends in a space that joins the next word's first piece: "▁passage", ":")
+    n_prefix = len(model._sp.EncodeAsIds(model.normalize(prefix.rstrip()))) if prefix else 0
     ids = sorted(segments)
     tokens, first = model.span_ids([segments[a] for a in ids], prefix)
     out = {}
