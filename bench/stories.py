@@ -18,7 +18,9 @@ Run from the repository root::
                                       [--encoders e5-64-skipln,e5-96,e5-128-c700] [--candidates]
 
 ``--fit`` least-squares fits ``PAIR_WEIGHTS`` / ``PAIR_BIAS`` on the tuning half (target: (4 - overall) / 3) and
-the F1-best threshold, prints them (paste into tasks/stories/settings.py) and scores the fitted model too.
+the F1-best threshold, prints them (paste into tasks/stories/settings.py) and scores the fitted model too, and
+beside it the same fit with an offset for each language (``fitted + offsets``: a candidate the stage does not
+have).
 ``--write-docs`` writes the tables into docs/STORIES.md between its ``bench/stories.py`` markers. ``--encoders``
 costs and scores encoders on the stage's segments (CPU ms a document, one thread; cosine with the first setting's
 vectors; r and F1 of the model with each, by cross-validation inside the tuning half): ``use`` (the Universal
@@ -413,6 +415,13 @@ def idf_overlap(sets: dict[str, frozenset], pairs: list[dict], summed: bool = Fa
     return np.array(out)
 
 
+def language_offsets(docs: dict[str, Doc], pairs: list[dict]) -> np.ndarray:
+    """Per pair, one column per language of OFFSET_LANGS: 1 when both documents are in it (the offsets candidate)."""
+    return np.column_stack(
+        [[float(docs[p["id1"]].lang == docs[p["id2"]].lang == lang) for p in pairs] for lang in OFFSET_LANGS]
+    )
+
+
 def lexical_cosines(docs: dict[str, Doc], pairs: list[dict], grams: tuple[int, ...] = (3,), words: bool = False,
                     dim: int = stories.LEX_DIM) -> np.ndarray:  # fmt: skip
     """Per pair: the cosine of lexical vectors built like the stage's (``lexical_text``, sublinear tf, signed
@@ -509,9 +518,7 @@ def candidate_table(docs: dict[str, Doc], pairs: list[dict], features: np.ndarra
         return [c, c**2, cross * c]
 
     # language offsets, piecewise-linear terms, other lexical vectors, other prefixes and poolings of e5
-    offsets = np.column_stack(
-        [[float(docs[p["id1"]].lang == docs[p["id2"]].lang == lang) for p in pairs] for lang in OFFSET_LANGS]
-    )
+    offsets = language_offsets(docs, pairs)
     knots = {k: np.quantile(c[half], (0.25, 0.5, 0.75)) for k, c in (("lead", lead), ("title", title), ("lex", lex))}
     hinges = [np.maximum(0.0, c - q) for k, c in (("lead", lead), ("title", title), ("lex", lex)) for q in knots[k]]
     lex4, lex3_4096 = lexical_cosines(docs, pairs, (4,)), lexical_cosines(docs, pairs, dim=4096)
@@ -613,6 +620,15 @@ def run_pairs(
         threshold = best_threshold(sim[half], overall[half])
         sims["fitted"] = (sim, threshold)
         fitted = (w, b, threshold)
+        # the language offsets candidate, fitted the same way (not the stage's: no gain on the report half)
+        with_offsets = np.column_stack([features, language_offsets(docs, pairs)])
+        w_off, b_off = fit(with_offsets[half], overall[half], verbose=False)
+        sim = stories.pair_similarity(with_offsets, w_off, b_off)
+        sims["fitted + offsets"] = (sim, best_threshold(sim[half], overall[half]))
+        print(
+            "language offsets (fitted + offsets): "
+            + ", ".join(f"{lang} {x:+.3f}" for lang, x in zip(OFFSET_LANGS, w_off[-len(OFFSET_LANGS) :], strict=True))
+        )
     header, rows = score_table(pairs, sims, half)
     table = markdown(header, rows)
     print()
