@@ -256,6 +256,11 @@ def test_trained_models_match_the_featurizer(lang):
     assert (ner.MODELS_DIR / lang / ner.GAZETTEER_FILE).exists()
     assert (ner.MODELS_DIR / lang / ner.CLUSTERS_FILE).exists()
     assert isinstance(ner._get_tagger(lang), ner._CrfTagger)
+    # ar learns from its training text's names (the jackknifed lexicon, since ner-0.8.0); tr and en do not
+    options = meta.get("options") or {}
+    assert bool(options.get("train_lexicon")) == (lang == "ar")
+    assert (ner._get_tagger(lang).featurize.train_lexicon is not None) == (lang == "ar")
+    assert (ner.MODELS_DIR / lang / ner.TRAIN_LEXICON_FILE).exists() == (lang == "ar")
 
 
 def test_russian_is_an_ensemble_with_the_committed_crf():

@@ -13,7 +13,9 @@ ar      CRF trained the same way (``models/ner/ar``); tokens are whitespace word
         punctuation, so a clitic prefix (``و``, ``ب``, ``ل``, ``ال`` ...) stays inside the mention,
         always (the linker strips it). Since ner-0.6.0 it also sees whether a token (or its stem
         without proclitics) is a known person-name part (``name_parts.json.gz``, from
-        ``seeds/name_parts.parquet``).
+        ``seeds/name_parts.parquet``); since ner-0.8.0, whether it starts/continues a name tagged
+        in its training text (``train_lexicon.json.gz``, k-fold jackknifed at training, see
+        ``training/train_ner.py``).
 en      CRF trained the same way (``models/ner/en``; PER/ORG/LOC only, no MISC).
         The tr/ar/en CRFs (features version 3) also see gazetteer features: whether a token
         starts/continues a known place, person or organisation name of the project's reference
@@ -82,7 +84,7 @@ from typing import Any
 from newsetl.doc import UNDETERMINED, Doc, Mention
 from tasks.enrich.compact import FrozenIntMap, FrozenStrMap, KeyIndex
 
-NER_VERSION = "ner-0.7.0"
+NER_VERSION = "ner-0.8.0"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
