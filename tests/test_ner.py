@@ -256,6 +256,11 @@ def test_trained_models_match_the_featurizer(lang):
     assert (ner.MODELS_DIR / lang / ner.GAZETTEER_FILE).exists()
     assert (ner.MODELS_DIR / lang / ner.CLUSTERS_FILE).exists()
     assert isinstance(ner._get_tagger(lang), ner._CrfTagger)
+    # ar learns from its training text's names (the jackknifed lexicon, since ner-0.8.0); tr and en do not
+    options = meta.get("options") or {}
+    assert bool(options.get("train_lexicon")) == (lang == "ar")
+    assert (ner._get_tagger(lang).featurize.train_lexicon is not None) == (lang == "ar")
+    assert (ner.MODELS_DIR / lang / ner.TRAIN_LEXICON_FILE).exists() == (lang == "ar")
 
 
 def test_russian_is_an_ensemble_with_the_committed_crf():
@@ -526,3 +531,36 @@ def test_silver_sentences_are_the_taggers_mentions_as_iob2():
     (sent,) = silver_sentences("en", [("t", text)], keep_misc=False)
     assert [tag for _, tag in sent][:7] == ["B-PER", "I-PER", "O", "B-PER", "I-PER", "O", "B-LOC"]
     assert " ".join(tok for tok, _ in sent).startswith("Boris Johnson met")
+
+
+def test_training_lexicon_is_jackknifed_by_blocks_of_sentences():
+    """A training sentence's lexicon features come from the other folds only (``training/train_ner.py``)."""
+    import sys
+
+    sys.path.insert(0, str(ner.MODELS_DIR.parents[1] / "training"))
+    import train_ner
+
+    block = train_ner.LEXICON_BLOCK
+    per_sent = [[("acme holding", "ORG")]] * block + [[("acme holding", "LOC"), ("ankara", "LOC")]] * 2
+    full = train_ner.lexicon_entries(per_sent)
+    assert full == {"LOC": ["ankara"], "ORG": ["acme holding"]}  # each name under its most frequent label
+    assert train_ner.lexicon_entries(per_sent, 0) == {"LOC": ["acme holding", "ankara"]}  # fold 0 left out
+    assert train_ner.lexicon_entries(per_sent, 1) == {"ORG": ["acme holding"]}  # fold 1 (the last two) left out
+
+
+def test_training_lexicon_and_context_features_when_a_model_has_them():
+    lexicon = ner.Gazetteer("tr", {"ORG": ["türk hava yolları"], "PER": ["ali"]})
+    words = "Dün Türk Hava Yolları ile Ali konuştu".split()
+    plain = ner.CrfFeaturizer(None, None, "tr", ner.CRF_FEATURES_VERSION, {})(words)
+    featurize = ner.CrfFeaturizer(None, None, "tr", ner.CRF_FEATURES_VERSION, {}, None, lexicon, True)
+    xseq = featurize(words)
+    assert (
+        "tl=B-ORG|C" in xseq[1] and "tl=I-ORG|C" in xseq[3] and "-1tl=I-ORG|C" in xseq[4] and "+1tl=B-PER|C" in xseq[4]
+    )
+    assert "tl=B-PER|C" in xseq[5] and not [f for f in xseq[6] if f.startswith("tl=")]
+    # context: the window's shapes, the nearest capitalised word before and after, the words at +-2
+    assert "sh3=x|Xx|x" in xseq[5] and "pos=0" in xseq[0] and "pos=n" in xseq[4]
+    assert "pc=u=none" in xseq[4] and "nc=u=none" in xseq[4] and "-2s3=ava" in xseq[4] and "+2s3=ştu" in xseq[4]
+    assert all(set(p) <= set(x) for p, x in zip(plain, xseq, strict=True))  # the options only add features
+    # the matches given by training (the jackknifed folds) replace the featurizer's own
+    assert not [f for f in featurize(words, lex=[None] * len(words))[1] if "tl=" in f]

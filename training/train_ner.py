@@ -7,6 +7,8 @@ Usage (from the repository root; CPU only, one core, a few minutes per language)
     #          --extra btc-news wnut17 ... (sets of <data>/extra/, see EXTRA_SETS; default per language)
     #          --name-parts (experiments: person-name part features from seeds/name_parts.parquet)
     #          --silver FILE (experiments: machine-tagged news sentences, training/silver_ner.py)
+    #          --train-lexicon (experiments: the entity strings of the training split as a jackknifed feature)
+    #          --context (experiments: richer context features, CrfFeaturizer._context_features)
 
 Data: ``<data>/<lang>/{train,dev}.conll`` (token<TAB>IOB2-tag, blank line between sentences; see the
 data README for sources and licences). Setup and CI never train: the trained models are committed.
@@ -44,6 +46,16 @@ Per language:
    ``meta.json`` (settings, dev scores, licence, attribution) and ``LICENSE.txt`` to
    ``models/ner/<lang>/``.
 
+Options recorded in ``meta.json`` (``"options"``; the tagger reads them back), off for the committed models (measured
+and not kept, see ``docs/ENTITIES.md``): ``train_lexicon``, the entity strings tagged in the training split
+(``train_lexicon.json.gz``, each under its most frequent label; a one-word string only when tagged twice or more)
+matched like the gazetteer (``tl=B-ORG``, for the token and its +-1 neighbours; tr/en add the token's case), built
+with k-fold jackknifing: the training sentences fall into ``LEXICON_FOLDS`` folds by blocks of ``LEXICON_BLOCK``
+consecutive sentences, and a training sentence's feature comes from the other folds' strings only, so the model
+learns how far a name seen elsewhere can be trusted; and ``context``, the +-2 words' coarse cluster and suffix, the
+three-word window's shapes, the previous word's cluster with the word's shape, the nearest capitalised word's
+cluster before and after, and the position in the sentence.
+
 Choosing features and settings without dev: ``--holdout-every 10 --out /tmp/x`` trains on 90% of train
 and scores every 10th block of 200 train sentences instead (``--features-version 2`` for the older set).
 """
@@ -71,12 +83,23 @@ _CRF = {
     "max_iterations": 80,
     "gazetteer": True,
     "name_parts": False,
+    "train_lexicon": False,
+    "context": False,
     "extra": (),
 }
 LANG_SETTINGS: dict[str, dict] = {
     "tr": {"keep_misc": True, "case_lexicon": True, **_CRF},
     # ar: with person-name part features (ner-0.6.0: dev +0.013; not kept for tr and en, where they lost)
-    "ar": {"keep_misc": True, "case_lexicon": False, **_CRF, "c1": 0.05, "max_iterations": 200, "name_parts": True},
+    # ar: with the jackknifed training-data lexicon since ner-0.8.0 (dev +0.010, news +0.006 through the bench)
+    "ar": {
+        "keep_misc": True,
+        "case_lexicon": False,
+        **_CRF,
+        "c1": 0.05,
+        "max_iterations": 200,
+        "name_parts": True,
+        "train_lexicon": True,
+    },
     "en": {
         "keep_misc": False,
         "case_lexicon": True,
@@ -420,12 +443,13 @@ def build_clusters(lang: str) -> dict:
 # ---------------------------------------------------------------------------------------- train
 
 
-def to_xy(sents, lang: str, keep_misc: bool, tokenizer, featurize):
-    """Feature sequences, IOB2 tag sequences, and the gold spans as token spans."""
+def to_xy(sents, lang: str, keep_misc: bool, tokenizer, featurize, lex_for=None):
+    """Feature sequences, IOB2 tag sequences, and the gold spans as token spans. ``lex_for(i, words)``: the
+    training-lexicon matches of sentence ``i`` (the jackknifed folds), else the featurizer's own."""
     from tasks.enrich.ner import bio_to_spans
 
     xs, ys, golds = [], [], []
-    for sent in sents:
+    for i, sent in enumerate(sents):
         text, spans = sentence_to_text_spans(sent, lang, keep_misc)
         toks = tokenizer(text)
         words = [t.text for t in toks]
@@ -434,10 +458,66 @@ def to_xy(sents, lang: str, keep_misc: bool, tokenizer, featurize):
             idx = [k for k, t in enumerate(toks) if t.idx < e and t.idx + len(t.text) > s]
             for n, k in enumerate(idx):
                 tags[k] = ("B-" if n == 0 else "I-") + label
-        xs.append(featurize(words))
+        xs.append(featurize(words, lex=lex_for(i, words) if lex_for else None))
         ys.append(tags)
         golds.append(set(bio_to_spans(tags)))
     return xs, ys, golds
+
+
+TRAIN_LEXICON_NOTE = (
+    "train_lexicon.json.gz: the entity strings tagged in the training data named above (same licence), in their "
+    "look-up form, each with its most frequent label."
+)
+LEXICON_FOLDS = 5
+LEXICON_BLOCK = 200  # sentences: the folds are blocks of consecutive sentences, so an article's names stay together
+
+
+def lexicon_names(sents, lang: str, keep_misc: bool, tokenizer) -> list[list[tuple[str, str]]]:
+    """Per training sentence, its gold entity strings in the gazetteer look-up form (tokens joined by " ") with
+    their label; Arabic: also with the first token's proclitics removed (as :class:`Gazetteer` matches it)."""
+    from tasks.enrich.ner import Gazetteer, ar_strip_clitics, gaz_norm
+
+    out = []
+    for sent in sents:
+        text, spans = sentence_to_text_spans(sent, lang, keep_misc)
+        names = []
+        for s, e, label in spans:
+            toks = [gaz_norm(t.text, lang) for t in tokenizer(text[s:e]) if not t.is_space]
+            if not toks or len(toks) > Gazetteer.MAX_LEN or (len(toks) == 1 and len(toks[0]) < 2):
+                continue
+            names.append((" ".join(toks), label))
+            if lang == "ar":
+                first = ar_strip_clitics(toks[0])
+                if first != toks[0] and len(first) >= 2:
+                    names.append((" ".join([first, *toks[1:]]), label))
+        out.append(names)
+    return out
+
+
+LEXICON_MIN_ONE_WORD = 2  # a one-word name enters the lexicon when tagged this often (fewer chance words)
+
+
+def lexicon_entries(
+    per_sent: list[list[tuple[str, str]]], skip_fold: int | None = None, min_one_word: int = LEXICON_MIN_ONE_WORD
+) -> dict[str, list[str]]:
+    """label -> sorted names: each string under the label it has most often (ties: the first label in sorted
+    order), over the sentences outside fold ``skip_fold`` (None: all); a one-word name only when tagged
+    ``min_one_word`` times or more."""
+    from collections import Counter
+
+    counts: dict[str, Counter] = {}
+    for i, names in enumerate(per_sent):
+        if skip_fold is not None and (i // LEXICON_BLOCK) % LEXICON_FOLDS == skip_fold:
+            continue
+        for name, label in names:
+            counts.setdefault(name, Counter())[label] += 1
+    out: dict[str, list[str]] = {}
+    for name, c in counts.items():
+        if " " not in name and sum(c.values()) < min_one_word:
+            continue
+        label = sorted(c.items(), key=lambda x: (-x[1], x[0]))[0][0]
+        out.setdefault(label, []).append(name)
+    return {label: sorted(v) for label, v in sorted(out.items())}
 
 
 def count_spans(pred_spans, gold_spans) -> tuple:
@@ -495,6 +575,7 @@ def train(
         CRF_FEATURES_VERSION,
         GAZETTEER_FILE,
         NAME_PARTS_FILE,
+        TRAIN_LEXICON_FILE,
         CrfFeaturizer,
         Gazetteer,
         bio_to_spans,
@@ -553,11 +634,28 @@ def train(
         # training text mostly writes in lower case ("bank", "can"): what is left names people only
         places = {n for label in ("LOC", "ORG") for n in (gaz_entries or {}).get(label, ()) if " " not in n}
         name_parts = [p for p in name_parts if p not in places and (lexicon or {}).get(p) not in ("l", "m")]
+    train_lex = lex_for = None
+    if settings.get("train_lexicon"):
+        per_sent = lexicon_names(train_sents, lang, settings["keep_misc"], tokenizer)
+        train_lex = lexicon_entries(per_sent)
+        fold_gaz = [Gazetteer(lang, lexicon_entries(per_sent, k)) for k in range(LEXICON_FOLDS)]
+
+        def lex_for(i: int, words: list[str]) -> list[str | None]:
+            # jackknifing: a training sentence sees the names of the other folds only
+            return fold_gaz[(i // LEXICON_BLOCK) % LEXICON_FOLDS].match(words)
+
     featurize = CrfFeaturizer(
-        lexicon, gazetteer, lang, version, clusters and clusters["pieces"], name_parts and frozenset(name_parts)
+        lexicon,
+        gazetteer,
+        lang,
+        version,
+        clusters and clusters["pieces"],
+        name_parts and frozenset(name_parts),
+        Gazetteer(lang, train_lex) if train_lex else None,
+        bool(settings.get("context")),
     )
     t0 = time.time()
-    x_tr, y_tr, _ = to_xy(train_sents, lang, settings["keep_misc"], tokenizer, featurize)
+    x_tr, y_tr, _ = to_xy(train_sents, lang, settings["keep_misc"], tokenizer, featurize, lex_for)
     x_dev, _, gold_dev = to_xy(dev_sents, lang, settings["keep_misc"], tokenizer, featurize)
     dev_name = f"held-out train 1/{holdout_every}" if holdout_every else "dev"
     print(
@@ -600,6 +698,20 @@ def train(
         "gazetteer": {k: len(v) for k, v in gaz_entries.items()} if gaz_entries else None,
         "clusters": {"pieces": len(clusters["pieces"]), "ks": clusters["ks"]} if clusters else None,
         "name_parts": {"parts": len(name_parts), "source": NAME_PARTS_NOTE} if name_parts else None,
+        "options": {
+            "context": bool(settings.get("context")),
+            "train_lexicon": bool(train_lex),
+            **({"train_lexicon_names": {k: len(v) for k, v in train_lex.items()}} if train_lex else {}),
+            **(
+                {
+                    "train_lexicon_folds": LEXICON_FOLDS,
+                    "train_lexicon_block": LEXICON_BLOCK,
+                    "train_lexicon_min_one_word": LEXICON_MIN_ONE_WORD,
+                }
+                if train_lex
+                else {}
+            ),
+        },
         "license": licence,
         "attribution": attribution,
         "training": {
@@ -639,12 +751,21 @@ def train(
             gz.write(json.dumps(name_parts, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     elif (out / NAME_PARTS_FILE).exists():
         (out / NAME_PARTS_FILE).unlink()
+    if train_lex:
+        import gzip
+
+        with open(out / TRAIN_LEXICON_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            gz.write(json.dumps(train_lex, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    elif (out / TRAIN_LEXICON_FILE).exists():
+        (out / TRAIN_LEXICON_FILE).unlink()
     notes = f"{licence}\n\n{attribution}\n"
     if clusters:
         notes += f"\n{CLUSTERS_NOTE}\n"
         meta["clusters"]["source"] = CLUSTERS_NOTE
     if name_parts:
         notes += f"\n{NAME_PARTS_NOTE}\n"
+    if train_lex:
+        notes += f"\n{TRAIN_LEXICON_NOTE}\n"
     (out / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "LICENSE.txt").write_text(notes, encoding="utf-8")
     size = (out / "model.crfsuite").stat().st_size / 2**20
@@ -673,6 +794,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--name-parts-filtered", action="store_true", help="experiments: name parts that are no place/common word"
     )
+    ap.add_argument("--context", action="store_true", help="experiments: the richer context features")
+    ap.add_argument("--train-lexicon", action="store_true", help="experiments: the jackknifed training lexicon")
+    ap.add_argument("--no-train-lexicon", action="store_true", help="experiments: no training lexicon (ar)")
     ap.add_argument("--rebuild-clusters", action="store_true", help="recompute the committed clusters.json.gz")
     ap.add_argument("--extra", nargs="*", default=None, help="extra training sets (EXTRA_SETS, NAMExK repeats K times)")
     ap.add_argument("--silver", type=Path, nargs="*", default=None, help="experiments: silver CoNLL (silver_ner.py)")
@@ -686,6 +810,10 @@ def main(argv: list[str] | None = None) -> int:
             overrides["gazetteer"] = False
         if args.name_parts or args.no_name_parts:
             overrides["name_parts"] = bool(args.name_parts)
+        if args.context:
+            overrides["context"] = True
+        if args.train_lexicon or args.no_train_lexicon:
+            overrides["train_lexicon"] = bool(args.train_lexicon)
         if args.name_parts_filtered:
             overrides.update(name_parts=True, name_parts_filtered=True)
         if args.out and len(args.langs) > 1:

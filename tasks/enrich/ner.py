@@ -13,7 +13,9 @@ ar      CRF trained the same way (``models/ner/ar``); tokens are whitespace word
         punctuation, so a clitic prefix (``و``, ``ب``, ``ل``, ``ال`` ...) stays inside the mention,
         always (the linker strips it). Since ner-0.6.0 it also sees whether a token (or its stem
         without proclitics) is a known person-name part (``name_parts.json.gz``, from
-        ``seeds/name_parts.parquet``).
+        ``seeds/name_parts.parquet``); since ner-0.8.0, whether it starts/continues a name tagged
+        in its training text (``train_lexicon.json.gz``, k-fold jackknifed at training, see
+        ``training/train_ner.py``).
 en      CRF trained the same way (``models/ner/en``; PER/ORG/LOC only, no MISC).
         The tr/ar/en CRFs (features version 3) also see gazetteer features: whether a token
         starts/continues a known place, person or organisation name of the project's reference
@@ -82,7 +84,7 @@ from typing import Any
 from newsetl.doc import UNDETERMINED, Doc, Mention
 from tasks.enrich.compact import FrozenIntMap, FrozenStrMap, KeyIndex
 
-NER_VERSION = "ner-0.7.0"
+NER_VERSION = "ner-0.8.0"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
@@ -409,6 +411,8 @@ class CrfFeaturizer:
         version: int = CRF_FEATURES_VERSION,
         clusters: dict[str, list[int]] | None = None,
         name_parts: frozenset[str] | None = None,
+        train_lexicon: Gazetteer | None = None,
+        context: bool = False,
     ):
         # lower-cased word -> how it is usually written in the training text when not sentence-initial
         # ("C" capitalised, "c" mostly capitalised, "m" mixed, "l" lower-case); absent -> unknown/rare
@@ -419,6 +423,10 @@ class CrfFeaturizer:
         self.clusters = _ClusterTable(clusters) if version >= 3 and clusters is not None else None
         # person-name parts (given and family names) of the reference data, in their look-up form (``gaz_norm``)
         self.name_parts = KeyIndex(name_parts) if name_parts is not None else None
+        # options of a model's meta.json ("options"): the entity strings of the training split as a second
+        # gazetteer (``TRAIN_LEXICON_FILE``; k-fold jackknifed at training), and the richer context features
+        self.train_lexicon = train_lexicon
+        self.context = context
         self._cache: dict[str, tuple[list[str], list[str], list[str], list[str], list[str]]] = {}
 
     def _entry(self, w: str):
@@ -476,8 +484,66 @@ class CrfFeaturizer:
                 return ["up=" + str(c[0])]
         return ["u=none"]
 
-    def __call__(self, words: list[str], gaz: list[str | None] | None = None) -> list[list[str]]:
-        """One list of string features per word (``gaz``: ``self.gazetteer.match(words)``, if already made)."""
+    def __call__(
+        self, words: list[str], gaz: list[str | None] | None = None, lex: list[str | None] | None = None
+    ) -> list[list[str]]:
+        """One list of string features per word (``gaz``: ``self.gazetteer.match(words)``, if already made;
+        ``lex``: the training-lexicon matches, given by training for the jackknifed folds)."""
+        xseq = self._features(words, gaz)
+        if self.train_lexicon is not None:
+            if lex is None:
+                lex = self.train_lexicon.match(words)
+            n = len(words)
+            if self.lang != "ar":  # cased scripts: is the matched token capitalised? (as for the gazetteer)
+                lex = [m and (m + ("|C" if words[k][:1].isupper() else "|l")) for k, m in enumerate(lex)]
+            for i, f in enumerate(xseq):
+                if lex[i]:
+                    f.append("tl=" + lex[i])
+                if i > 0 and lex[i - 1]:
+                    f.append("-1tl=" + lex[i - 1])
+                if i + 1 < n and lex[i + 1]:
+                    f.append("+1tl=" + lex[i + 1])
+        if self.context:
+            self._context_features(words, xseq)
+        return xseq
+
+    def _context_features(self, words: list[str], xseq: list[list[str]]) -> None:
+        """Richer context (the ``context`` option): the coarse cluster and suffix of the words at +-2, the shapes of
+        the three-word window as one feature, the previous word's cluster joined to this word's shape, the coarse
+        cluster of the nearest capitalised word before and after (cased scripts), and the position in the sentence."""
+        entries = [self._entry(w) for w in words]
+        n = len(words)
+        cased = self.lang != "ar"
+        ucl = [next((f for f in e[0] if f.startswith(("uc=", "ul=", "up=", "u="))), "u=none") for e in entries]
+        shapes = [e[0][2][3:] for e in entries]
+        prev_cap: str | None = None
+        caps_before: list[str | None] = []
+        for k in range(n):
+            caps_before.append(prev_cap)
+            if cased and words[k][:1].isupper():
+                prev_cap = ucl[k]
+        next_cap: str | None = None
+        for k in range(n - 1, -1, -1):
+            f = xseq[k]
+            if k > 1:
+                f += ("-2" + ucl[k - 2], "-2" + entries[k - 2][1][2][2:])
+            if k + 2 < n:
+                f += ("+2" + ucl[k + 2], "+2" + entries[k + 2][2][2][2:])
+            f.append(
+                "sh3=" + (shapes[k - 1] if k else "^") + "|" + shapes[k] + "|" + (shapes[k + 1] if k + 1 < n else "$")
+            )
+            if k:
+                f.append("-1u|sh=" + ucl[k - 1] + "|" + shapes[k])
+            if cased:
+                if caps_before[k]:
+                    f.append("pc=" + caps_before[k])
+                if next_cap:
+                    f.append("nc=" + next_cap)
+                if words[k][:1].isupper():
+                    next_cap = ucl[k]
+            f.append("pos=" + (str(k) if k < 3 else "n"))
+
+    def _features(self, words: list[str], gaz: list[str | None] | None) -> list[list[str]]:
         entries = [self._entry(w) for w in words]
         n = len(entries)
         if gaz is None and self.gazetteer is not None:
@@ -517,6 +583,7 @@ class CrfFeaturizer:
 GAZETTEER_FILE = "gazetteer.json.gz"
 CLUSTERS_FILE = "clusters.json.gz"
 NAME_PARTS_FILE = "name_parts.json.gz"
+TRAIN_LEXICON_FILE = "train_lexicon.json.gz"
 
 
 def load_clusters(path: Path) -> dict[str, list[int]] | None:
@@ -541,11 +608,12 @@ def load_name_parts(path: Path) -> frozenset[str] | None:
         return frozenset(json.load(fh))
 
 
-def load_gazetteer(lang: str, path: Path) -> Gazetteer | None:
-    """The gazetteer saved next to a model by training/train_ner.py (``gazetteer.json.gz``), if any."""
+def load_gazetteer(lang: str, path: Path, name: str = GAZETTEER_FILE) -> Gazetteer | None:
+    """The gazetteer saved next to a model by training/train_ner.py (``gazetteer.json.gz``; or the training
+    lexicon, ``TRAIN_LEXICON_FILE``), if any."""
     import gzip
 
-    gpath = path / GAZETTEER_FILE
+    gpath = path / name
     if not gpath.exists():
         return None
     with gzip.open(gpath, "rt", encoding="utf-8") as fh:
@@ -660,7 +728,15 @@ class _CrfTagger:
         if version >= 3 and clusters is None:
             raise ValueError(f"{path}: {CLUSTERS_FILE} missing")
         parts = load_name_parts(path) if version >= 3 else None
-        self.featurize = CrfFeaturizer(lexicon, gaz, lang, version, clusters, parts)
+        options = meta.get("options") or {}
+        train_lex = None
+        if options.get("train_lexicon"):
+            train_lex = load_gazetteer(lang, path, TRAIN_LEXICON_FILE)
+            if train_lex is None:
+                raise ValueError(f"{path}: {TRAIN_LEXICON_FILE} missing")
+        self.featurize = CrfFeaturizer(
+            lexicon, gaz, lang, version, clusters, parts, train_lex, bool(options.get("context"))
+        )
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(path / "model.crfsuite"))
         self._lock = threading.Lock()  # a crfsuite Tagger keeps the last sequence: one caller at a time
