@@ -148,6 +148,13 @@ MAX_EMIT = 3
 # 3 / 6 / 10 / 20: recall 0.910 / 0.909 / 0.909 / 0.908 at precision 0.957 / 0.957 / 0.957 / 0.958; 47,153 / 20,955 /
 # 12,246 / 5,730 nodes): the smallest model
 RU_MIN_COUNT = 20
+# A trial of link-2.9, measured and not kept (the held-out names lost en-ar precision, 0.898 -> 0.888): an Arabic
+# spelling's other readings of fewer than TRIAL_AR_READING_MIN_LEN letters giving no reading id unless within
+# TRIAL_AR_SHORT_READING_MARGIN nats of its first, and skeletons of TRIAL_AR_SKELETON_MIN_LEN letters counting
+# between Latin and Arabic spellings (the linker's SKELETON_MIN_LEN, 4, everywhere)
+TRIAL_AR_READING_MIN_LEN = 5
+TRIAL_AR_SHORT_READING_MARGIN = 0.5
+TRIAL_AR_SKELETON_MIN_LEN = 3
 THRESHOLDS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 BETA = 10.0
 ALTERNATIVES = 3  # key strings kept per context, most probable first
@@ -534,14 +541,34 @@ def _reads(model: Translit, src: str, min_conf: float, min_len: int = 0) -> tupl
     return first, tuple(k for k, lp in best if k != first and top - lp <= READING_MARGIN and len(k) >= min_len)
 
 
+def _ar_ids(model: Translit, src: str) -> tuple[str, ...]:
+    """The other readings of an Arabic spelling that would give reading ids in the trial of ``link-2.9`` (not kept):
+    those of :func:`_reads`, one of fewer than ``TRIAL_AR_READING_MIN_LEN`` letters only within
+    ``TRIAL_AR_SHORT_READING_MARGIN`` nats of the first."""
+    best = model.nbest(src, N_BEST)
+    if not best:
+        return ()
+    first, others = _reads(model, src, AR_SOUND_MIN_CONF, AR_MIN_LEN)
+    top = best[0][1]
+    near = {k for k, lp in best if top - lp <= TRIAL_AR_SHORT_READING_MARGIN}
+    return tuple(k for k in others if len(k) >= TRIAL_AR_READING_MIN_LEN or k in near)
+
+
 def _arabic_hits(
     arabic: dict[str, tuple[str | None, tuple[str, ...]]],
     latin: dict[str, tuple[str | None, tuple[str, ...]]],
     rule: int,
     unique: bool = True,
+    skel=sound_skeleton,
+    min_len: int = SKELETON_MIN_LEN,
+    why: dict[str, str] | None = None,
+    ids: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, set[str]]:
     """The Latin spellings each Arabic spelling joins in one corpus, by the rules of
-    :func:`corpus_report_unknown_latin` up to ``rule``."""
+    :func:`corpus_report_unknown_latin` up to ``rule`` (``skel``: the skeleton function, ``min_len``: the shortest
+    skeleton that counts; ``why``, when given, gets the rule that joined each Arabic spelling; ``ids``, when given,
+    the other readings of each Arabic spelling that give reading ids, rule 1, as :func:`_ar_ids` gives them: else
+    all of them, as the linker writes them)."""
     by_first: dict[str | None, set[str]] = defaultdict(set)
     owners: dict[str, set[str]] = defaultdict(set)
     for la, (first, others) in latin.items():
@@ -552,31 +579,38 @@ def _arabic_hits(
     out = {}
     for s, (first, others) in arabic.items():
         hits = by_first.get(first, set()) if first else set()
+        how = "first"
         if not hits and rule >= 1:
-            cands = {k for k in others if k in by_first}
+            cands = {k for k in (others if ids is None else ids[s]) if k in by_first}
+            how = "readings"
             if len(cands) == 1:
                 hits = by_first[next(iter(cands))]
             elif not cands and rule >= 2 and first:
                 ok = {la for la in owners.get(first, ()) if rule == 2 or latin[la][0] not in ar_firsts}
+                how = "reverse"
                 if len(ok) == 1:
                     hits = ok
         out[s] = set(hits)
+        if why is not None and hits:
+            why[s] = how
     if rule == 5:  # skeletons (link-2.7): failing any, the one Latin first key read first by no Arabic spelling whose
         # consonant skeleton is that of the Arabic first key or of one of its other readings
         free: dict[str, set[str]] = defaultdict(set)
         for k in by_first:
-            if k and k not in ar_firsts and len(sound_skeleton(k)) >= SKELETON_MIN_LEN:
-                free[sound_skeleton(k)].add(k)
+            if k and k not in ar_firsts and len(skel(k)) >= min_len:
+                free[skel(k)].add(k)
         took = {}
         for s, (first, others) in arabic.items():
             if not out[s]:
-                cands = set().union(*(free.get(sound_skeleton(k), set()) for k in (first, *others) if k))
+                cands = set().union(*(free.get(skel(k), set()) for k in (first, *others) if k))
                 if len(cands) == 1:
                     took[s] = cands.pop()
         takers = Counter(took.values())
         for s, k in took.items():
             if takers[k] == 1 or not unique:  # ... that no other Arabic spelling takes so
                 out[s] = set(by_first[k])
+                if why is not None:
+                    why[s] = "skeleton"
         return out
     if rule >= 4:  # a Latin spelling that met no Arabic one takes the one Arabic first key among its other readings
         met = {la for hits in out.values() for la in hits}
@@ -598,6 +632,8 @@ def _cyrillic_hits(
     owners: dict[str, set[str]] | None = None,
     skeletons: bool = False,
     unique: bool = True,
+    skel=sound_skeleton,
+    min_len: int = SKELETON_MIN_LEN,
 ) -> dict[str, set[str]]:
     """The Cyrillic spellings each Latin spelling joins in one corpus (``by_key``: Cyrillic key -> its spellings):
     those of its first key; failing any, those of the one Cyrillic key among its other readings that no Latin
@@ -609,8 +645,8 @@ def _cyrillic_hits(
     firsts = {f for f, _ in latin.values()}
     free: dict[str, set[str]] = defaultdict(set)
     for k in by_key:
-        if k not in firsts and len(sound_skeleton(k)) >= SKELETON_MIN_LEN:
-            free[sound_skeleton(k)].add(k)
+        if k not in firsts and len(skel(k)) >= min_len:
+            free[skel(k)].add(k)
     out, took = {}, {}
     for s, (key, others) in latin.items():
         if key not in by_key:
@@ -618,7 +654,7 @@ def _cyrillic_hits(
             if not cands and owners is not None:
                 cands = {k for k in owners.get(key, ()) if k not in firsts}
             if not cands and skeletons and key:
-                cands = set(free.get(sound_skeleton(key), ()))
+                cands = set(free.get(skel(key), ()))
                 if len(cands) == 1:
                     took[s] = cands.pop()  # ... taken when no other Latin spelling takes it so
                     continue
@@ -659,17 +695,26 @@ def corpus_report_unknown_latin(
 
     latin = {la: _reads(la_model, latin_spelling(la), 0.0) for _, la in sample}
     arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF, AR_MIN_LEN) for s, _ in sample}
+    what = f"ar (en-ar), Latin unknown too: dev, corpus of {len(sample)} pairs"
     for rule in range(6):
-        _print_pr(
-            f"ar (en-ar), Latin unknown too: dev, corpus of {len(sample)} pairs, rule {rule}",
-            _arabic_hits(arabic, latin, rule),
-            gold,
-        )
-    _print_pr(
-        f"ar (en-ar), Latin unknown too: dev, corpus of {len(sample)} pairs, rule 5, a Latin key taken by several",
-        _arabic_hits(arabic, latin, 5, unique=False),
-        gold,
+        _print_pr(f"{what}, rule {rule}", _arabic_hits(arabic, latin, rule), gold)
+    _print_pr(f"{what}, rule 5, a Latin key taken by several", _arabic_hits(arabic, latin, 5, unique=False), gold)
+    why: dict[str, str] = {}  # the joins of rule 5 by the rule that made them, right / wrong (link-2.9 analysis)
+    hits = _arabic_hits(arabic, latin, 5, why=why)
+    counts = Counter((why[s], (s, la) in gold) for s, h in hits.items() for la in h)
+    print(
+        f"{what}, rule 5, joins right / wrong by rule: "
+        + ", ".join(
+            f"{r} {counts[r, True]} / {counts[r, False]}" for r in ("first", "readings", "reverse", "skeleton")
+        ),
+        file=sys.stderr,
     )
+    # the trial of link-2.9 (not kept): short readings give no id, skeletons of three letters; each alone, then both
+    ids = {s: _ar_ids(ar_model, s) for s in arabic}
+    trial = TRIAL_AR_SKELETON_MIN_LEN
+    _print_pr(f"{what}, rule 5, trial: short readings", _arabic_hits(arabic, latin, 5, ids=ids), gold)
+    _print_pr(f"{what}, rule 5, trial: skeletons of {trial}", _arabic_hits(arabic, latin, 5, min_len=trial), gold)
+    _print_pr(f"{what}, rule 5, trial: both", _arabic_hits(arabic, latin, 5, min_len=trial, ids=ids), gold)
 
 
 def corpus_report_table_latin(
@@ -713,8 +758,11 @@ def corpus_report_table_latin(
         lat = {la: latin(la, readings) for la in {la for la, _ in ar}}
         arabic = {s: _reads(ar_model, s, AR_SOUND_MIN_CONF, AR_MIN_LEN) for _, s in ar}
         _print_pr(f"ar (en-ar), {what} {len(ar)} pairs", _arabic_hits(arabic, lat, 3), set(ar), latin_first=True)
-        if readings:  # and the consonant skeletons (link-2.7)
+        if readings:  # and the consonant skeletons (link-2.7); then the trial of link-2.9 (not kept)
             _print_pr(f"ar (en-ar), {what} {len(ar)} pairs, skeletons", _arabic_hits(arabic, lat, 5), set(ar), True)
+            ids = {s: _ar_ids(ar_model, s) for s in arabic}
+            hits = _arabic_hits(arabic, lat, 5, min_len=TRIAL_AR_SKELETON_MIN_LEN, ids=ids)
+            _print_pr(f"ar (en-ar), {what} {len(ar)} pairs, skeletons, trial of link-2.9", hits, set(ar), True)
 
 
 def ru_pairs(pairs: dict, la_model: Translit) -> list[tuple[str, str, str]]:
@@ -766,6 +814,22 @@ def corpus_report_cyrillic(la_model: Translit, ru_model: Translit, pairs: dict, 
         _cyrillic_hits(latin, by_key, owners, skeletons=True, unique=False),
         gold,
     )
+    # trials of link-2.9 (not kept): a shorter skeleton between Latin and Cyrillic; the fold of link-2.7 (no article,
+    # first vowel or w rule), which would need a skeleton id of its own per fold
+    for skel, fold in ((sound_skeleton, "link-2.8"), (_skeleton_link27, "link-2.7")):
+        for min_len in (0, 3, 4):
+            _print_pr(
+                f"ru (en-ru), Cyrillic readings towards Latin: dev, corpus of {len(sample)} pairs, rule 2, trial: "
+                f"the {fold} fold, skeletons of at least {min_len} letters",
+                _cyrillic_hits(latin, by_key, owners, skeletons=True, skel=skel, min_len=min_len),
+                gold,
+            )
+
+
+def _skeleton_link27(key: str) -> str:
+    """The consonant skeleton as ``link-2.7`` wrote it: the first letter, then the consonants (no article, first
+    vowel or ``w`` rule)."""
+    return key[:1] + key[1:].replace("a", "").replace("i", "")
 
 
 def write(path: Path, model: Translit, meta: dict) -> None:
