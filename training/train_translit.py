@@ -107,6 +107,25 @@ coarser skeleton as a last fallback for en-ru (``c`` as ``s``, ``g`` as ``k``, s
 recall for a second skeleton id per person. On the held-out names (``bench/link.py``, once): en-ar 0.896 / 0.687 ->
 0.898 / 0.719, en-ru 0.946 / 0.869 -> 0.951 / 0.839.
 
+Trials of ``link-2.9`` (not kept; the ``trial`` rows). A minimum per script: between Latin and Cyrillic, skeletons
+of three letters or any length (rule 2 of ``corpus_report_cyrillic``): 1,500 pairs 0.957 / 0.922 and 0.956 / 0.923
+against 0.958 / 0.917 at four; every dev pair 0.680 / 0.851 and 0.679 / 0.851 against 0.682 / 0.850 (three letters
+add 75 joins there, 61 of them wrong): four stays. The ``link-2.7`` fold (no article, first vowel or ``w`` rule)
+for Latin-Cyrillic: at four letters the same joins on 1,500 pairs, 6 fewer wrong ones of 18,508 on every pair: not
+worth a skeleton id per fold. The wrong en-ar joins of rule 5 by the rule that made them (1,500 pairs, right /
+wrong): first key 860 / 78, other readings 267 / 42, reverse readings 88 / 7, skeletons 54 / 5; the wrong reading
+joins are mostly short readings (``bai``, ``gali``, ``kari``). An Arabic reading of fewer than
+``TRIAL_AR_READING_MIN_LEN`` (5) letters giving no reading id unless within 0.5 nats of the first key (its
+skeleton still counting): 0.915 / 0.842 (every pair 0.764 / 0.777; 4 letters 0.911 / 0.845; without the 0.5-nat
+exception, 5 letters 0.917 / 0.833, 6 letters 0.924 / 0.814); with skeletons of three letters between Latin and Arabic
+(Cyrillic spellings writing none) too: **0.911 / 0.858** (every pair 0.762 / 0.781; Latin in the table 0.911 /
+0.826 -> 0.919 / 0.843). Other conditions tried: a reading or reverse join only when no other Arabic spelling
+takes that Latin spelling so, 0.913 / 0.840 (every pair 0.763 / 0.761); the reverse join alone so, 0.906 / 0.845;
+a margin of 2 nats for the readings 0.908 / 0.844; the skeletons of readings within 2 nats only 0.906 / 0.845. On
+the held-out names (``bench/link.py``, once) the chosen pair (short readings, skeletons of three) gave en-ar
+0.898 / 0.719 -> 0.888 / 0.737, en-ru unchanged 0.951 / 0.839: precision fell under the 0.9 floor, so the linker
+stays at ``link-2.8``.
+
 Prints, per model, precision and recall on 1,500 dev pairs per confidence threshold (below it a source keeps a
 key of its own), as ``bench/link.py`` counts them.
 """
