@@ -1536,11 +1536,14 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
                         TRACE.append((key, label, raw, source, doc, a, b))
                     doc.mentions.append(Mention(sent_idx, a, b, doc.text[a:b], label, score))
     for doc in docs:
-        _harmonise_person_labels(doc)
+        if HARMONISE_PERSONS:
+            _harmonise_person_labels(doc)
         if PROPAGATE:
-            _datelines(doc)
+            if DATELINES:
+                _datelines(doc)
             _ar_org_names(doc)
-            _tr_org_names(doc)
+            if TR_ORG_NAMES:
+                _tr_org_names(doc)
             if TYPE_NOUNS:
                 _tr_type_nouns(doc)
             if ORG_HEADS:
@@ -1549,7 +1552,8 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
                 _acronym_names(doc)
             if KNOWN_ORG_WORDS:
                 _known_org_words(doc)
-            _propagate_names(doc)
+            if PROPAGATE_NAMES:
+                _propagate_names(doc)
         doc.mentions.sort(key=lambda m: (m.start, m.end))
     return docs
 
@@ -1652,8 +1656,19 @@ def _split_surname_place(doc: Doc) -> None:
     doc.mentions[:] = out
 
 
-#: Document-level consistency of names beyond people (:func:`_propagate_names`).
+#: Document-level consistency of names beyond people: every document-level step after the people's
+#: (datelines, organisation heads, type nouns, acronyms, one-word curated organisations, :func:`_propagate_names`).
 PROPAGATE = True
+#: Experiments (bench/ner.py --no-propagate-names): only :func:`_propagate_names` off.
+PROPAGATE_NAMES = True
+#: Experiments (bench/ner.py --no-harmonise-persons): no people by surname (:func:`_harmonise_person_labels`).
+HARMONISE_PERSONS = True
+#: Experiments (bench/ner.py --no-datelines): no upper-case datelines as LOC (:func:`_datelines`).
+DATELINES = True
+#: Experiments (bench/ner.py --no-tr-org-names): no Turkish organisations by their last word (:func:`_tr_org_names`).
+TR_ORG_NAMES = True
+#: Experiments (bench/ner.py --no-ar-org-heads): no Arabic organisations by head noun (:func:`_ar_org_names`).
+AR_ORG_HEADS = True
 # "(OPEC)", "(CENI)", "(ARS)": an acronym in parentheses right after an organisation's name
 _PAREN_ACRONYM_RE = re.compile(rf"(?:[{_APOS}][^\W\d_]+)?\s*\(([^\W\d_][^\W_]{{1,9}})\)")
 
@@ -2035,6 +2050,8 @@ def _ar_org_names(doc: Doc) -> None:
         _ar_media_names(doc)
     if AR_PLACE_HEADS:
         _ar_place_heads(doc)
+    if not AR_ORG_HEADS:
+        return
     taken = [(m.start, m.end) for m in doc.mentions]
     for hit in _AR_ORG_PATTERN.finditer(doc.text):
         a, b = hit.span()
