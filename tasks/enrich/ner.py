@@ -1377,18 +1377,32 @@ _AR_SAYING = frozenset(
 _AR_NASAB_RE = re.compile(r"\s+(?:بن|بنت|ابن|آل)\s+(?:عبد\s+)?[\u0621-\u064a]{2,}(?![\w\u064b-\u065f])")
 
 
+#: Experiments (bench/ner.py --no-span-breaks ...): the span fixes of :func:`_refine`, one switch each: a span ends
+#: at a spaced dash, comma or quote; Turkish trailing lower-case words and inner suffixes; Arabic generic heads;
+#: an Arabic leading nisba or title; a PER span's hyphenated tail; the leading title cut; the place before it.
+SPAN_BREAKS = True
+TR_SPAN_TRIM = True
+AR_GENERIC_HEADS = True
+AR_LEADING_NISBA = True
+HYPHEN_TAILS = True
+TITLE_CUT = True
+TITLE_PREFIX = True
+#: Experiments (bench/ner.py --no-split-surname-place): no "<surname> <place>" PER split (:func:`_split_surname_place`).
+SPLIT_SURNAME_PLACE = True
+
+
 def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int, int, str, tuple[int, int, str] | None]:
     """Model-independent fixes: a span never runs across a spaced dash (datelines: "HABERRUS – Milli ..."),
     and a leading title ("Bakan Akar", "Milli Savunma Bakanı Hulusi Akar") is cut off, the rest being PER.
     Turkish: a name ends at an apostrophe suffix, and a PER/LOC span loses trailing lower-case words
     other than place words ("Libya krizi" -> "Libya", "Orşova şehri" stays)."""
-    dashes = list(_SPACED_DASH_RE.finditer(text, start, end))
+    dashes = list(_SPACED_DASH_RE.finditer(text, start, end)) if SPAN_BREAKS else None
     if dashes:
         start = dashes[-1].end()
-    cut = _NAME_BREAK_RE.search(text, start + 1, end)  # "Akar’ın, “Ermenistan": a name has no comma or quote
-    if cut:
+    cut = _NAME_BREAK_RE.search(text, start + 1, end) if SPAN_BREAKS else None  # "Akar’ın, “Ermenistan": a name
+    if cut:  # has no comma or quote
         end = cut.start()
-    if key == "tr":
+    if key == "tr" and TR_SPAN_TRIM:
         for m in _TR_INNER_SUFFIX_RE.finditer(text, start, end):
             if m.group(1).islower():
                 end = m.start()
@@ -1400,7 +1414,7 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
                 k -= 1
             if k < len(words) and not words[k].group().lower().startswith(_TR_PLACE_TAILS):
                 end = start + words[k - 1].end()
-    if key == "ar":
+    if key == "ar" and AR_GENERIC_HEADS:
         words = list(re.finditer(r"\S+", text[start:end]))
         if len(words) >= 2 and _ar_generic_head(words[0].group()):
             if label == "PER" and words[0].group().lstrip("وبل") in _AR_GROUP_HEADS:
@@ -1419,7 +1433,7 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
             if not more:
                 break
             end = more.end()
-    if key == "ar" and label == "PER":
+    if key == "ar" and label == "PER" and AR_LEADING_NISBA:
         # "الكوسوفي أنطون كوني", "الروسي فلاديمير بوتين": a leading nisba adjective (ال...ي) or title
         # before a name of two or more words is not part of the name
         words = list(re.finditer(r"\S+", text[start:end]))
@@ -1430,11 +1444,11 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
             k += 1
         if k:
             start += words[k].start()
-    if label == "PER":
+    if label == "PER" and HYPHEN_TAILS:
         tail = _HYPHEN_TAIL_RE.match(text, end)
         if tail and (tail.end() == len(text) or not text[tail.end()].isalnum()):
             end = tail.end()
-    titles = _TITLE_WORDS.get(key)
+    titles = _TITLE_WORDS.get(key) if TITLE_CUT else None
     if titles and (key == "tr" or label == "PER"):  # en: only inside PER spans ("Defense Intelligence Agency")
         words = list(re.finditer(r"\S+", text[start:end]))
         last_title = -1
@@ -1444,7 +1458,11 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
         if last_title >= 0:
             nxt = words[last_title + 1]
             if nxt.group()[:1].isupper():
-                prefix = _title_prefix(text, start, [w for w in words[:last_title]], key) if last_title else None
+                prefix = (
+                    _title_prefix(text, start, [w for w in words[:last_title]], key)
+                    if last_title and TITLE_PREFIX
+                    else None
+                )
                 start += nxt.start()
                 label = "PER"
                 return start, end, label, prefix
@@ -1571,7 +1589,8 @@ def _harmonise_person_labels(doc: Doc) -> None:
     "Yaşar Güler"; the rest matches the model's gazetteer as a whole LOC/ORG name and as no person) is
     split into the surname (PER) and the place/organisation, and is no source of S.
     """
-    _split_surname_place(doc)
+    if SPLIT_SURNAME_PLACE:
+        _split_surname_place(doc)
     sources: dict[str, set[str]] = {}
     for m in doc.mentions:
         if m.label == "PER":
