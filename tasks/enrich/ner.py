@@ -84,7 +84,7 @@ from typing import Any
 from newsetl.doc import UNDETERMINED, Doc, Mention
 from tasks.enrich.compact import FrozenIntMap, FrozenStrMap, KeyIndex
 
-NER_VERSION = "ner-0.8.0"
+NER_VERSION = "ner-0.8.1"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
@@ -1976,8 +1976,10 @@ def _datelines(doc: Doc) -> None:
 
 
 # Arabic: an organisation head noun followed by definite words ("مجلس الأمن", "ومجلس الوزراء", "هيئة الأركان
-# المشتركة", "نقابة الصحفيين"): a proclitic stays inside the mention, as in the training data
-_AR_ORG_HEADS = ("مجلس وزارة هيئة منظمة نقابة جامعة حركة حزب جبهة وكالة محكمة مصرف شركة اتحاد لجنة جمعية مؤسسة").split()
+# المشتركة", "نقابة الصحفيين"): a proclitic stays inside the mention, as in the training data. Not "حركة" (since
+# ner-0.8.1): followed by definite words it is mostly "movement/traffic" ("حركة المرور", "حركة الأرض"); movements
+# named bare ("حركة حماس") never matched.
+_AR_ORG_HEADS = ("مجلس وزارة هيئة منظمة نقابة جامعة حزب جبهة وكالة محكمة مصرف شركة اتحاد لجنة جمعية مؤسسة").split()
 AR_ORG_WORDS = 2
 _AR_ORG_PATTERN = re.compile(
     r"(?<![\w\u064b-\u065f])(?:[وفبل]|لل)?(?:" + "|".join(_AR_ORG_HEADS) + r")"
