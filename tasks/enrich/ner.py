@@ -84,7 +84,7 @@ from typing import Any
 from newsetl.doc import UNDETERMINED, Doc, Mention
 from tasks.enrich.compact import FrozenIntMap, FrozenStrMap, KeyIndex
 
-NER_VERSION = "ner-0.8.0"
+NER_VERSION = "ner-0.8.1"
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 TRAINED_LANGS = ("tr", "ar", "en")
@@ -1377,18 +1377,32 @@ _AR_SAYING = frozenset(
 _AR_NASAB_RE = re.compile(r"\s+(?:بن|بنت|ابن|آل)\s+(?:عبد\s+)?[\u0621-\u064a]{2,}(?![\w\u064b-\u065f])")
 
 
+#: Experiments (bench/ner.py --no-span-breaks ...): the span fixes of :func:`_refine`, one switch each: a span ends
+#: at a spaced dash, comma or quote; Turkish trailing lower-case words and inner suffixes; Arabic generic heads;
+#: an Arabic leading nisba or title; a PER span's hyphenated tail; the leading title cut; the place before it.
+SPAN_BREAKS = True
+TR_SPAN_TRIM = True
+AR_GENERIC_HEADS = True
+AR_LEADING_NISBA = True
+HYPHEN_TAILS = True
+TITLE_CUT = True
+TITLE_PREFIX = True
+#: Experiments (bench/ner.py --no-split-surname-place): no "<surname> <place>" PER split (:func:`_split_surname_place`).
+SPLIT_SURNAME_PLACE = True
+
+
 def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int, int, str, tuple[int, int, str] | None]:
     """Model-independent fixes: a span never runs across a spaced dash (datelines: "HABERRUS – Milli ..."),
     and a leading title ("Bakan Akar", "Milli Savunma Bakanı Hulusi Akar") is cut off, the rest being PER.
     Turkish: a name ends at an apostrophe suffix, and a PER/LOC span loses trailing lower-case words
     other than place words ("Libya krizi" -> "Libya", "Orşova şehri" stays)."""
-    dashes = list(_SPACED_DASH_RE.finditer(text, start, end))
+    dashes = list(_SPACED_DASH_RE.finditer(text, start, end)) if SPAN_BREAKS else None
     if dashes:
         start = dashes[-1].end()
-    cut = _NAME_BREAK_RE.search(text, start + 1, end)  # "Akar’ın, “Ermenistan": a name has no comma or quote
-    if cut:
+    cut = _NAME_BREAK_RE.search(text, start + 1, end) if SPAN_BREAKS else None  # "Akar’ın, “Ermenistan": a name
+    if cut:  # has no comma or quote
         end = cut.start()
-    if key == "tr":
+    if key == "tr" and TR_SPAN_TRIM:
         for m in _TR_INNER_SUFFIX_RE.finditer(text, start, end):
             if m.group(1).islower():
                 end = m.start()
@@ -1400,7 +1414,7 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
                 k -= 1
             if k < len(words) and not words[k].group().lower().startswith(_TR_PLACE_TAILS):
                 end = start + words[k - 1].end()
-    if key == "ar":
+    if key == "ar" and AR_GENERIC_HEADS:
         words = list(re.finditer(r"\S+", text[start:end]))
         if len(words) >= 2 and _ar_generic_head(words[0].group()):
             if label == "PER" and words[0].group().lstrip("وبل") in _AR_GROUP_HEADS:
@@ -1419,7 +1433,7 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
             if not more:
                 break
             end = more.end()
-    if key == "ar" and label == "PER":
+    if key == "ar" and label == "PER" and AR_LEADING_NISBA:
         # "الكوسوفي أنطون كوني", "الروسي فلاديمير بوتين": a leading nisba adjective (ال...ي) or title
         # before a name of two or more words is not part of the name
         words = list(re.finditer(r"\S+", text[start:end]))
@@ -1430,11 +1444,11 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
             k += 1
         if k:
             start += words[k].start()
-    if label == "PER":
+    if label == "PER" and HYPHEN_TAILS:
         tail = _HYPHEN_TAIL_RE.match(text, end)
         if tail and (tail.end() == len(text) or not text[tail.end()].isalnum()):
             end = tail.end()
-    titles = _TITLE_WORDS.get(key)
+    titles = _TITLE_WORDS.get(key) if TITLE_CUT else None
     if titles and (key == "tr" or label == "PER"):  # en: only inside PER spans ("Defense Intelligence Agency")
         words = list(re.finditer(r"\S+", text[start:end]))
         last_title = -1
@@ -1444,7 +1458,11 @@ def _refine(text: str, start: int, end: int, label: str, key: str) -> tuple[int,
         if last_title >= 0:
             nxt = words[last_title + 1]
             if nxt.group()[:1].isupper():
-                prefix = _title_prefix(text, start, [w for w in words[:last_title]], key) if last_title else None
+                prefix = (
+                    _title_prefix(text, start, [w for w in words[:last_title]], key)
+                    if last_title and TITLE_PREFIX
+                    else None
+                )
                 start += nxt.start()
                 label = "PER"
                 return start, end, label, prefix
@@ -1536,11 +1554,14 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
                         TRACE.append((key, label, raw, source, doc, a, b))
                     doc.mentions.append(Mention(sent_idx, a, b, doc.text[a:b], label, score))
     for doc in docs:
-        _harmonise_person_labels(doc)
+        if HARMONISE_PERSONS:
+            _harmonise_person_labels(doc)
         if PROPAGATE:
-            _datelines(doc)
+            if DATELINES:
+                _datelines(doc)
             _ar_org_names(doc)
-            _tr_org_names(doc)
+            if TR_ORG_NAMES:
+                _tr_org_names(doc)
             if TYPE_NOUNS:
                 _tr_type_nouns(doc)
             if ORG_HEADS:
@@ -1549,7 +1570,8 @@ def tag_entities_batch(docs: list[Doc]) -> list[Doc]:
                 _acronym_names(doc)
             if KNOWN_ORG_WORDS:
                 _known_org_words(doc)
-            _propagate_names(doc)
+            if PROPAGATE_NAMES:
+                _propagate_names(doc)
         doc.mentions.sort(key=lambda m: (m.start, m.end))
     return docs
 
@@ -1567,7 +1589,8 @@ def _harmonise_person_labels(doc: Doc) -> None:
     "Yaşar Güler"; the rest matches the model's gazetteer as a whole LOC/ORG name and as no person) is
     split into the surname (PER) and the place/organisation, and is no source of S.
     """
-    _split_surname_place(doc)
+    if SPLIT_SURNAME_PLACE:
+        _split_surname_place(doc)
     sources: dict[str, set[str]] = {}
     for m in doc.mentions:
         if m.label == "PER":
@@ -1652,8 +1675,19 @@ def _split_surname_place(doc: Doc) -> None:
     doc.mentions[:] = out
 
 
-#: Document-level consistency of names beyond people (:func:`_propagate_names`).
+#: Document-level consistency of names beyond people: every document-level step after the people's
+#: (datelines, organisation heads, type nouns, acronyms, one-word curated organisations, :func:`_propagate_names`).
 PROPAGATE = True
+#: Experiments (bench/ner.py --no-propagate-names): only :func:`_propagate_names` off.
+PROPAGATE_NAMES = True
+#: Experiments (bench/ner.py --no-harmonise-persons): no people by surname (:func:`_harmonise_person_labels`).
+HARMONISE_PERSONS = True
+#: Experiments (bench/ner.py --no-datelines): no upper-case datelines as LOC (:func:`_datelines`).
+DATELINES = True
+#: Experiments (bench/ner.py --no-tr-org-names): no Turkish organisations by their last word (:func:`_tr_org_names`).
+TR_ORG_NAMES = True
+#: Experiments (bench/ner.py --no-ar-org-heads): no Arabic organisations by head noun (:func:`_ar_org_names`).
+AR_ORG_HEADS = True
 # "(OPEC)", "(CENI)", "(ARS)": an acronym in parentheses right after an organisation's name
 _PAREN_ACRONYM_RE = re.compile(rf"(?:[{_APOS}][^\W\d_]+)?\s*\(([^\W\d_][^\W_]{{1,9}})\)")
 
@@ -1942,8 +1976,10 @@ def _datelines(doc: Doc) -> None:
 
 
 # Arabic: an organisation head noun followed by definite words ("مجلس الأمن", "ومجلس الوزراء", "هيئة الأركان
-# المشتركة", "نقابة الصحفيين"): a proclitic stays inside the mention, as in the training data
-_AR_ORG_HEADS = ("مجلس وزارة هيئة منظمة نقابة جامعة حركة حزب جبهة وكالة محكمة مصرف شركة اتحاد لجنة جمعية مؤسسة").split()
+# المشتركة", "نقابة الصحفيين"): a proclitic stays inside the mention, as in the training data. Not "حركة" (since
+# ner-0.8.1): followed by definite words it is mostly "movement/traffic" ("حركة المرور", "حركة الأرض"); movements
+# named bare ("حركة حماس") never matched.
+_AR_ORG_HEADS = ("مجلس وزارة هيئة منظمة نقابة جامعة حزب جبهة وكالة محكمة مصرف شركة اتحاد لجنة جمعية مؤسسة").split()
 AR_ORG_WORDS = 2
 _AR_ORG_PATTERN = re.compile(
     r"(?<![\w\u064b-\u065f])(?:[وفبل]|لل)?(?:" + "|".join(_AR_ORG_HEADS) + r")"
@@ -2035,6 +2071,8 @@ def _ar_org_names(doc: Doc) -> None:
         _ar_media_names(doc)
     if AR_PLACE_HEADS:
         _ar_place_heads(doc)
+    if not AR_ORG_HEADS:
+        return
     taken = [(m.start, m.end) for m in doc.mentions]
     for hit in _AR_ORG_PATTERN.finditer(doc.text):
         a, b = hit.span()
