@@ -497,12 +497,7 @@ class CrfFeaturizer:
             if self.lang != "ar":  # cased scripts: is the matched token capitalised? (as for the gazetteer)
                 lex = [m and (m + ("|C" if words[k][:1].isupper() else "|l")) for k, m in enumerate(lex)]
             for i, f in enumerate(xseq):
-                if lex[i]:
-                    f.append("tl=" + lex[i])
-                if i > 0 and lex[i - 1]:
-                    f.append("-1tl=" + lex[i - 1])
-                if i + 1 < n and lex[i + 1]:
-                    f.append("+1tl=" + lex[i + 1])
+                f += _window(lex, i, n, "tl=")
         if self.context:
             self._context_features(words, xseq)
         return xseq
@@ -570,14 +565,21 @@ class CrfFeaturizer:
             if i + 2 < n:
                 f += entries[i + 2][4]
             if gaz is not None:
-                if gaz[i]:
-                    f.append("gz=" + gaz[i])
-                if i > 0 and gaz[i - 1]:
-                    f.append("-1gz=" + gaz[i - 1])
-                if i + 1 < n and gaz[i + 1]:
-                    f.append("+1gz=" + gaz[i + 1])
+                f += _window(gaz, i, n, "gz=")
             xseq.append(f)
         return xseq
+
+
+def _window(tags: list[str | None], i: int, n: int, name: str) -> list[str]:
+    """The features of a word's match in a name list (gazetteer, training lexicon) and of its neighbours'."""
+    out = []
+    if tags[i]:
+        out.append(name + tags[i])
+    if i > 0 and tags[i - 1]:
+        out.append("-1" + name + tags[i - 1])
+    if i + 1 < n and tags[i + 1]:
+        out.append("+1" + name + tags[i + 1])
+    return out
 
 
 GAZETTEER_FILE = "gazetteer.json.gz"
