@@ -93,6 +93,25 @@ def _resolved(path: Path) -> dict[str, tuple[str, str]]:
     return {k: (eid, rid) for k, eid, rid in rows}
 
 
+def _apart(a: Mention, b: Mention) -> bool:
+    """Two ids that the linker's readings do not join either way."""
+    return a.entity_id != b.entity_id and b.entity_id not in a.alt_ids and a.entity_id not in b.alt_ids
+
+
+def _skeleton_ids(m: Mention) -> set[str]:
+    return {a for a in m.alt_ids if a.startswith("s:")}
+
+
+def _alt_row(path: Path, entity_id: str) -> list[tuple]:
+    """The person's row of ``stg_alt_ids``: script, person_id and the three candidate lists."""
+    return db.query(
+        path,
+        "select script, person_id, candidates, reverse_candidates, skeleton_candidates from stg_alt_ids "
+        "where entity_id = ?",
+        [entity_id],
+    )[1]
+
+
 def test_the_linker_writes_the_other_readings_of_a_latin_family_name(docs: dict[str, Doc]) -> None:
     anna_en, anna_ru = docs["anna_en"].mentions[0], docs["anna_ru"].mentions[0]
     # one document at a time, the two spellings get two ids: the Latin model's first reading misses
@@ -238,9 +257,9 @@ def test_a_latin_spelling_reaches_the_russian_spelling_that_reads_it(tmp_path: P
 def test_a_latin_spelling_reaches_the_russian_spelling_with_its_skeleton(tmp_path: Path, docs: dict[str, Doc]) -> None:
     en, ru = docs["mutellimova_en"].mentions[0], docs["mutellimova_ru"].mentions[0]
     # the readings miss both ways (link-2.6 left them apart) ...
-    assert en.entity_id != ru.entity_id and ru.entity_id not in en.alt_ids and en.entity_id not in ru.alt_ids
+    assert _apart(en, ru)
     # ... the skeleton ids meet
-    skeletons = {a for a in en.alt_ids if a.startswith("s:")}
+    skeletons = _skeleton_ids(en)
     assert len(skeletons) == 1 and skeletons & set(ru.alt_ids)
     path = tmp_path / "db.duckdb"
     _load(path, [docs["mutellimova_en"]])
@@ -249,13 +268,7 @@ def test_a_latin_spelling_reaches_the_russian_spelling_with_its_skeleton(tmp_pat
     got = _resolved(path)
     assert got["Anna Mutellimova@mutellimova_en"] == (en.entity_id, ru.entity_id)
     assert got["Анна Муталлимова@mutellimova_ru"] == (ru.entity_id, ru.entity_id)  # the surer script never moves
-    row = db.query(
-        path,
-        "select script, person_id, candidates, reverse_candidates, skeleton_candidates from stg_alt_ids "
-        "where entity_id = ?",
-        [en.entity_id],
-    )[1]
-    assert row == [(1, ru.entity_id, [], [], [ru.entity_id])]
+    assert _alt_row(path, en.entity_id) == [(1, ru.entity_id, [], [], [ru.entity_id])]
     # a second Latin person with that skeleton: the Cyrillic person is taken by neither
     other_en = docs["mutellumova_en"].mentions[0]
     assert other_en.entity_id not in (ru.entity_id, en.entity_id) and skeletons & set(other_en.alt_ids)
@@ -270,7 +283,7 @@ def test_a_latin_spelling_reaches_the_russian_spelling_with_its_skeleton(tmp_pat
 
 def test_two_russian_spellings_with_one_skeleton_take_none(tmp_path: Path, docs: dict[str, Doc]) -> None:
     en, ru = docs["mutellimova_en"].mentions[0], docs["mutellimova_ru"].mentions[0]
-    skeletons = {a for a in en.alt_ids if a.startswith("s:")}
+    skeletons = _skeleton_ids(en)
     path = tmp_path / "db.duckdb"
     _load(path, [docs["mutellimova_en"], docs["mutellimova_ru"]])
     # a second Cyrillic person with that skeleton (another vowel): two candidates, neither taken
@@ -285,22 +298,16 @@ def test_two_russian_spellings_with_one_skeleton_take_none(tmp_path: Path, docs:
 def test_an_arabic_spelling_reaches_the_latin_spelling_with_a_skeleton(tmp_path: Path, docs: dict[str, Doc]) -> None:
     en, ar = docs["aqrabawi_en"].mentions[0], docs["aqrabawi_ar"].mentions[0]
     # the readings miss both ways (link-2.7 left them apart: it wrote no skeleton id for an Arabic spelling) ...
-    assert en.entity_id != ar.entity_id and ar.entity_id not in en.alt_ids and en.entity_id not in ar.alt_ids
+    assert _apart(en, ar)
     # ... the skeleton ids meet
-    skeletons = {a for a in en.alt_ids if a.startswith("s:")}
+    skeletons = _skeleton_ids(en)
     assert len(skeletons) == 1 and skeletons & set(ar.alt_ids)
     path = tmp_path / "db.duckdb"
     _load(path, [docs["aqrabawi_ar"], docs["aqrabawi_en"]])
     got = _resolved(path)
     assert got["كريم عقرباوي@aqrabawi_ar"] == (ar.entity_id, en.entity_id)
     assert got["Karim Aqrabawi@aqrabawi_en"] == (en.entity_id, en.entity_id)  # the surer script never moves
-    row = db.query(
-        path,
-        "select script, person_id, candidates, reverse_candidates, skeleton_candidates from stg_alt_ids "
-        "where entity_id = ?",
-        [ar.entity_id],
-    )[1]
-    assert row == [(2, en.entity_id, [], [], [en.entity_id])]
+    assert _alt_row(path, ar.entity_id) == [(2, en.entity_id, [], [], [en.entity_id])]
     # a second Arabic person with that skeleton: the Latin person is taken by neither
     other = docs["aqrabawi_ar2"].mentions[0]
     assert other.entity_id not in (ar.entity_id, en.entity_id) and skeletons & set(other.alt_ids)
@@ -312,9 +319,9 @@ def test_an_arabic_spelling_reaches_the_latin_spelling_with_a_skeleton(tmp_path:
 
 def test_a_short_skeleton_joins_nobody(tmp_path: Path, docs: dict[str, Doc]) -> None:
     en, ar = docs["zuhaily_en"].mentions[0], docs["zuhaily_ar"].mentions[0]
-    assert en.entity_id != ar.entity_id and ar.entity_id not in en.alt_ids and en.entity_id not in ar.alt_ids
+    assert _apart(en, ar)
     # the Latin key's skeleton has fewer than four letters: no skeleton id, nothing for the Arabic ones to meet
-    assert not [a for a in en.alt_ids if a.startswith("s:")]
+    assert not _skeleton_ids(en)
     path = tmp_path / "db.duckdb"
     _load(path, [docs["zuhaily_ar"], docs["zuhaily_en"]])
     got = _resolved(path)
@@ -326,11 +333,11 @@ def test_a_short_skeleton_joins_nobody_between_latin_and_cyrillic(tmp_path: Path
     from tasks.enrich.link.parts import NameTable, sound_skeleton, split_person
 
     en, ru = docs["paschette_en"].mentions[0], docs["paschette_ru"].mentions[0]
-    assert en.entity_id != ru.entity_id and ru.entity_id not in en.alt_ids and en.entity_id not in ru.alt_ids
+    assert _apart(en, ru)
     table = NameTable.load(SEEDS)
     keys = [split_person(n, lang, table).family_sound for n, lang in (("Anna Paschette", "en"), ("Анна Пашутта", "ru"))]
     assert len({sound_skeleton(k) for k in keys}) == 1 and len(sound_skeleton(keys[0])) == 3  # one short skeleton
-    assert not [a for a in en.alt_ids + ru.alt_ids if a.startswith("s:")]  # ... which gives no skeleton id
+    assert not _skeleton_ids(en) | _skeleton_ids(ru)  # ... which gives no skeleton id
     path = tmp_path / "db.duckdb"
     _load(path, [docs["paschette_ru"], docs["paschette_en"]])
     got = _resolved(path)
