@@ -46,15 +46,16 @@ Per language:
    ``meta.json`` (settings, dev scores, licence, attribution) and ``LICENSE.txt`` to
    ``models/ner/<lang>/``.
 
-Options recorded in ``meta.json`` (``"options"``; the tagger reads them back), off for the committed models (measured
-and not kept, see ``docs/ENTITIES.md``): ``train_lexicon``, the entity strings tagged in the training split
-(``train_lexicon.json.gz``, each under its most frequent label; a one-word string only when tagged twice or more)
-matched like the gazetteer (``tl=B-ORG``, for the token and its +-1 neighbours; tr/en add the token's case), built
-with k-fold jackknifing: the training sentences fall into ``LEXICON_FOLDS`` folds by blocks of ``LEXICON_BLOCK``
-consecutive sentences, and a training sentence's feature comes from the other folds' strings only, so the model
-learns how far a name seen elsewhere can be trusted; and ``context``, the +-2 words' coarse cluster and suffix, the
-three-word window's shapes, the previous word's cluster with the word's shape, the nearest capitalised word's
-cluster before and after, and the position in the sentence.
+Options recorded in ``meta.json`` (``"options"``; the tagger reads them back; measured in ``docs/ENTITIES.md``:
+``train_lexicon`` on for ar since ner-0.8.0 and off for the other committed models, ``context`` off for all):
+``train_lexicon``, the entity strings tagged in the training split (``train_lexicon.json.gz``, each under its most
+frequent label; a one-word string only when tagged twice or more) matched like the gazetteer (``tl=B-ORG``, for the
+token and its +-1 neighbours; tr/en add the token's case), built with k-fold jackknifing: the training sentences
+fall into ``LEXICON_FOLDS`` folds by blocks of ``LEXICON_BLOCK`` consecutive sentences, and a training sentence's
+feature comes from the other folds' strings only, so the model learns how far a name seen elsewhere can be trusted;
+and ``context``, the +-2 words' coarse cluster and suffix, the three-word window's shapes, the previous word's
+cluster with the word's shape, the nearest capitalised word's cluster before and after, and the position in the
+sentence.
 
 Choosing features and settings without dev: ``--holdout-every 10 --out /tmp/x`` trains on 90% of train
 and scores every 10th block of 200 train sentences instead (``--features-version 2`` for the older set).
@@ -158,6 +159,18 @@ def read_extra(data: Path, spec: str) -> list[list[tuple[str, str]]]:
     if cut:
         sents = sents[cut[0] : cut[1]]
     return sents * times
+
+
+def _write_json_gz(path: Path, data, sort_keys: bool = False) -> None:  # noqa: ANN001
+    """``data`` as gzipped compact JSON at ``path`` (no timestamp in the header: the same data, the same bytes), or
+    no file at all when ``data`` is empty or None (a stale one from an earlier run is removed)."""
+    import gzip
+
+    if not data:
+        path.unlink(missing_ok=True)
+        return
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write(json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys).encode("utf-8"))
 
 
 def file_digest(path: Path) -> str:
@@ -730,34 +743,10 @@ def train(
         )
     elif (out / "case_lexicon.json").exists():
         (out / "case_lexicon.json").unlink()
-    if gaz_entries:
-        import gzip
-
-        with open(out / GAZETTEER_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-            gz.write(json.dumps(gaz_entries, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-    elif (out / GAZETTEER_FILE).exists():
-        (out / GAZETTEER_FILE).unlink()
-    if clusters:
-        import gzip
-
-        with open(out / CLUSTERS_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-            gz.write(json.dumps(clusters, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8"))
-    elif (out / CLUSTERS_FILE).exists():
-        (out / CLUSTERS_FILE).unlink()
-    if name_parts:
-        import gzip
-
-        with open(out / NAME_PARTS_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-            gz.write(json.dumps(name_parts, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-    elif (out / NAME_PARTS_FILE).exists():
-        (out / NAME_PARTS_FILE).unlink()
-    if train_lex:
-        import gzip
-
-        with open(out / TRAIN_LEXICON_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-            gz.write(json.dumps(train_lex, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-    elif (out / TRAIN_LEXICON_FILE).exists():
-        (out / TRAIN_LEXICON_FILE).unlink()
+    _write_json_gz(out / GAZETTEER_FILE, gaz_entries)
+    _write_json_gz(out / CLUSTERS_FILE, clusters, sort_keys=True)
+    _write_json_gz(out / NAME_PARTS_FILE, name_parts)
+    _write_json_gz(out / TRAIN_LEXICON_FILE, train_lex)
     notes = f"{licence}\n\n{attribution}\n"
     if clusters:
         notes += f"\n{CLUSTERS_NOTE}\n"
