@@ -424,9 +424,9 @@ def language_offsets(docs: dict[str, Doc], pairs: list[dict]) -> np.ndarray:
 
 def lexical_cosines(docs: dict[str, Doc], pairs: list[dict], grams: tuple[int, ...] = (3,), words: bool = False,
                     dim: int = stories.LEX_DIM) -> np.ndarray:  # fmt: skip
-    """Per pair: the cosine of lexical vectors built like the stage's (``lexical_text``, sublinear tf, signed
-    feature hashing) from other units: character n-grams of the sizes ``grams``, with ``words`` word unigrams
-    and bigrams too, ``dim`` dimensions."""
+    """Per pair: the cosine of lexical vectors built like the stage's (``lexical_text``, ``lexical_vector``: sublinear
+    tf, signed feature hashing) from other units: character n-grams of the sizes ``grams``, with ``words`` word
+    unigrams and bigrams too, ``dim`` dimensions."""
     vecs = {}
     for a, d in docs.items():
         text = stories.lexical_text(d.title, d.text)
@@ -435,11 +435,7 @@ def lexical_cosines(docs: dict[str, Doc], pairs: list[dict], grams: tuple[int, .
             w = re.findall(r"\w+", text)
             counts.update(f"w {x}" for x in w)
             counts.update(f"b {x} {y}" for x, y in itertools.pairwise(w))
-        v = np.zeros(dim, np.float32)
-        for g, c in counts.items():
-            h = zlib.crc32(g.encode("utf-8"))
-            v[h % dim] += (1.0 + math.log(c)) * (1.0 if h >> 31 else -1.0)
-        vecs[a] = v / (np.linalg.norm(v) or 1.0)
+        vecs[a] = stories.lexical_vector({zlib.crc32(g.encode("utf-8")): c for g, c in counts.items()}, dim)
     return np.array([float(vecs[p["id1"]] @ vecs[p["id2"]]) for p in pairs])
 
 

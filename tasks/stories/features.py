@@ -94,15 +94,16 @@ def char_grams(text: str) -> dict[int, int]:
     return {zlib.crc32(g.encode("utf-8")): n for g, n in counts.items()}
 
 
-def lexical_vector(grams: dict[int, int]) -> np.ndarray:
-    """L2-normalised vector (sublinear tf) of the 3-grams, feature-hashed to LEX_DIM signed dimensions."""
-    v = np.zeros(LEX_DIM, dtype=np.float32)
+def lexical_vector(grams: dict[int, int], dim: int = LEX_DIM) -> np.ndarray:
+    """L2-normalised vector (sublinear tf) of the 3-grams (their crc32 -> count), feature-hashed to ``dim``
+    signed dimensions."""
+    v = np.zeros(dim, dtype=np.float32)
     if not grams:
         return v
     h = np.fromiter(grams, dtype=np.uint32, count=len(grams))
     w = 1.0 + np.log(np.fromiter(grams.values(), dtype=np.float32, count=len(grams)))
     w = np.where(h >> np.uint32(31), w, -w)
-    np.add.at(v, (h % LEX_DIM).astype(np.intp), w)
+    np.add.at(v, (h % dim).astype(np.intp), w)
     n = float(np.linalg.norm(v))
     return v / n if n else v
 
